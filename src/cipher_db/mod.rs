@@ -1,0 +1,1 @@
+//! The embedded cipher database (`cipher-db/`), parsed once into validated types.

@@ -1,0 +1,1 @@
+//! Policies (bundled and user files) and grading. Pure: no I/O beyond reading a policy file.

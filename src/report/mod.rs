@@ -1,0 +1,3 @@
+//! Reports: the JSON data model and every output format built from it.
+
+pub mod model;

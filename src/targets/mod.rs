@@ -1,0 +1,1 @@
+//! Targets: parse the user's target syntax, expand lazily, resolve names, shard.
