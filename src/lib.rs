@@ -17,13 +17,17 @@
 //! - [`cipher_db`]: the embedded `cipher-db/` data, parsed once into validated types.
 //! - [`policy`]: policies and grading (pure).
 //! - [`report`]: the JSON contract ([`report::model`]) and every output format.
+//! - [`scan`]: one scan start to finish (engine, grading, report) and its outcome.
+//! - [`fips`]: fipsprobe's own crypto provider and FIPS mode.
 //! - [`demo`]: in-process loopback servers for `fipsprobe demo` and the tests.
 
 pub mod cipher_db;
 pub mod demo;
+pub mod fips;
 pub mod policy;
 pub mod probe;
 pub mod protocol;
 pub mod report;
+pub mod scan;
 pub mod targets;
 pub mod wire;

@@ -1,3 +1,377 @@
 //! The `fipsprobe` binary: parse arguments, run, map the outcome to exit code 0/1/2/3.
+//! This is the only place that exits; everything it reports on failure is one line.
 
-fn main() {}
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use cli::{
+    Cli, Command, DemoArgs, DiffArgs, Format, MergeArgs, OutputArgs, PolicyCommand, ScanArgs,
+    SuitesArgs,
+};
+use fipsprobe::demo;
+use fipsprobe::policy::{self, Policy};
+use fipsprobe::probe::{ScanConfig, Stop};
+use fipsprobe::report::model::{Endpoint, Report, Verdict};
+use fipsprobe::report::{csv, diff, file, json, jsonl, merge, table};
+use fipsprobe::scan::{self, ScanJob};
+use fipsprobe::targets::{self, StaticResolver, TargetSet};
+
+/// Exit code for bad invocation or input.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let argv = cli::normalize_args(std::env::args());
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match run(cli, argv) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("fipsprobe: {}", one_line(&e));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan_command(&args, argv),
+        Command::Demo(args) => demo_command(&args, argv),
+        Command::Suites(args) => suites_command(&args),
+        Command::Policy(cmd) => policy_command(&cmd),
+        Command::Diff(args) => diff_command(&args),
+        Command::Merge(args) => merge_command(&args, argv),
+    }
+}
+
+fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
+    let job = args.into_job(argv)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(load_report(path)?),
+        None => None,
+    };
+    check_writable(args.out.report_file().map(|p| p.as_path()))?;
+    let report = runtime()?.block_on(run_with_signals(job, &args.out))?;
+    let mut code = emit(&report, &args.out)?;
+    if let Some(old) = baseline {
+        let d = diff::diff(&old, &report);
+        if !args.out.quiet {
+            // The report owns stdout; the comparison goes to stderr so pipes stay parseable.
+            eprint!("{}", d.render_table(args.out.color()));
+        }
+        if d.regressed() {
+            code = 1;
+        }
+    }
+    Ok(code)
+}
+
+/// Runs a scan with Ctrl-C/SIGTERM handling and a progress bar on a terminal.
+async fn run_with_signals(job: ScanJob, out: &OutputArgs) -> Result<Report> {
+    let stop = Stop::default();
+    let signals = tokio::spawn(watch_signals(stop.clone(), out.quiet));
+    let progress = Progress::new(out.quiet, job.targets.size_hint());
+    let stream = out.format() == Format::Jsonl && !out.quiet;
+    let report = scan::run(job, stop, |e, reported| {
+        progress.update(e);
+        if stream && reported {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{}", jsonl::endpoint_line(e));
+            let _ = stdout.flush();
+        }
+    })
+    .await;
+    progress.finish();
+    signals.abort();
+    Ok(report)
+}
+
+/// First signal: take no new endpoints, give running ones five seconds. Second: abandon them.
+async fn watch_signals(stop: Stop, quiet: bool) {
+    const GRACE: Duration = Duration::from_secs(5);
+    if wait_signal().await.is_err() {
+        return;
+    }
+    if !quiet {
+        eprintln!("fipsprobe: interrupted; finishing endpoints in flight for up to {GRACE:?} (again to abort)");
+    }
+    stop.drain.cancel();
+    tokio::select! {
+        _ = wait_signal() => {}
+        () = tokio::time::sleep(GRACE) => {}
+    }
+    stop.abort.cancel();
+}
+
+async fn wait_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+/// Prints the report in the chosen format and writes the report file; returns the exit code.
+fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
+    if let Some(path) = out.report_file() {
+        file::write_atomic(path, json::to_json(report).as_bytes())
+            .with_context(|| format!("writing report {}", path.display()))?;
+    }
+    if !out.quiet {
+        let text = match out.format() {
+            Format::Table => table::render(
+                report,
+                &table::TableOptions {
+                    color: out.color(),
+                    wide: out.wide,
+                    width: terminal_width(),
+                },
+            ),
+            Format::Json => json::to_json(report),
+            Format::Jsonl => format!(
+                "{}\n",
+                jsonl::summary_line(&report.summary, report.complete)
+            ),
+            Format::Csv => csv::to_csv(report),
+        };
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth a different exit code.
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+    let code = scan::outcome(report).exit_code();
+    Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
+}
+
+fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}
+
+fn check_writable(path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "cannot write report {}: no directory {}",
+            path.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn load_report(path: &Path) -> Result<Report> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(json::from_json(&text, &path.display().to_string())?)
+}
+
+/// Progress on stderr, only on a terminal, so cron mail stays clean.
+struct Progress {
+    bar: Option<ProgressBar>,
+    stats: std::sync::Mutex<(u64, u64, u64)>,
+}
+
+impl Progress {
+    fn new(quiet: bool, total: u128) -> Progress {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(
+                Some(u64::try_from(total).unwrap_or(u64::MAX)),
+                ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:24} {pos}/{len} endpoints  {msg}  {per_sec}  ETA {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            bar,
+            stats: std::sync::Mutex::new((0, 0, 0)),
+        }
+    }
+
+    fn update(&self, e: &Endpoint) {
+        let Some(bar) = &self.bar else { return };
+        let mut s = self
+            .stats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if e.status != fipsprobe::report::model::Status::Closed {
+            s.0 += 1;
+        }
+        if e.status == fipsprobe::report::model::Status::Tls {
+            s.1 += 1;
+        }
+        if e.verdict == Verdict::Fail {
+            s.2 += 1;
+        }
+        bar.set_message(format!("open {}  TLS {}  failing {}", s.0, s.1, s.2));
+        bar.inc(1);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
+    let (policy, waivers) = args.out.load_policy()?;
+    let out = &args.out;
+    runtime()?.block_on(async {
+        // Well-known ports on their own loopback addresses, so the table names the services;
+        // any free port if those are taken.
+        let kube = spawn_demo(&demo::kube_apiserver_fips(), "127.0.0.2:6443").await?;
+        let etcd = spawn_demo(&demo::etcd_non_fips(), "127.0.0.3:2379").await?;
+        let includes = [kube.addr, etcd.addr]
+            .iter()
+            .map(|a| targets::parse_target(&a.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let job = ScanJob {
+            targets: TargetSet::new(includes, Vec::new(), targets::DEFAULT_PORTS.to_vec(), None),
+            resolver: Arc::new(StaticResolver::default()),
+            config: ScanConfig::default(),
+            policy,
+            waivers,
+            args: argv,
+        };
+        let report = run_with_signals(job, out).await?;
+        emit(&report, out)?;
+        let verdict_of = |addr: SocketAddr| {
+            report
+                .endpoints
+                .iter()
+                .find(|e| e.ip == addr.ip() && e.port == addr.port())
+                .map(|e| e.verdict)
+        };
+        let as_expected = verdict_of(kube.addr) == Some(Verdict::Pass) && verdict_of(etcd.addr) == Some(Verdict::Fail);
+        if !out.quiet {
+            eprintln!(
+                "demo: {} (the FIPS-configured kube-apiserver should pass, the non-FIPS etcd should fail)",
+                if as_expected { "as expected" } else { "UNEXPECTED RESULT" }
+            );
+        }
+        Ok(if as_expected { 0 } else { 1 })
+    })
+}
+
+async fn spawn_demo(spec: &demo::ServerSpec, preferred: &str) -> Result<demo::RunningServer> {
+    let preferred: SocketAddr = preferred.parse().context("demo address")?;
+    match demo::spawn(spec, preferred).await {
+        Ok(s) => Ok(s),
+        Err(_) => demo::spawn(spec, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .context("starting demo server"),
+    }
+}
+
+fn suites_command(args: &SuitesArgs) -> Result<u8> {
+    let policy = Policy::load(&args.policy)?;
+    let filter = policy::SuiteFilter {
+        approved_only: args.approved,
+        version: args.version,
+    };
+    let format = list_format(args.format)?;
+    print!(
+        "{}",
+        policy::suites_listing(fipsprobe::cipher_db::db(), &policy, &filter, format)
+    );
+    Ok(0)
+}
+
+fn list_format(f: Format) -> Result<policy::ListFormat> {
+    Ok(match f {
+        Format::Table => policy::ListFormat::Table,
+        Format::Json => policy::ListFormat::Json,
+        Format::Csv => policy::ListFormat::Csv,
+        Format::Jsonl => bail!("--format jsonl is for scans; use json"),
+    })
+}
+
+fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
+    match cmd {
+        PolicyCommand::List => print!("{}", policy::policy_list()),
+        PolicyCommand::Show { policy: p, format } => {
+            let p = Policy::load(p)?;
+            print!("{}", policy::policy_show(&p, list_format(*format)?));
+        }
+    }
+    Ok(0)
+}
+
+fn diff_command(args: &DiffArgs) -> Result<u8> {
+    let old = load_report(&args.old)?;
+    let new = load_report(&args.new)?;
+    let d = diff::diff(&old, &new);
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let color =
+        !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    match format {
+        Format::Table => print!("{}", d.render_table(color)),
+        Format::Json => print!("{}", d.to_json()),
+        other => bail!("diff prints table or json, not {other:?}"),
+    }
+    Ok(if d.regressed() { 1 } else { 0 })
+}
+
+fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        reports.push((path.display().to_string(), load_report(path)?));
+    }
+    let merged = merge::merge(reports)?;
+    let text = json::to_json(&merged);
+    match &args.output {
+        Some(path) => file::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(0)
+}

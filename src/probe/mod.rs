@@ -1,1 +1,20 @@
 //! The async engine: connects, drives the sans-IO codec, and yields endpoint results.
+//!
+//! - [`engine`]: the stream of endpoints in, results out, with the global cap.
+//! - [`endpoint`]: one endpoint — connect sweep, then one [`plan::VersionSweep`] per version.
+//! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test).
+//! - [`conn`]: the only code that touches a socket; every await has a timeout.
+//! - [`limits`]: per-address connection cap and connection rate.
+//! - [`retry`]: what is retried (timeouts, I/O errors) and the backoff.
+//! - [`cert`]: certificate chain facts (x509-parser).
+
+pub mod cert;
+pub mod conn;
+pub mod endpoint;
+pub mod engine;
+pub mod limits;
+pub mod plan;
+pub mod retry;
+
+pub use endpoint::{probe, ProbeConfig};
+pub use engine::{fit_concurrency, spawn, ScanConfig, Stop};

@@ -168,13 +168,17 @@ pub struct Waived {
     pub expires: String,
 }
 
-/// A cipher suite code, written `0xC02F` in JSON.
+/// A cipher suite code, written `0xC02F` in JSON; SSLv2 cipher specs are 24-bit (`0x0700C0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SuiteCode(pub u16);
+pub struct SuiteCode(pub u32);
 
 impl fmt::Display for SuiteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{:04X}", self.0)
+        if self.0 > 0xFFFF {
+            write!(f, "0x{:06X}", self.0)
+        } else {
+            write!(f, "0x{:04X}", self.0)
+        }
     }
 }
 
@@ -190,10 +194,18 @@ impl<'de> Deserialize<'de> for SuiteCode {
         let hex = s
             .strip_prefix("0x")
             .or_else(|| s.strip_prefix("0X"))
-            .ok_or_else(|| serde::de::Error::custom(format!("suite code {s:?} must start with 0x")))?;
-        u16::from_str_radix(hex, 16)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("suite code {s:?} must start with 0x"))
+            })?;
+        u32::from_str_radix(hex, 16)
+            .ok()
+            .filter(|c| *c <= 0xFF_FFFF)
             .map(SuiteCode)
-            .map_err(|_| serde::de::Error::custom(format!("suite code {s:?} is not a 16-bit hex number")))
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "suite code {s:?} is not a 16- or 24-bit hex number"
+                ))
+            })
     }
 }
 
@@ -235,6 +247,10 @@ pub struct Endpoint {
     pub port: u16,
     /// The SNI sent, if any.
     pub sni: Option<String>,
+    /// True when the user named exactly this endpoint (an address or host name, not a range):
+    /// such an endpoint left unassessed makes the scan incomplete (exit 3).
+    #[serde(default)]
+    pub explicit: bool,
     /// The well-known service on that port (`kube-apiserver`, `etcd-client`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
@@ -254,6 +270,10 @@ pub struct Endpoint {
     pub findings: Vec<Finding>,
     /// The grade.
     pub verdict: Verdict,
+    /// True when some probe of this endpoint failed (timeout, I/O error) so the accepted
+    /// lists may be missing entries: the scan is then incomplete (exit 3 unless a fail).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
     /// TLS handshakes (ClientHellos sent) spent on this endpoint.
     #[serde(default)]
     pub handshakes: u32,

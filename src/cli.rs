@@ -1,0 +1,391 @@
+//! The command line (clap). `ScanArgs::into_job` turns arguments into a validated scan; the
+//! engine never sees clap. Every error here is a one-line message and exit code 2.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use fipsprobe::policy::{Policy, Waivers};
+use fipsprobe::probe::{ProbeConfig, ScanConfig};
+use fipsprobe::protocol::Protocol;
+use fipsprobe::scan::ScanJob;
+use fipsprobe::targets::{self, Resolve, Shard, SystemResolver, TargetSet, TargetSpec};
+
+/// fipsprobe: which TLS cipher suites do your endpoints accept, and do they pass FIPS?
+#[derive(Debug, Parser)]
+#[command(name = "fipsprobe", version = long_version(), about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn long_version() -> &'static str {
+    if cfg!(feature = "fips") {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (crypto: aws-lc-rs FIPS module)"
+        )
+    } else {
+        concat!(env!("CARGO_PKG_VERSION"), " (crypto: aws-lc-rs, not FIPS)")
+    }
+}
+
+/// The subcommands of `../shared/SPEC.md`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan endpoints: enumerate accepted versions and suites, grade against a policy.
+    Scan(ScanArgs),
+    /// Start built-in loopback servers (a FIPS kube-apiserver, a non-FIPS etcd) and scan them.
+    Demo(DemoArgs),
+    /// List the cipher database, graded by a policy.
+    Suites(SuitesArgs),
+    /// The bundled and user policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// What changed between two reports; exit 1 when anything regressed.
+    Diff(DiffArgs),
+    /// Join shard reports into one.
+    Merge(MergeArgs),
+}
+
+/// Output formats for stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// The whole JSON report.
+    Json,
+    /// One endpoint per line as it finishes, then a summary line.
+    Jsonl,
+    /// One row per endpoint, version and suite.
+    Csv,
+}
+
+/// Port profiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Adds etcd peer (2380), kubelet (10250), controller-manager (10257), scheduler (10259).
+    Kubernetes,
+}
+
+/// Output options shared by scan and demo.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// stdout format (default: table on a terminal, json otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Also write the JSON report to FILE (written whole or not at all).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Same as -o.
+    #[arg(long = "json", value_name = "FILE", conflicts_with = "output")]
+    pub json: Option<PathBuf>,
+    /// Wider table: codes and OpenSSL names.
+    #[arg(long)]
+    pub wide: bool,
+    /// No progress and no report on stdout (files and the exit code still tell).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long)]
+    pub no_color: bool,
+    /// Policy: fips-140-3 (default), fips-140-2, or a policy file.
+    #[arg(long, default_value = "fips-140-3")]
+    pub policy: String,
+    /// Waiver file: accepted exceptions by finding id and endpoint.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// The stdout format: as asked, else table on a terminal and JSON in a pipe.
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or(if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        })
+    }
+
+    /// Whether to colour stdout.
+    pub fn color(&self) -> bool {
+        !self.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal()
+    }
+
+    /// The report file to write, if any.
+    pub fn report_file(&self) -> Option<&PathBuf> {
+        self.output.as_ref().or(self.json.as_ref())
+    }
+
+    /// Loads the policy and waivers.
+    pub fn load_policy(&self) -> Result<(Policy, Waivers)> {
+        let policy = Policy::load(&self.policy)?;
+        let waivers = match &self.waivers {
+            Some(path) => Waivers::load(path)?,
+            None => Waivers::none(),
+        };
+        Ok((policy, waivers))
+    }
+}
+
+/// `fipsprobe scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Targets: 10.0.0.5, 10.0.0.0/24, 10.0.0.1-50, 2001:db8::/120, host, host:2379, [v6]:6443.
+    pub targets: Vec<String>,
+    /// Read targets from FILE (`-` for stdin; `#` starts a comment). Also spelled -iL.
+    #[arg(long = "input-list", value_name = "FILE")]
+    pub input_list: Vec<String>,
+    /// Targets to leave out (same forms; comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Ports (a target's own :port overrides them).
+    #[arg(short, long, default_value = "6443,2379")]
+    pub ports: String,
+    /// Add a profile's ports.
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
+    /// Endpoints probed at once.
+    #[arg(long, default_value_t = 256)]
+    pub concurrency: usize,
+    /// Connections at once to one address.
+    #[arg(long, default_value_t = 4)]
+    pub per_host: usize,
+    /// TCP connect timeout (e.g. 3s, 500ms).
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Wait for an answer to one ClientHello.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub handshake_timeout: Duration,
+    /// Time budget for a whole endpoint.
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// New connections per second over the whole scan (default: unlimited).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Extra attempts for timeouts and I/O errors (never for refusals or alerts).
+    #[arg(long, default_value_t = 1)]
+    pub retries: u32,
+    /// SNI to send (default: the host name when the target is a name).
+    #[arg(long)]
+    pub sni: Option<String>,
+    /// Only probe these versions (comma-separated, e.g. TLSv1.2,TLSv1.3).
+    #[arg(long = "protocols", value_delimiter = ',')]
+    pub protocols: Vec<Protocol>,
+    /// Scan only shard K of N (1-based) of the target space.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Compare with an earlier report; exit 1 when anything regressed.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Output options.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+impl ScanArgs {
+    /// Parses and validates everything before a packet is sent.
+    pub fn into_job(&self, args: Vec<String>) -> Result<ScanJob> {
+        let mut includes: Vec<TargetSpec> = Vec::new();
+        for t in &self.targets {
+            includes.push(targets::parse_target(t)?);
+        }
+        for list in &self.input_list {
+            if list == "-" {
+                let stdin = std::io::stdin();
+                includes.extend(TargetSet::read_list(stdin.lock(), "stdin")?);
+            } else {
+                let file =
+                    std::fs::File::open(list).with_context(|| format!("reading -iL {list}"))?;
+                includes.extend(TargetSet::read_list(BufReader::new(file), list)?);
+            }
+        }
+        if includes.is_empty() {
+            bail!("no targets: name at least one target, or a list with -iL FILE");
+        }
+        let excludes = self
+            .exclude
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| targets::parse_target(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut ports = targets::parse_ports(&self.ports)?;
+        if self.profile == Some(Profile::Kubernetes) {
+            for p in targets::KUBERNETES_PROFILE_PORTS {
+                if !ports.contains(p) {
+                    ports.push(*p);
+                }
+            }
+        }
+        if self.concurrency == 0 || self.per_host == 0 {
+            bail!("--concurrency and --per-host must be at least 1");
+        }
+        if self.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+            bail!("--rate must be a positive number of connections per second");
+        }
+        let (policy, waivers) = self.out.load_policy()?;
+        let resolver: Arc<dyn Resolve> = Arc::new(SystemResolver::new()?);
+        let versions = if self.protocols.is_empty() {
+            Protocol::ALL.to_vec()
+        } else {
+            self.protocols.clone()
+        };
+        let per_host = self.per_host;
+        Ok(ScanJob {
+            targets: TargetSet::new(includes, excludes, ports, self.shard.clone()),
+            resolver,
+            config: ScanConfig {
+                probe: ProbeConfig {
+                    connect_timeout: self.connect_timeout,
+                    handshake_timeout: self.handshake_timeout,
+                    endpoint_timeout: self.timeout,
+                    retries: self.retries,
+                    sni: self.sni.clone(),
+                    versions,
+                },
+                concurrency: fipsprobe::probe::fit_concurrency(self.concurrency, per_host),
+                per_host,
+                rate: self.rate,
+            },
+            policy,
+            waivers,
+            args,
+        })
+    }
+}
+
+/// `fipsprobe demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output options.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `fipsprobe suites`.
+#[derive(Debug, Args)]
+pub struct SuitesArgs {
+    /// Policy to grade by.
+    #[arg(long, default_value = "fips-140-3")]
+    pub policy: String,
+    /// table, json or csv.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Only suites the policy approves.
+    #[arg(long)]
+    pub approved: bool,
+    /// Only suites negotiable in this version (e.g. TLSv1.2).
+    #[arg(long)]
+    pub version: Option<Protocol>,
+}
+
+/// `fipsprobe policy ...`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// The bundled policies.
+    List,
+    /// Every rule of a policy with its severity and source.
+    Show {
+        /// A bundled id or a policy file.
+        policy: String,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+/// `fipsprobe diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report.
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// table or json.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// No colours.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// `fipsprobe merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard reports.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the merged report (stdout when absent).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Accepts `3`, `3s`, `500ms`, `2m`, `1.5s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (try 3s or 500ms)"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {s:?} (use ms, s, m or h)"
+            ))
+        }
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs < 86_400.0 * 365.0) {
+        return Err(format!("duration {s:?} out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// nmap spells the input list `-iL`; clap's short options are one letter, so it is renamed
+/// before parsing (`-iL FILE` and `-iLFILE`).
+pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in args {
+        if a == "-iL" {
+            out.push("--input-list".to_string());
+        } else if let Some(rest) = a.strip_prefix("-iL") {
+            out.push(format!("--input-list={rest}"));
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn il_is_renamed() {
+        let a = normalize_args(["x", "-iL", "f", "-iLg"].map(String::from));
+        assert_eq!(a, ["x", "--input-list", "f", "--input-list=g"]);
+    }
+}

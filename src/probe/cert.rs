@@ -1,0 +1,200 @@
+//! Describes a certificate chain as the server sent it: the facts an auditor reads and the
+//! policy grades (key type and size, signature algorithm, validity, names). Parsing is done
+//! by x509-parser; a certificate it cannot parse is reported as such, never a panic.
+
+use std::net::IpAddr;
+
+use serde_json::{json, Value};
+use x509_parser::prelude::*;
+
+/// The JSON `certificate` object of an endpoint: `chain` (leaf first), whether the scanned
+/// name or address is covered by the leaf's SANs, and the leaf's days left.
+pub fn describe_chain(chain: &[Vec<u8>], host: &str, ip: IpAddr) -> Value {
+    let described: Vec<Value> = chain.iter().map(|der| describe(der)).collect();
+    let name_matches = chain
+        .first()
+        .and_then(|der| X509Certificate::from_der(der).ok())
+        .map(|(_, cert)| covers(&cert, host, ip));
+    json!({
+        "chain": described,
+        "name_matches": name_matches,
+    })
+}
+
+fn describe(der: &[u8]) -> Value {
+    let fingerprint = hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref());
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, c)) => c,
+        Err(e) => return json!({ "sha256": fingerprint, "parse_error": e.to_string() }),
+    };
+    let (key_type, key_bits, curve) = key_facts(&cert);
+    let not_after = cert.validity().not_after.timestamp();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let sans: Vec<String> = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|ext| {
+            ext.value
+                .general_names
+                .iter()
+                .map(|n| n.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "subject": cert.subject().to_string(),
+        "issuer": cert.issuer().to_string(),
+        "sans": sans,
+        "not_before": rfc3339(cert.validity().not_before.timestamp()),
+        "not_after": rfc3339(not_after),
+        "days_left": (not_after - now).div_euclid(86_400),
+        "key_type": key_type,
+        "key_bits": key_bits,
+        "curve": curve,
+        "signature_algorithm": signature_name(&cert),
+        "self_signed": cert.subject() == cert.issuer(),
+        "sha256": fingerprint,
+    })
+}
+
+fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option<&'static str>) {
+    match cert.public_key().parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => ("RSA", Some(rsa.key_size()), None),
+        Ok(x509_parser::public_key::PublicKey::EC(ec)) => {
+            let curve = cert
+                .public_key()
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|oid| curve_name(&oid.to_id_string()));
+            ("EC", Some(ec.key_size()), curve)
+        }
+        Ok(x509_parser::public_key::PublicKey::DSA(_)) => ("DSA", None, None),
+        _ => {
+            let oid = cert.public_key().algorithm.algorithm.to_id_string();
+            match oid.as_str() {
+                "1.3.101.112" => ("Ed25519", Some(256), None),
+                "1.3.101.113" => ("Ed448", Some(456), None),
+                _ => ("unknown", None, None),
+            }
+        }
+    }
+}
+
+fn curve_name(oid: &str) -> &'static str {
+    match oid {
+        "1.2.840.10045.3.1.7" => "secp256r1",
+        "1.3.132.0.34" => "secp384r1",
+        "1.3.132.0.35" => "secp521r1",
+        "1.3.132.0.10" => "secp256k1",
+        "1.2.840.10045.3.1.1" => "secp192r1",
+        "1.3.132.0.33" => "secp224r1",
+        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
+        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1",
+        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1",
+        _ => "unknown",
+    }
+}
+
+fn signature_name(cert: &X509Certificate<'_>) -> String {
+    let oid = cert.signature_algorithm.algorithm.to_id_string();
+    let name = match oid.as_str() {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        "1.2.840.10040.4.3" => "dsa-with-SHA1",
+        _ => return oid,
+    };
+    name.to_string()
+}
+
+/// Whether the leaf's SANs (or, lacking SANs, its CN) cover the scanned name or address.
+fn covers(cert: &X509Certificate<'_>, host: &str, ip: IpAddr) -> bool {
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return false;
+    };
+    san.value.general_names.iter().any(|n| match n {
+        GeneralName::DNSName(d) => dns_matches(d, host),
+        GeneralName::IPAddress(bytes) => match ip {
+            IpAddr::V4(v4) => *bytes == v4.octets().as_slice(),
+            IpAddr::V6(v6) => *bytes == v6.octets().as_slice(),
+        },
+        _ => false,
+    })
+}
+
+fn dns_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(rest) => host
+            .split_once('.')
+            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+        None => pattern == host,
+    }
+}
+
+fn rfc3339(ts: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| ts.to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_cover_one_label() {
+        assert!(dns_matches("*.example.com", "a.example.com"));
+        assert!(!dns_matches("*.example.com", "a.b.example.com"));
+        assert!(!dns_matches("*.example.com", "example.com"));
+        assert!(dns_matches("Node1.example.com.", "node1.example.com"));
+    }
+
+    #[test]
+    fn garbage_is_reported_not_panicked() {
+        let v = describe_chain(&[vec![0x30, 0x03, 0x01]], "h", IpAddr::from([127, 0, 0, 1]));
+        assert!(v["chain"][0]["parse_error"].is_string());
+    }
+
+    #[test]
+    fn describes_an_rcgen_certificate() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let v = describe_chain(
+            &[cert.der().to_vec()],
+            "localhost",
+            IpAddr::from([127, 0, 0, 1]),
+        );
+        let leaf = &v["chain"][0];
+        assert_eq!(leaf["key_type"], "EC");
+        assert_eq!(leaf["curve"], "secp256r1");
+        assert_eq!(leaf["signature_algorithm"], "ecdsa-with-SHA256");
+        assert_eq!(v["name_matches"], true);
+    }
+}

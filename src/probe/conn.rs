@@ -1,0 +1,166 @@
+//! The only code that touches a socket: connect, send one hello, read the server's flight.
+//! Every `.await` on the network is bounded by a timeout; what an I/O failure means is
+//! decided here, where it happens.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout, Instant};
+
+use crate::wire::{DecodeError, FlightReader, ServerMessage};
+
+/// How a connection attempt or exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnError {
+    /// The port is closed (RST to our SYN).
+    #[error("connection refused")]
+    Refused,
+    /// No answer to the SYN in time (filtered, or the host is down).
+    #[error("connect timed out after {0:?}")]
+    ConnectTimeout(Duration),
+    /// Connected, but the server said nothing conclusive in time.
+    #[error("no answer to the ClientHello within {0:?}")]
+    ReadTimeout(Duration),
+    /// The server answered with bytes that are not TLS.
+    #[error("not TLS: {0}")]
+    NotTls(String),
+    /// The server's TLS was malformed.
+    #[error("malformed TLS from server: {0}")]
+    Protocol(String),
+    /// Any other socket error.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ConnError {
+    /// Whether trying again may give another result (see `probe::retry`).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ConnError::ConnectTimeout(_) | ConnError::ReadTimeout(_) | ConnError::Io(_)
+        )
+    }
+}
+
+/// How much of the server's first flight to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadUntil {
+    /// Stop at the ServerHello (or HelloRetryRequest): all a sweep needs.
+    ServerHello,
+    /// Read on to ServerHelloDone (TLS <= 1.2): certificate and key-exchange facts for free.
+    FlightEnd,
+}
+
+/// What the server sent, in order, up to the point we stopped reading.
+#[derive(Debug, Default)]
+pub struct Flight {
+    /// Messages received.
+    pub messages: Vec<ServerMessage>,
+    /// True when the server closed the connection before we stopped.
+    pub closed: bool,
+}
+
+/// Connects with a deadline.
+pub async fn connect(addr: SocketAddr, limit: Duration) -> Result<TcpStream, ConnError> {
+    match timeout(limit, TcpStream::connect(addr)).await {
+        Err(_) => Err(ConnError::ConnectTimeout(limit)),
+        Ok(Err(e)) => Err(classify_connect(&e)),
+        Ok(Ok(stream)) => {
+            // Hellos are one write each; don't let Nagle hold the second half of a split write.
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        }
+    }
+}
+
+fn classify_connect(e: &io::Error) -> ConnError {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => ConnError::Refused,
+        io::ErrorKind::TimedOut => ConnError::ConnectTimeout(Duration::ZERO),
+        _ => ConnError::Io(e.to_string()),
+    }
+}
+
+/// Sends `hello` on `stream` and reads the server's answer until `until` says stop, an
+/// alert, the end of the stream, or `limit` elapses.
+pub async fn exchange(
+    mut stream: TcpStream,
+    hello: &[u8],
+    until: ReadUntil,
+    limit: Duration,
+) -> Result<Flight, ConnError> {
+    let deadline = Instant::now() + limit;
+    match tokio::time::timeout_at(deadline, stream.write_all(hello)).await {
+        Err(_) => return Err(ConnError::ReadTimeout(limit)),
+        Ok(Err(e)) => {
+            // A server that resets at once, before reading our hello, has declined it.
+            return match e.kind() {
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => Ok(Flight {
+                    messages: Vec::new(),
+                    closed: true,
+                }),
+                _ => Err(ConnError::Io(e.to_string())),
+            };
+        }
+        Ok(Ok(())) => {}
+    }
+
+    let mut reader = FlightReader::new();
+    let mut flight = Flight::default();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => {
+                return if flight.messages.is_empty() {
+                    Err(ConnError::ReadTimeout(limit))
+                } else {
+                    // What came is an answer; a server that stalls mid-flight is its concern.
+                    Ok(flight)
+                };
+            }
+            Ok(Err(e)) => match e.kind() {
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => 0,
+                _ => return Err(ConnError::Io(e.to_string())),
+            },
+            Ok(Ok(n)) => n,
+        };
+        if n == 0 {
+            flight.closed = true;
+            return Ok(flight);
+        }
+        reader
+            .feed(buf.get(..n).unwrap_or_default())
+            .map_err(decode_error)?;
+        while let Some(msg) = reader.next_message().map_err(decode_error)? {
+            let stop = stops(&msg, until);
+            flight.messages.push(msg);
+            if stop {
+                return Ok(flight);
+            }
+        }
+    }
+}
+
+fn stops(msg: &ServerMessage, until: ReadUntil) -> bool {
+    match msg {
+        ServerMessage::Alert(_)
+        | ServerMessage::HelloRetryRequest(_)
+        | ServerMessage::Ssl2ServerHello(_)
+        | ServerMessage::ServerHelloDone
+        | ServerMessage::EncryptedRecord => true,
+        ServerMessage::ServerHello(sh) => until == ReadUntil::ServerHello || sh.version() >= 0x0304,
+        _ => false,
+    }
+}
+
+fn decode_error(e: DecodeError) -> ConnError {
+    match e {
+        DecodeError::NotTls => {
+            ConnError::NotTls("the server's first bytes are not a TLS record".into())
+        }
+        other => ConnError::Protocol(other.to_string()),
+    }
+}

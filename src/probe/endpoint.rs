@@ -1,0 +1,564 @@
+//! Probes one endpoint: a connect first (closed ports cost one SYN), then one sweep per
+//! protocol version, run side by side within the per-host connection cap.
+//!
+//! The first hello goes out on the connection the sweep opened. Only when it shows the port
+//! speaks TLS (an alert counts) are the other versions tried.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::cipher_db::{self, Kx};
+use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
+use crate::probe::limits::HostHandle;
+use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
+use crate::probe::retry;
+use crate::protocol::Protocol;
+use crate::report::model::{Endpoint, ProtocolResult, Status, SuiteCode, SuiteEntry, Verdict};
+use crate::targets::EndpointSpec;
+use crate::wire::{self, KxKind, KxParams, ProbeHello, ServerMessage};
+
+/// Timeouts and retries for one endpoint.
+#[derive(Clone, Debug)]
+pub struct ProbeConfig {
+    /// TCP connect.
+    pub connect_timeout: Duration,
+    /// One hello's answer.
+    pub handshake_timeout: Duration,
+    /// The whole endpoint: when it runs out, the sweeps stop and what is known is reported.
+    pub endpoint_timeout: Duration,
+    /// Extra attempts for transient failures (timeouts, I/O errors), with backoff.
+    pub retries: u32,
+    /// SNI to send instead of the target's host name.
+    pub sni: Option<String>,
+    /// Versions to probe.
+    pub versions: Vec<Protocol>,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        ProbeConfig {
+            connect_timeout: Duration::from_secs(3),
+            handshake_timeout: Duration::from_secs(5),
+            endpoint_timeout: Duration::from_secs(120),
+            retries: 1,
+            sni: None,
+            versions: Protocol::ALL.to_vec(),
+        }
+    }
+}
+
+/// Groups offered in TLS <= 1.2 hellos: every named curve and FFDHE group, so that an ECDHE
+/// suite is never missed for lack of a common curve. P-256 first: it is what servers expect.
+const GROUPS_TLS12: &[u16] = &[
+    0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001A, 0x001B, 0x001C, 0x0016, 0x0015, 0x0014, 0x0013,
+    0x0012, 0x0011, 0x0010, 0x000F, 0x000E, 0x000D, 0x000C, 0x000B, 0x000A, 0x0009, 0x0008, 0x0007,
+    0x0006, 0x0005, 0x0004, 0x0003, 0x0002, 0x0001, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+];
+
+/// Groups offered in TLS 1.3 hellos; a server that wants another share answers with a
+/// HelloRetryRequest, which names the suite just as well.
+const GROUPS_TLS13: &[u16] = &[
+    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0100, 0x0101, 0x0102, 0x0103,
+    0x0104, 0x001F, 0x0020, 0x0021,
+];
+
+/// Key shares sent in TLS 1.3 hellos: the two groups nearly every server takes.
+const KEY_SHARES_TLS13: &[u16] = &[0x001D, 0x0017];
+
+/// Signature schemes offered: every modern scheme, then the legacy SHA-1/MD5 pairs so that a
+/// server holding only an old certificate still answers.
+const SIG_SCHEMES: &[u16] = &[
+    0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B, 0x0807, 0x0808, 0x0401,
+    0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202, 0x0101,
+    0x0102, 0x0103,
+];
+
+/// Probes one endpoint and returns everything learned, ungraded.
+pub async fn probe(
+    spec: &EndpointSpec,
+    cfg: &ProbeConfig,
+    host: &HostHandle,
+    abort: &CancellationToken,
+) -> Endpoint {
+    let started = Instant::now();
+    let addr = SocketAddr::new(spec.ip, spec.port);
+    let sni = cfg
+        .sni
+        .clone()
+        .or_else(|| spec.sni.as_deref().map(str::to_string));
+    let mut endpoint = Endpoint {
+        target: spec.target.to_string(),
+        host: spec.host.to_string(),
+        ip: spec.ip,
+        port: spec.port,
+        sni: sni.clone(),
+        explicit: spec.explicit,
+        service: crate::targets::service_for_port(spec.port).map(str::to_string),
+        status: Status::Error,
+        error: None,
+        protocols: BTreeMap::new(),
+        preferred_suite: None,
+        groups: Vec::new(),
+        certificate: None,
+        findings: Vec::new(),
+        verdict: Verdict::NotAssessed,
+        incomplete: false,
+        handshakes: 0,
+        duration_ms: 0,
+        extensions: BTreeMap::new(),
+    };
+
+    let ctx = Ctx {
+        addr,
+        sni,
+        cfg,
+        host,
+        abort,
+        deadline: started + cfg.endpoint_timeout,
+        handshakes: AtomicU32::new(0),
+        saw_tls: AtomicBool::new(false),
+        facts: Mutex::new(Facts::default()),
+    };
+
+    // The sweep: one connect. Closed and filtered addresses stop here.
+    let first = {
+        let _permit = host.connection().await;
+        retry::run(cfg.retries, abort, || {
+            conn::connect(addr, cfg.connect_timeout)
+        })
+        .await
+    };
+    let stream = match first {
+        Ok(s) => s,
+        Err(e) => {
+            endpoint.status = match e {
+                ConnError::Refused => Status::Closed,
+                ConnError::ConnectTimeout(_) => Status::Timeout,
+                _ => Status::Error,
+            };
+            endpoint.error = Some(e.to_string());
+            endpoint.duration_ms = elapsed_ms(started);
+            return endpoint;
+        }
+    };
+
+    // Highest version first: its first answer tells whether this port speaks TLS at all.
+    let mut versions = cfg.versions.clone();
+    versions.sort_unstable_by(|a, b| b.cmp(a));
+    let Some((&lead, rest)) = versions.split_first() else {
+        endpoint.status = Status::Error;
+        endpoint.error = Some("no protocol version to probe".into());
+        return endpoint;
+    };
+    let mut lead_sweep = sweep_for(lead);
+    let first_answer = match lead_sweep.next_offer() {
+        Some(offer) => ctx.offer(&offer, Some(stream)).await,
+        None => Answer::Declined,
+    };
+    if let Answer::Failed(why) = &first_answer {
+        if !ctx.saw_tls.load(Ordering::Relaxed) {
+            endpoint.status = if why.starts_with("not TLS") {
+                Status::NotTls
+            } else if why.contains("no answer") {
+                Status::Timeout
+            } else {
+                Status::Error
+            };
+            endpoint.error = Some(why.clone());
+            endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
+            endpoint.duration_ms = elapsed_ms(started);
+            return endpoint;
+        }
+    }
+    lead_sweep.observe(first_answer);
+
+    let mut sweeps = vec![ctx.run(lead_sweep)];
+    for &v in rest {
+        sweeps.push(ctx.run(sweep_for(v)));
+    }
+    let sweeps = join_all(sweeps).await;
+
+    endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
+    endpoint.duration_ms = elapsed_ms(started);
+    if !ctx.saw_tls.load(Ordering::Relaxed) {
+        endpoint.status = Status::NotTls;
+        endpoint.error = Some("the server closed every connection without a TLS answer".into());
+        return endpoint;
+    }
+    endpoint.status = Status::Tls;
+
+    let mut problems = Vec::new();
+    for sweep in &sweeps {
+        if let Some(f) = sweep.failure() {
+            endpoint.incomplete = true;
+            problems.push(format!("{}: {f}", sweep.version()));
+        }
+        if let Some(v) = sweep.violation() {
+            problems.push(format!("{}: protocol violation: {v}", sweep.version()));
+        }
+        if sweep.accepted().is_empty() {
+            continue;
+        }
+        let suites: Vec<SuiteEntry> = sweep
+            .accepted()
+            .iter()
+            .map(|&code| suite_entry(sweep.version(), code))
+            .collect();
+        let preferred = suites.first().map(|s| s.name.clone());
+        endpoint.protocols.insert(
+            sweep.version(),
+            ProtocolResult {
+                suites,
+                server_order: sweep.server_order(),
+                preferred,
+            },
+        );
+    }
+    endpoint.preferred_suite = endpoint
+        .protocols
+        .values()
+        .next_back()
+        .and_then(|p| p.preferred.clone());
+    if !problems.is_empty() {
+        endpoint.error = Some(problems.join("; "));
+    }
+    let facts = ctx
+        .facts
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    facts.apply(&mut endpoint);
+    endpoint
+}
+
+fn sweep_for(version: Protocol) -> VersionSweep {
+    let db = cipher_db::db();
+    if version == Protocol::Ssl2 {
+        VersionSweep::new(version, db.ssl2_ciphers().iter().map(|c| c.code))
+    } else {
+        VersionSweep::new(version, db.suites_for(version).map(|s| u32::from(s.code)))
+    }
+}
+
+fn suite_entry(version: Protocol, code: u32) -> SuiteEntry {
+    let db = cipher_db::db();
+    let known = if version == Protocol::Ssl2 {
+        db.ssl2_ciphers()
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| (c.name.clone(), None))
+    } else {
+        u16::try_from(code)
+            .ok()
+            .and_then(|c| db.suite(c))
+            .map(|s| (s.display_name().to_string(), s.openssl.clone()))
+    };
+    let (name, openssl) = known.unwrap_or_else(|| (format!("UNKNOWN_{}", SuiteCode(code)), None));
+    SuiteEntry {
+        name,
+        code: SuiteCode(code),
+        openssl,
+        approved: false,
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Runs futures concurrently and returns their outputs in order (tokio has no join_all).
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut slots: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, fut) in slots.iter_mut().zip(pinned.iter_mut()) {
+            if slot.is_none() {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    slots.into_iter().flatten().collect()
+}
+
+/// Shared state of one endpoint's sweeps.
+struct Ctx<'a> {
+    addr: SocketAddr,
+    sni: Option<String>,
+    cfg: &'a ProbeConfig,
+    host: &'a HostHandle,
+    abort: &'a CancellationToken,
+    deadline: Instant,
+    handshakes: AtomicU32,
+    saw_tls: AtomicBool,
+    facts: Mutex<Facts>,
+}
+
+impl Ctx<'_> {
+    async fn run(&self, mut sweep: VersionSweep) -> VersionSweep {
+        while let Some(offer) = sweep.next_offer() {
+            let answer = self.offer(&offer, None).await;
+            sweep.observe(answer);
+        }
+        sweep
+    }
+
+    /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
+    /// answer, retrying transient failures.
+    async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>) -> Answer {
+        let hello = build_hello(offer, self.sni.as_deref());
+        let until = if offer.purpose == Purpose::First && offer.version <= Protocol::Tls12 {
+            ReadUntil::FlightEnd
+        } else {
+            ReadUntil::ServerHello
+        };
+        let mut attempt = 0u32;
+        loop {
+            if self.abort.is_cancelled() {
+                return Answer::Failed("scan interrupted".into());
+            }
+            let now = Instant::now();
+            if now >= self.deadline {
+                return Answer::Failed(format!(
+                    "endpoint time budget of {:?} exhausted",
+                    self.cfg.endpoint_timeout
+                ));
+            }
+            let budget = self.cfg.handshake_timeout.min(self.deadline - now);
+            let result = {
+                let _permit = self.host.connection().await;
+                let conn = match stream.take() {
+                    Some(s) => Ok(s),
+                    None => conn::connect(self.addr, self.cfg.connect_timeout).await,
+                };
+                match conn {
+                    Ok(s) => {
+                        self.handshakes.fetch_add(1, Ordering::Relaxed);
+                        tokio::select! {
+                            r = conn::exchange(s, &hello, until, budget) => r,
+                            () = self.abort.cancelled() => Err(ConnError::Io("scan interrupted".into())),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            match result {
+                Ok(flight) => return self.interpret(offer, flight),
+                Err(e) if e.is_transient() && attempt < self.cfg.retries => {
+                    attempt += 1;
+                    retry::backoff(attempt).await;
+                }
+                Err(e) => return Answer::Failed(e.to_string()),
+            }
+        }
+    }
+
+    fn interpret(&self, offer: &Offer, flight: Flight) -> Answer {
+        let mut messages = flight.messages.into_iter();
+        let Some(first) = messages.next() else {
+            // Closed without a word: a declined hello (many stacks just drop the connection).
+            return Answer::Declined;
+        };
+        self.saw_tls.store(true, Ordering::Relaxed);
+        let mut facts = self
+            .facts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match first {
+            ServerMessage::Alert(_) => Answer::Declined,
+            ServerMessage::ServerHello(sh) => {
+                let version = sh.version();
+                if offer.purpose == Purpose::First {
+                    facts.observe_hello(version, &sh);
+                }
+                let suite = sh.cipher_suite;
+                for msg in messages {
+                    facts.observe_flight(suite, msg);
+                }
+                Answer::Chosen { version, suite }
+            }
+            ServerMessage::HelloRetryRequest(hrr) => {
+                if let Some(g) = hrr.selected_group {
+                    facts.tls13_group(g);
+                }
+                Answer::Chosen {
+                    version: hrr.version,
+                    suite: hrr.cipher_suite,
+                }
+            }
+            ServerMessage::Ssl2ServerHello(h) => Answer::Ssl2 {
+                ciphers: h.cipher_specs,
+            },
+            other => Answer::Failed(format!(
+                "unexpected first message from server: {}",
+                message_name(&other)
+            )),
+        }
+    }
+}
+
+fn message_name(m: &ServerMessage) -> &'static str {
+    match m {
+        ServerMessage::ServerHello(_) => "ServerHello",
+        ServerMessage::HelloRetryRequest(_) => "HelloRetryRequest",
+        ServerMessage::Certificate(_) => "Certificate",
+        ServerMessage::CertificateStatus(_) => "CertificateStatus",
+        ServerMessage::ServerKeyExchange(_) => "ServerKeyExchange",
+        ServerMessage::CertificateRequest(_) => "CertificateRequest",
+        ServerMessage::ServerHelloDone => "ServerHelloDone",
+        ServerMessage::Alert(_) => "Alert",
+        ServerMessage::ChangeCipherSpec => "ChangeCipherSpec",
+        ServerMessage::EncryptedRecord => "an encrypted record",
+        ServerMessage::Ssl2ServerHello(_) => "SSLv2 ServerHello",
+        ServerMessage::OtherHandshake { .. } => "an unexpected handshake message",
+    }
+}
+
+fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
+    let mut random = [0u8; 32];
+    // A predictable random only weakens a handshake we never finish; fall back rather than fail.
+    let _ = aws_lc_rs::rand::fill(&mut random);
+    if offer.version == Protocol::Ssl2 {
+        let mut challenge = [0u8; 16];
+        challenge.copy_from_slice(&random[..16]);
+        return wire::ssl2_client_hello(&offer.suites, challenge);
+    }
+    let suites: Vec<u16> = offer
+        .suites
+        .iter()
+        .filter_map(|&c| u16::try_from(c).ok())
+        .collect();
+    let tls13 = offer.version == Protocol::Tls13;
+    let hello = ProbeHello {
+        version: offer.version,
+        suites: &suites,
+        sni,
+        groups: if tls13 { GROUPS_TLS13 } else { GROUPS_TLS12 },
+        key_shares: if tls13 { KEY_SHARES_TLS13 } else { &[] },
+        sig_schemes: SIG_SCHEMES,
+        ems: true,
+        renegotiation_scsv: offer.version == Protocol::Ssl3,
+        fallback_scsv: false,
+        random,
+    };
+    // SSLv3 servers may refuse a TLS record version; everything else gets the 0x0301 that
+    // version-intolerant servers expect in the record layer.
+    let record_version = offer.version.wire().min(0x0301);
+    hello.to_client_hello().encode_records(record_version)
+}
+
+/// Facts gathered along the way, at no extra handshake.
+#[derive(Default)]
+struct Facts {
+    ems: Option<bool>,
+    secure_renegotiation: Option<bool>,
+    compression: Option<bool>,
+    session_ticket: Option<bool>,
+    encrypt_then_mac: Option<bool>,
+    ocsp_stapling: Option<bool>,
+    client_auth: Option<&'static str>,
+    groups: Vec<u16>,
+    dh_bits: Option<u32>,
+    chain: Option<Vec<Vec<u8>>>,
+}
+
+impl Facts {
+    fn observe_hello(&mut self, version: u16, sh: &wire::ServerHello) {
+        if version >= 0x0304 {
+            if let Some(g) = sh.key_share_group() {
+                self.tls13_group(g);
+            }
+            return;
+        }
+        // Extension echoes are only meaningful for the highest TLS <= 1.2 version seen.
+        if version == 0x0303 || self.ems.is_none() {
+            self.ems = Some(sh.has_extension(0x0017));
+            self.secure_renegotiation = Some(sh.secure_renegotiation());
+            self.compression = Some(sh.compression != 0);
+            self.session_ticket = Some(sh.has_extension(0x0023));
+            self.encrypt_then_mac = Some(sh.has_extension(0x0016));
+            self.ocsp_stapling = Some(sh.has_extension(0x0005));
+        }
+    }
+
+    fn tls13_group(&mut self, g: u16) {
+        if !self.groups.contains(&g) {
+            self.groups.push(g);
+        }
+    }
+
+    fn observe_flight(&mut self, suite: u16, msg: ServerMessage) {
+        match msg {
+            ServerMessage::Certificate(c) => {
+                if self.chain.is_none() {
+                    self.chain = Some(c.chain);
+                }
+            }
+            ServerMessage::CertificateRequest(_) => self.client_auth = Some("requested"),
+            ServerMessage::ServerKeyExchange(ske) => {
+                let kind = match cipher_db::db().suite(suite).map(|s| s.kx) {
+                    Some(Kx::Ecdhe) => KxKind::Ecdhe,
+                    Some(Kx::Dhe) => KxKind::Dhe,
+                    _ => return,
+                };
+                match ske.params(kind) {
+                    Ok(KxParams::Ecdhe { named_curve }) => self.tls13_group(named_curve),
+                    Ok(KxParams::Dhe { prime_bits }) => self.dh_bits = Some(prime_bits),
+                    Err(_) => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply(self, e: &mut Endpoint) {
+        let db = cipher_db::db();
+        e.groups = self
+            .groups
+            .iter()
+            .map(|&g| {
+                db.group(g)
+                    .map(|g| g.name.clone())
+                    .unwrap_or_else(|| format!("0x{g:04X}"))
+            })
+            .collect();
+        let mut put = |k: &str, v: Option<bool>| {
+            if let Some(v) = v {
+                e.extensions
+                    .insert(k.to_string(), serde_json::Value::Bool(v));
+            }
+        };
+        put("extended_master_secret", self.ems);
+        put("secure_renegotiation", self.secure_renegotiation);
+        put("compression", self.compression);
+        put("session_ticket", self.session_ticket);
+        put("encrypt_then_mac", self.encrypt_then_mac);
+        put("ocsp_stapling", self.ocsp_stapling);
+        if let Some(bits) = self.dh_bits {
+            e.extensions
+                .insert("dh_bits".into(), serde_json::Value::from(bits));
+        }
+        if let Some(ca) = self.client_auth {
+            e.extensions
+                .insert("client_certificate".into(), serde_json::Value::from(ca));
+        }
+        if let Some(chain) = self.chain {
+            e.certificate = Some(crate::probe::cert::describe_chain(&chain, &e.host, e.ip));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! How hard we press: connections at once to one address, and new connections per second.
+//! The global cap (endpoints at once) is the engine's; these two are taken per connection.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// Connection limits shared by every endpoint of a scan.
+#[derive(Debug)]
+pub struct Limits {
+    per_host: usize,
+    hosts: Mutex<HashMap<IpAddr, HostSlot>>,
+    rate: Option<RateLimiter>,
+}
+
+#[derive(Debug)]
+struct HostSlot {
+    semaphore: Arc<Semaphore>,
+    users: usize,
+}
+
+impl Limits {
+    /// `per_host` connections at once to one address (at least 1); `rate` new connections
+    /// per second over the whole scan (None: unlimited).
+    pub fn new(per_host: usize, rate: Option<f64>) -> Arc<Limits> {
+        Arc::new(Limits {
+            per_host: per_host.max(1),
+            hosts: Mutex::new(HashMap::new()),
+            rate: rate.filter(|r| *r > 0.0).map(RateLimiter::new),
+        })
+    }
+
+    /// Registers an endpoint's use of `ip`; the slot is dropped when the last user goes, so
+    /// the map holds only addresses being probed right now, never the whole range.
+    pub fn host(self: &Arc<Self>, ip: IpAddr) -> HostHandle {
+        let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = hosts.entry(ip).or_insert_with(|| HostSlot {
+            semaphore: Arc::new(Semaphore::new(self.per_host)),
+            users: 0,
+        });
+        slot.users += 1;
+        HostHandle {
+            limits: Arc::clone(self),
+            ip,
+            semaphore: Arc::clone(&slot.semaphore),
+        }
+    }
+
+    /// Addresses currently registered (for tests and the memory benchmark).
+    pub fn active_hosts(&self) -> usize {
+        self.hosts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+/// One endpoint's claim on an address.
+#[derive(Debug)]
+pub struct HostHandle {
+    limits: Arc<Limits>,
+    ip: IpAddr,
+    semaphore: Arc<Semaphore>,
+}
+
+impl HostHandle {
+    /// Waits for a connection slot on this address, then for a rate token.
+    pub async fn connection(&self) -> OwnedSemaphorePermit {
+        let permit = Arc::clone(&self.semaphore)
+            .acquire_owned()
+            .await
+            // The semaphore is never closed: it lives as long as this handle.
+            .expect("host semaphore is never closed");
+        if let Some(rate) = &self.limits.rate {
+            rate.wait().await;
+        }
+        permit
+    }
+}
+
+impl Drop for HostHandle {
+    fn drop(&mut self) {
+        let mut hosts = self
+            .limits
+            .hosts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = hosts.get_mut(&self.ip) {
+            slot.users = slot.users.saturating_sub(1);
+            if slot.users == 0 {
+                hosts.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Spaces new connections evenly: each caller is given the next free slot in time.
+#[derive(Debug)]
+struct RateLimiter {
+    period: Duration,
+    next: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    fn new(per_second: f64) -> RateLimiter {
+        RateLimiter {
+            period: Duration::from_secs_f64(1.0 / per_second),
+            next: Mutex::new(None),
+        }
+    }
+
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + self.period);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn host_slots_are_dropped_with_their_last_user() {
+        let limits = Limits::new(2, None);
+        let a = limits.host("127.0.0.1".parse().unwrap_or(IpAddr::from([127, 0, 0, 1])));
+        let b = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let c = limits.host(IpAddr::from([127, 0, 0, 2]));
+        assert_eq!(limits.active_hosts(), 2);
+        drop(a);
+        drop(c);
+        assert_eq!(limits.active_hosts(), 1);
+        drop(b);
+        assert_eq!(limits.active_hosts(), 0);
+    }
+
+    #[tokio::test]
+    async fn per_host_cap_holds() {
+        let limits = Limits::new(2, None);
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let _p1 = h.connection().await;
+        let _p2 = h.connection().await;
+        let third = tokio::time::timeout(Duration::from_millis(50), h.connection()).await;
+        assert!(third.is_err(), "a third connection must wait");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_spaces_connections() {
+        let limits = Limits::new(10, Some(10.0));
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let start = Instant::now();
+        for _ in 0..5 {
+            drop(h.connection().await);
+        }
+        // Five tokens at 10/s: the fifth is granted 400 ms after the first.
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+}

@@ -1,0 +1,335 @@
+//! What to offer next, given the answers so far: the cipher sweep and the server-order test
+//! for one protocol version. Pure: no I/O, no clock, no tokio.
+//!
+//! The sweep offers every remaining candidate, records the suite the server chose, removes
+//! it and offers the rest again, until the server declines. A server that chooses by its
+//! own order therefore reveals that order; one that follows the client reveals ours. To tell
+//! the two apart, the accepted suites are offered once more in reverse order: a server-order
+//! server picks the same first suite again. That costs (accepted + 1) handshakes per version
+//! plus one for the order test where at least two suites were accepted.
+
+use crate::protocol::Protocol;
+
+/// One ClientHello to send: the version to offer and the suites, in offer order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// Highest version offered (for SSLv2 a separate hello format is used).
+    pub version: Protocol,
+    /// Suite codes in offer order (SSLv2: the 24-bit cipher specs).
+    pub suites: Vec<u32>,
+    /// Why this offer is made; the engine uses it to decide how much of the flight to read.
+    pub purpose: Purpose,
+}
+
+/// Why an offer is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// The first offer of a version: everything we know.
+    First,
+    /// A later sweep offer (what remains).
+    Sweep,
+    /// The server-order test: accepted suites reversed.
+    OrderTest,
+}
+
+/// What the server said to an offer, as far as planning cares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A ServerHello or HelloRetryRequest: `version` is the negotiated wire version.
+    Chosen {
+        /// Negotiated version (wire code).
+        version: u16,
+        /// The suite the server chose.
+        suite: u16,
+    },
+    /// An SSLv2 ServerHello with the cipher specs the server has in common with us.
+    Ssl2 {
+        /// 24-bit cipher specs.
+        ciphers: Vec<u32>,
+    },
+    /// An alert, or the connection closed: the server declined the offer.
+    Declined,
+    /// No answer could be had (timeout, I/O error, not TLS). Never a rejection.
+    Failed(String),
+}
+
+/// The sweep of one protocol version.
+#[derive(Clone, Debug)]
+pub struct VersionSweep {
+    version: Protocol,
+    candidates: Vec<u32>,
+    found: Vec<u32>,
+    state: State,
+    server_order: Option<bool>,
+    failure: Option<String>,
+    violation: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Sweeping,
+    OrderTest,
+    Done,
+}
+
+impl VersionSweep {
+    /// A sweep of `version` over `candidates` (in offer order; duplicates are dropped).
+    pub fn new(version: Protocol, candidates: impl IntoIterator<Item = u32>) -> VersionSweep {
+        let mut unique: Vec<u32> = Vec::new();
+        for c in candidates {
+            if !unique.contains(&c) {
+                unique.push(c);
+            }
+        }
+        let state = if unique.is_empty() {
+            State::Done
+        } else {
+            State::Sweeping
+        };
+        VersionSweep {
+            version,
+            candidates: unique,
+            found: Vec::new(),
+            state,
+            server_order: None,
+            failure: None,
+            violation: None,
+        }
+    }
+
+    /// The version this sweep probes.
+    pub fn version(&self) -> Protocol {
+        self.version
+    }
+
+    /// The next hello to send, or `None` when the sweep is complete.
+    pub fn next_offer(&self) -> Option<Offer> {
+        match self.state {
+            State::Done => None,
+            State::Sweeping => Some(Offer {
+                version: self.version,
+                suites: self.candidates.clone(),
+                purpose: if self.found.is_empty() {
+                    Purpose::First
+                } else {
+                    Purpose::Sweep
+                },
+            }),
+            State::OrderTest => Some(Offer {
+                version: self.version,
+                suites: self.found.iter().rev().copied().collect(),
+                purpose: Purpose::OrderTest,
+            }),
+        }
+    }
+
+    /// Records the server's answer to the offer last returned by [`Self::next_offer`].
+    pub fn observe(&mut self, answer: Answer) {
+        match (self.state, answer) {
+            (State::Done, _) => {}
+            (_, Answer::Failed(why)) => {
+                self.failure = Some(why);
+                self.state = State::Done;
+            }
+            (State::Sweeping, Answer::Ssl2 { ciphers }) => {
+                // SSLv2 lists every common cipher at once: one hello is the whole sweep.
+                self.found = self
+                    .candidates
+                    .iter()
+                    .copied()
+                    .filter(|c| ciphers.contains(c))
+                    .collect();
+                self.state = State::Done;
+            }
+            (State::Sweeping, Answer::Chosen { version, suite }) => {
+                if version != self.version.wire() {
+                    // The server negotiated another version: it does not accept this one.
+                    if version > self.version.wire() {
+                        self.violation = Some(format!(
+                            "server answered a {} hello with version 0x{version:04X}",
+                            self.version
+                        ));
+                    }
+                    self.state = State::Done;
+                    return;
+                }
+                let suite = u32::from(suite);
+                match self.candidates.iter().position(|&c| c == suite) {
+                    Some(i) => {
+                        self.candidates.remove(i);
+                        self.found.push(suite);
+                        if self.candidates.is_empty() {
+                            self.finish_sweep();
+                        }
+                    }
+                    None => {
+                        self.violation = Some(format!(
+                            "server chose suite 0x{suite:04X}, which was not offered"
+                        ));
+                        self.state = State::Done;
+                    }
+                }
+            }
+            (State::Sweeping, Answer::Declined) => self.finish_sweep(),
+            (State::OrderTest, Answer::Chosen { version, suite }) => {
+                let suite = u32::from(suite);
+                self.server_order = if version != self.version.wire() {
+                    None
+                } else if Some(&suite) == self.found.first() {
+                    Some(true)
+                } else if Some(&suite) == self.found.last() {
+                    Some(false)
+                } else {
+                    // Neither our first nor its first: the server reorders by rules of its
+                    // own (Go's AES/ChaCha heuristic). It does not follow the client.
+                    Some(true)
+                };
+                self.state = State::Done;
+            }
+            (State::OrderTest, _) => self.state = State::Done,
+            (State::Sweeping, Answer::Ssl2 { .. }) | (State::OrderTest, Answer::Ssl2 { .. }) => {
+                self.state = State::Done
+            }
+        }
+    }
+
+    fn finish_sweep(&mut self) {
+        self.state = if self.found.len() >= 2 && self.version != Protocol::Ssl2 {
+            State::OrderTest
+        } else {
+            State::Done
+        };
+    }
+
+    /// True when no more offers are needed.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Accepted suites in the order found (the server's preference when `server_order`).
+    pub fn accepted(&self) -> &[u32] {
+        &self.found
+    }
+
+    /// Whether the server enforces its own order (None: moot or unknown).
+    pub fn server_order(&self) -> Option<bool> {
+        self.server_order
+    }
+
+    /// Why the sweep could not finish, if it could not.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// A protocol violation seen during the sweep.
+    pub fn violation(&self) -> Option<&str> {
+        self.violation.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scripted server: accepts `supported` at `version`, choosing by `server_pref` order
+    /// when given, else the client's first supported suite.
+    fn serve(offer: &Offer, supported: &[u32], server_pref: bool) -> Answer {
+        let pick = if server_pref {
+            supported.iter().find(|s| offer.suites.contains(s)).copied()
+        } else {
+            offer.suites.iter().find(|s| supported.contains(s)).copied()
+        };
+        match pick {
+            Some(s) => Answer::Chosen {
+                version: offer.version.wire(),
+                suite: s as u16,
+            },
+            None => Answer::Declined,
+        }
+    }
+
+    fn run(sweep: &mut VersionSweep, supported: &[u32], server_pref: bool) -> usize {
+        let mut handshakes = 0;
+        while let Some(offer) = sweep.next_offer() {
+            handshakes += 1;
+            let answer = serve(&offer, supported, server_pref);
+            sweep.observe(answer);
+            assert!(handshakes < 100, "sweep does not terminate");
+        }
+        handshakes
+    }
+
+    #[test]
+    fn server_order_sweep_reveals_the_servers_order() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3, 4, 5]);
+        let n = run(&mut s, &[4, 2, 5], true);
+        assert_eq!(s.accepted(), &[4, 2, 5]);
+        assert_eq!(s.server_order(), Some(true));
+        assert_eq!(n, 3 + 1 + 1);
+    }
+
+    #[test]
+    fn client_order_is_detected() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3, 4, 5]);
+        run(&mut s, &[4, 2, 5], false);
+        assert_eq!(s.accepted(), &[2, 4, 5]);
+        assert_eq!(s.server_order(), Some(false));
+    }
+
+    #[test]
+    fn one_suite_makes_order_moot() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1301, 0x1302]);
+        let n = run(&mut s, &[0x1302], true);
+        assert_eq!(s.accepted(), &[0x1302]);
+        assert_eq!(s.server_order(), None);
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn nothing_accepted_costs_one_handshake() {
+        let mut s = VersionSweep::new(Protocol::Tls10, [1, 2]);
+        assert_eq!(run(&mut s, &[], true), 1);
+        assert!(s.accepted().is_empty());
+    }
+
+    #[test]
+    fn failure_is_not_a_rejection() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2]);
+        s.observe(Answer::Failed("timed out".into()));
+        assert!(s.is_done());
+        assert_eq!(s.failure(), Some("timed out"));
+    }
+
+    #[test]
+    fn unoffered_suite_is_a_violation_and_ends_the_sweep() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2]);
+        s.observe(Answer::Chosen {
+            version: 0x0303,
+            suite: 9,
+        });
+        assert!(s.is_done());
+        assert!(s.violation().is_some_and(|v| v.contains("0x0009")));
+    }
+
+    #[test]
+    fn lower_version_means_not_accepted() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2]);
+        s.observe(Answer::Chosen {
+            version: 0x0301,
+            suite: 1,
+        });
+        assert!(s.is_done());
+        assert!(s.accepted().is_empty());
+        assert!(s.violation().is_none());
+    }
+
+    #[test]
+    fn ssl2_takes_one_hello() {
+        let mut s = VersionSweep::new(Protocol::Ssl2, [0x010080, 0x020080, 0x0700c0]);
+        s.observe(Answer::Ssl2 {
+            ciphers: vec![0x0700c0, 0x010080, 0x999999],
+        });
+        assert!(s.is_done());
+        assert_eq!(s.accepted(), &[0x010080, 0x0700c0]);
+    }
+}

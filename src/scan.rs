@@ -1,0 +1,217 @@
+//! One scan, start to finish: targets → engine → grading → report. No printing: each graded
+//! endpoint is handed to the caller as it finishes (for JSONL and progress), and the whole
+//! report is returned at the end.
+
+use std::sync::Arc;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::policy::{self, Policy, Waivers};
+use crate::probe::{self, ScanConfig, Stop};
+use crate::report::model::{
+    Endpoint, PolicyRef, Report, Status, Summary, Tool, Verdict, SCHEMA_VERSION,
+};
+use crate::targets::{Resolve, TargetSet};
+
+/// Everything a scan needs.
+pub struct ScanJob {
+    /// What to scan.
+    pub targets: TargetSet,
+    /// How names are resolved.
+    pub resolver: Arc<dyn Resolve>,
+    /// Engine settings.
+    pub config: ScanConfig,
+    /// The policy to grade against.
+    pub policy: Policy,
+    /// Accepted exceptions.
+    pub waivers: Waivers,
+    /// The command line, recorded in the report.
+    pub args: Vec<String>,
+}
+
+/// The overall result, which `main` maps to an exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every endpoint that answered TLS passes, and at least one answered (exit 0).
+    Pass,
+    /// At least one endpoint fails (exit 1).
+    Fail,
+    /// Nothing failed, but the scan is incomplete (exit 3).
+    Incomplete,
+}
+
+impl Outcome {
+    /// The exit code of `../shared/SPEC.md`.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::Incomplete => 3,
+        }
+    }
+}
+
+/// Whether an endpoint belongs in the report: closed or silent addresses inside a range are
+/// normal and would drown the report; anything named explicitly, or that answered, stays.
+pub fn worth_reporting(e: &Endpoint) -> bool {
+    e.explicit || !matches!(e.status, Status::Closed | Status::Timeout)
+}
+
+/// The outcome of a finished report.
+pub fn outcome(report: &Report) -> Outcome {
+    let eps = &report.endpoints;
+    if eps.iter().any(|e| e.verdict == Verdict::Fail) {
+        return Outcome::Fail;
+    }
+    let unassessed_explicit = eps
+        .iter()
+        .any(|e| e.explicit && (e.status != Status::Tls || e.incomplete));
+    let any_tls = eps.iter().any(|e| e.status == Status::Tls);
+    if !report.complete || unassessed_explicit || !any_tls {
+        Outcome::Incomplete
+    } else {
+        Outcome::Pass
+    }
+}
+
+/// The tool block of a report written by this build.
+pub fn tool() -> Tool {
+    Tool {
+        name: "fipsprobe".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        crypto_provider: crate::fips::provider_name().into(),
+        fips_mode: crate::fips::enabled(),
+    }
+}
+
+/// Now, RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// Runs a scan; `on_endpoint` sees every endpoint as it finishes, with `true` when it goes
+/// into the report (and is then graded).
+pub async fn run(job: ScanJob, stop: Stop, mut on_endpoint: impl FnMut(&Endpoint, bool)) -> Report {
+    let started_at = now_rfc3339();
+    let today = OffsetDateTime::now_utc().date();
+    let planned = job.targets.into_stream(job.resolver, 1024);
+    let mut results = probe::spawn(planned, job.config, stop.clone());
+    let mut endpoints = Vec::new();
+    while let Some(mut e) = results.recv().await {
+        if !worth_reporting(&e) {
+            on_endpoint(&e, false);
+            continue;
+        }
+        policy::grade(&job.policy, &mut e, &job.waivers, today);
+        on_endpoint(&e, true);
+        endpoints.push(e);
+    }
+    endpoints.sort_by(|a, b| (a.ip, a.port, &a.host).cmp(&(b.ip, b.port, &b.host)));
+    let interrupted = stop.drain.is_cancelled() || stop.abort.is_cancelled();
+    let complete = !interrupted
+        && !endpoints
+            .iter()
+            .any(|e| e.explicit && (e.status != Status::Tls || e.incomplete));
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: tool(),
+        policy: PolicyRef {
+            id: job.policy.id().to_string(),
+            sha256: job.policy.sha256().to_string(),
+        },
+        started_at,
+        finished_at: now_rfc3339(),
+        args: job.args,
+        complete,
+        summary: Summary::of(&endpoints),
+        endpoints,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(endpoints: Vec<Endpoint>) -> Report {
+        Report {
+            schema_version: 1,
+            tool: tool(),
+            policy: PolicyRef {
+                id: "fips-140-3".into(),
+                sha256: String::new(),
+            },
+            started_at: String::new(),
+            finished_at: String::new(),
+            args: vec![],
+            complete: true,
+            summary: Summary::of(&endpoints),
+            endpoints,
+        }
+    }
+
+    fn ep(status: Status, verdict: Verdict, explicit: bool) -> Endpoint {
+        Endpoint {
+            target: "t".into(),
+            host: "h".into(),
+            ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            port: 1,
+            sni: None,
+            explicit,
+            service: None,
+            status,
+            error: None,
+            protocols: Default::default(),
+            preferred_suite: None,
+            groups: vec![],
+            certificate: None,
+            findings: vec![],
+            verdict,
+            incomplete: false,
+            handshakes: 0,
+            duration_ms: 0,
+            extensions: Default::default(),
+        }
+    }
+
+    #[test]
+    fn outcomes_follow_the_spec() {
+        use Status::*;
+        use Verdict::*;
+        assert_eq!(outcome(&report(vec![ep(Tls, Pass, true)])), Outcome::Pass);
+        assert_eq!(
+            outcome(&report(vec![ep(Tls, Pass, true), ep(Tls, Fail, false)])),
+            Outcome::Fail
+        );
+        // A fail outranks incompleteness.
+        assert_eq!(
+            outcome(&report(vec![
+                ep(Timeout, NotAssessed, true),
+                ep(Tls, Fail, true)
+            ])),
+            Outcome::Fail
+        );
+        assert_eq!(
+            outcome(&report(vec![
+                ep(Tls, Pass, true),
+                ep(Timeout, NotAssessed, true)
+            ])),
+            Outcome::Incomplete
+        );
+        // Closed addresses inside a range are normal.
+        assert_eq!(
+            outcome(&report(vec![
+                ep(Tls, Pass, false),
+                ep(Closed, NotAssessed, false)
+            ])),
+            Outcome::Pass
+        );
+        // Nothing answered TLS at all.
+        assert_eq!(outcome(&report(vec![])), Outcome::Incomplete);
+        let mut partial = ep(Tls, Pass, true);
+        partial.incomplete = true;
+        assert_eq!(outcome(&report(vec![partial])), Outcome::Incomplete);
+    }
+}
