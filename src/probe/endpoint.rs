@@ -19,6 +19,7 @@ use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
 use crate::probe::limits::HostHandle;
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry;
+use crate::probe::tls13;
 use crate::protocol::Protocol;
 use crate::report::model::{Endpoint, ProtocolResult, Status, SuiteCode, SuiteEntry, Verdict};
 use crate::targets::EndpointSpec;
@@ -184,6 +185,12 @@ pub async fn probe(
         sweeps.push(ctx.run(sweep_for(v)));
     }
     let sweeps = join_all(sweeps).await;
+    let tls13_accepted = sweeps
+        .iter()
+        .any(|s| s.version() == Protocol::Tls13 && !s.accepted().is_empty());
+    if tls13_accepted && ctx.lock_facts().chain.is_none() && !abort.is_cancelled() {
+        ctx.tls13_certificate().await;
+    }
 
     endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
     endpoint.duration_ms = elapsed_ms(started);
@@ -310,6 +317,40 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    fn lock_facts(&self) -> std::sync::MutexGuard<'_, Facts> {
+        self.facts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed.
+    async fn tls13_certificate(&self) {
+        let _permit = self.host.connection().await;
+        let Ok(stream) = conn::connect(self.addr, self.cfg.connect_timeout).await else {
+            return;
+        };
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+        let result = tls13::certificate(
+            stream,
+            self.addr,
+            self.sni.as_deref(),
+            self.cfg.handshake_timeout,
+        )
+        .await;
+        let mut facts = self.lock_facts();
+        match result {
+            Ok(f) => {
+                if !f.chain.is_empty() {
+                    facts.chain = Some(f.chain);
+                }
+                if f.client_cert_requested {
+                    facts.client_auth = Some("requested");
+                }
+            }
+            Err(e) => facts.certificate_error = Some(e),
+        }
+    }
+
     async fn run(&self, mut sweep: VersionSweep) -> VersionSweep {
         while let Some(offer) = sweep.next_offer() {
             let answer = self.offer(&offer, None).await;
@@ -475,6 +516,7 @@ struct Facts {
     groups: Vec<u16>,
     dh_bits: Option<u32>,
     chain: Option<Vec<Vec<u8>>>,
+    certificate_error: Option<String>,
 }
 
 impl Facts {
@@ -559,6 +601,8 @@ impl Facts {
         }
         if let Some(chain) = self.chain {
             e.certificate = Some(crate::probe::cert::describe_chain(&chain, &e.host, e.ip));
+        } else if let Some(err) = self.certificate_error {
+            e.certificate = Some(serde_json::json!({ "error": err }));
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
 //! - [`retry`]: what is retried (timeouts, I/O errors) and the backoff.
+//! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
 
 pub mod cert;
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod limits;
 pub mod plan;
 pub mod retry;
+pub mod tls13;
 
 pub use endpoint::{probe, ProbeConfig};
 pub use engine::{fit_concurrency, spawn, ScanConfig, Stop};
