@@ -1,0 +1,670 @@
+//! `fipsprobe diff OLD NEW` and `scan --baseline`: what changed between two reports, and
+//! whether anything got worse (the cron job's exit 1).
+//!
+//! Endpoints are matched by (ip, port), or by (host, port) when the host is a name so that a
+//! node whose address changed overnight is still the same node. A name with several addresses
+//! is matched address by address. Within a matched pair, protocol versions, suites (per
+//! version, by code), the preferred suite, status, verdict and findings (by id, version and
+//! item) are compared. Pure: no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use serde::Serialize;
+
+use super::model::{Endpoint, Finding, PolicyRef, Report, Severity, Status, Summary, Verdict};
+use super::{endpoint_label, host_is_name};
+use crate::protocol::Protocol;
+
+/// Everything that changed from one report to the next.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diff {
+    /// The older report, in brief.
+    pub old: Side,
+    /// The newer report, in brief.
+    pub new: Side,
+    /// Every change, report-wide ones first, then by endpoint.
+    pub changes: Vec<Change>,
+}
+
+/// One report as the diff names it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Side {
+    /// The policy it was graded with.
+    pub policy: PolicyRef,
+    /// When its scan started.
+    pub started_at: String,
+    /// When its scan finished.
+    pub finished_at: String,
+    /// Whether its scan was complete.
+    pub complete: bool,
+    /// Its counts.
+    pub summary: Summary,
+}
+
+/// One change, with whether it makes things worse.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// The endpoint (`10.0.0.5:6443`, `node1:2379`); empty for report-wide changes.
+    pub endpoint: String,
+    /// What kind of change.
+    pub kind: ChangeKind,
+    /// The protocol version concerned, where one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    /// The suite name or finding id concerned, where one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The old value, where the change is from one value to another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The new value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// True when this change makes the fleet less compliant.
+    pub regression: bool,
+    /// One line for a person.
+    pub message: String,
+}
+
+/// The kinds of change, as written in JSON (`suite_accepted`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The two reports were graded with different policies: approvals are not comparable.
+    PolicyChanged,
+    /// An endpoint only in the new report (a regression when it fails).
+    EndpointAppeared,
+    /// An endpoint only in the old report.
+    EndpointDisappeared,
+    /// A named endpoint now resolves to another address.
+    AddressChanged,
+    /// The probe outcome changed (`tls` → `timeout`).
+    StatusChanged,
+    /// The verdict changed (a regression when it becomes `fail`).
+    VerdictChanged,
+    /// A protocol version newly accepted (a regression unless all its suites are approved and
+    /// no unwaived `fail` finding names it).
+    ProtocolAccepted,
+    /// A protocol version no longer accepted.
+    ProtocolDropped,
+    /// A suite newly accepted at a version (a regression when not approved).
+    SuiteAccepted,
+    /// A suite no longer accepted at a version.
+    SuiteDropped,
+    /// The preferred suite changed (a regression when it became a non-approved one).
+    PreferredChanged,
+    /// A finding that was not there (a regression when an unwaived `fail`).
+    FindingNew,
+    /// A finding that went away.
+    FindingResolved,
+    /// Same finding, different severity or waiver (a regression when it became an unwaived
+    /// `fail`, e.g. a waiver expired).
+    FindingChanged,
+}
+
+impl ChangeKind {
+    /// `suite accepted`: the kind as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::PolicyChanged => "policy changed",
+            ChangeKind::EndpointAppeared => "new endpoint",
+            ChangeKind::EndpointDisappeared => "endpoint gone",
+            ChangeKind::AddressChanged => "address changed",
+            ChangeKind::StatusChanged => "status changed",
+            ChangeKind::VerdictChanged => "verdict changed",
+            ChangeKind::ProtocolAccepted => "version accepted",
+            ChangeKind::ProtocolDropped => "version dropped",
+            ChangeKind::SuiteAccepted => "suite accepted",
+            ChangeKind::SuiteDropped => "suite dropped",
+            ChangeKind::PreferredChanged => "preferred changed",
+            ChangeKind::FindingNew => "new finding",
+            ChangeKind::FindingResolved => "finding resolved",
+            ChangeKind::FindingChanged => "finding changed",
+        }
+    }
+}
+
+/// Compares two reports.
+pub fn diff(old: &Report, new: &Report) -> Diff {
+    let mut changes = Vec::new();
+    if old.policy != new.policy {
+        changes.push(Change {
+            endpoint: String::new(),
+            kind: ChangeKind::PolicyChanged,
+            protocol: None,
+            item: None,
+            from: Some(policy_text(&old.policy)),
+            to: Some(policy_text(&new.policy)),
+            regression: false,
+            message: format!(
+                "graded with {} before and {} now: approvals are not comparable",
+                policy_text(&old.policy),
+                policy_text(&new.policy)
+            ),
+        });
+    }
+
+    let old_groups = group(&old.endpoints);
+    let new_groups = group(&new.endpoints);
+    let keys: BTreeSet<&Key> = old_groups.keys().chain(new_groups.keys()).collect();
+    for key in keys {
+        let olds = old_groups.get(key).map(Vec::as_slice).unwrap_or_default();
+        let news = new_groups.get(key).map(Vec::as_slice).unwrap_or_default();
+        let ambiguous = olds.len() > 1 || news.len() > 1;
+        for pair in pair_up(olds, news) {
+            match pair {
+                (Some(o), Some(n)) => compare(o, n, ambiguous, &mut changes),
+                (None, Some(n)) => changes.push(appeared(n, ambiguous)),
+                (Some(o), None) => changes.push(disappeared(o, ambiguous)),
+                (None, None) => {}
+            }
+        }
+    }
+    Diff {
+        old: Side::of(old),
+        new: Side::of(new),
+        changes,
+    }
+}
+
+impl Side {
+    fn of(r: &Report) -> Side {
+        Side {
+            policy: r.policy.clone(),
+            started_at: r.started_at.clone(),
+            finished_at: r.finished_at.clone(),
+            complete: r.complete,
+            summary: r.summary.clone(),
+        }
+    }
+}
+
+impl Diff {
+    /// True when anything got worse: a non-approved suite or a version newly accepted, a
+    /// verdict turned `fail`, a new endpoint that fails, a new unwaived `fail` finding.
+    pub fn regressed(&self) -> bool {
+        self.changes.iter().any(|c| c.regression)
+    }
+
+    /// The changes that are regressions.
+    pub fn regressions(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.regression)
+    }
+
+    /// The one-line outcome: `REGRESSED: 2 of 5 changes make things worse`.
+    pub fn verdict_line(&self) -> String {
+        let total = self.changes.len();
+        let worse = self.regressions().count();
+        if total == 0 {
+            "NO CHANGES".to_string()
+        } else if worse == 0 {
+            format!(
+                "NO REGRESSION: {total} change{}, none makes things worse",
+                plural(total)
+            )
+        } else {
+            format!(
+                "REGRESSED: {worse} of {total} change{} make{} things worse",
+                plural(total),
+                if worse == 1 { "s" } else { "" }
+            )
+        }
+    }
+
+    /// A table of the changes (regressions marked `✗`, red with `color`), then the verdict
+    /// line; laid out for 80 columns.
+    pub fn render_table(&self, color: bool) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Changes from the scan of {} to the scan of {}",
+            self.old.started_at, self.new.started_at
+        );
+        if !self.changes.is_empty() {
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED);
+            if color {
+                t.enforce_styling();
+            } else {
+                t.force_no_tty();
+            }
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(80);
+            t.set_header(vec!["", "Endpoint", "Change", "Detail"]);
+            for c in &self.changes {
+                let mark = Cell::new(if c.regression { "✗" } else { "" });
+                let mut kind = Cell::new(c.kind.label());
+                if color && c.regression {
+                    kind = kind.fg(Color::Red);
+                }
+                let endpoint = if c.endpoint.is_empty() {
+                    "(report)"
+                } else {
+                    c.endpoint.as_str()
+                };
+                t.add_row(vec![
+                    if color && c.regression {
+                        mark.fg(Color::Red)
+                    } else {
+                        mark
+                    },
+                    Cell::new(endpoint),
+                    kind,
+                    Cell::new(&c.message),
+                ]);
+            }
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        let line = self.verdict_line();
+        if color {
+            let code = if self.regressed() { "1;31" } else { "1;32" };
+            let _ = writeln!(out, "\x1b[{code}m{line}\x1b[0m");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+        out
+    }
+
+    /// The diff as pretty JSON with a trailing newline:
+    /// `{"regressed": …, "regressions": n, "old": …, "new": …, "changes": […]}`.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            regressed: bool,
+            regressions: usize,
+            #[serde(flatten)]
+            diff: &'a Diff,
+        }
+        let out = Out {
+            regressed: self.regressed(),
+            regressions: self.regressions().count(),
+            diff: self,
+        };
+        // Invariant: strings, integers and bools only; serialization cannot fail.
+        let mut text = serde_json::to_string_pretty(&out).expect("diff always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// How endpoints are matched across reports.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Name(String, u16),
+    Addr(IpAddr, u16),
+}
+
+fn group(endpoints: &[Endpoint]) -> BTreeMap<Key, Vec<&Endpoint>> {
+    let mut map: BTreeMap<Key, Vec<&Endpoint>> = BTreeMap::new();
+    for e in endpoints {
+        let key = if host_is_name(e) {
+            Key::Name(e.host.to_ascii_lowercase(), e.port)
+        } else {
+            Key::Addr(e.ip, e.port)
+        };
+        map.entry(key).or_default().push(e);
+    }
+    map
+}
+
+/// One-to-one is matched whatever the addresses; several-to-several by address.
+fn pair_up<'a>(
+    olds: &[&'a Endpoint],
+    news: &[&'a Endpoint],
+) -> Vec<(Option<&'a Endpoint>, Option<&'a Endpoint>)> {
+    if let ([o], [n]) = (olds, news) {
+        return vec![(Some(*o), Some(*n))];
+    }
+    let mut pairs = Vec::new();
+    let mut taken = vec![false; news.len()];
+    for o in olds {
+        let found = news
+            .iter()
+            .enumerate()
+            .find(|(i, n)| !taken.get(*i).copied().unwrap_or(true) && n.ip == o.ip);
+        match found {
+            Some((i, n)) => {
+                if let Some(t) = taken.get_mut(i) {
+                    *t = true;
+                }
+                pairs.push((Some(*o), Some(*n)));
+            }
+            None => pairs.push((Some(*o), None)),
+        }
+    }
+    for (n, t) in news.iter().zip(taken) {
+        if !t {
+            pairs.push((None, Some(*n)));
+        }
+    }
+    pairs
+}
+
+fn label(e: &Endpoint, ambiguous: bool) -> String {
+    if ambiguous && host_is_name(e) {
+        format!("{} ({})", endpoint_label(e), e.ip)
+    } else {
+        endpoint_label(e)
+    }
+}
+
+fn appeared(n: &Endpoint, ambiguous: bool) -> Change {
+    let verdict = verdict_text(n.verdict);
+    Change {
+        endpoint: label(n, ambiguous),
+        kind: ChangeKind::EndpointAppeared,
+        protocol: None,
+        item: None,
+        from: None,
+        to: Some(verdict.to_string()),
+        regression: n.verdict == Verdict::Fail,
+        message: format!(
+            "new endpoint ({}), verdict {verdict}",
+            status_text(n.status)
+        ),
+    }
+}
+
+fn disappeared(o: &Endpoint, ambiguous: bool) -> Change {
+    let verdict = verdict_text(o.verdict);
+    Change {
+        endpoint: label(o, ambiguous),
+        kind: ChangeKind::EndpointDisappeared,
+        protocol: None,
+        item: None,
+        from: Some(verdict.to_string()),
+        to: None,
+        regression: false,
+        message: format!(
+            "no longer in the report (was {}, verdict {verdict})",
+            status_text(o.status)
+        ),
+    }
+}
+
+/// Appends every change between two versions of one endpoint.
+fn compare(o: &Endpoint, n: &Endpoint, ambiguous: bool, out: &mut Vec<Change>) {
+    let endpoint = label(n, ambiguous);
+    let change = |kind,
+                  protocol,
+                  item: Option<String>,
+                  from: Option<String>,
+                  to: Option<String>,
+                  regression,
+                  message| Change {
+        endpoint: endpoint.clone(),
+        kind,
+        protocol,
+        item,
+        from,
+        to,
+        regression,
+        message,
+    };
+
+    if o.ip != n.ip {
+        out.push(change(
+            ChangeKind::AddressChanged,
+            None,
+            None,
+            Some(o.ip.to_string()),
+            Some(n.ip.to_string()),
+            false,
+            format!("address {} -> {}", o.ip, n.ip),
+        ));
+    }
+    if o.status != n.status {
+        let (from, to) = (status_text(o.status), status_text(n.status));
+        let why = n
+            .error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        out.push(change(
+            ChangeKind::StatusChanged,
+            None,
+            None,
+            Some(from.into()),
+            Some(to.into()),
+            false,
+            format!("{from} -> {to}{why}"),
+        ));
+    }
+    if o.verdict != n.verdict {
+        let (from, to) = (verdict_text(o.verdict), verdict_text(n.verdict));
+        out.push(change(
+            ChangeKind::VerdictChanged,
+            None,
+            None,
+            Some(from.into()),
+            Some(to.into()),
+            n.verdict == Verdict::Fail,
+            format!("{from} -> {to}"),
+        ));
+    }
+
+    let versions: BTreeSet<Protocol> = o
+        .protocols
+        .keys()
+        .chain(n.protocols.keys())
+        .copied()
+        .collect();
+    for p in versions {
+        match (o.protocols.get(&p), n.protocols.get(&p)) {
+            (None, Some(nr)) => {
+                let all_approved = !nr.suites.is_empty() && nr.suites.iter().all(|s| s.approved);
+                let failing = n
+                    .findings
+                    .iter()
+                    .any(|f| f.protocol == Some(p) && is_unwaived_fail(f));
+                out.push(change(
+                    ChangeKind::ProtocolAccepted,
+                    Some(p),
+                    Some(p.label().to_string()),
+                    None,
+                    None,
+                    !all_approved || failing,
+                    format!(
+                        "{p} newly accepted ({} suite{})",
+                        nr.suites.len(),
+                        plural(nr.suites.len())
+                    ),
+                ));
+                for s in &nr.suites {
+                    out.push(suite_change(&endpoint, p, s, true));
+                }
+            }
+            (Some(or), None) => out.push(change(
+                ChangeKind::ProtocolDropped,
+                Some(p),
+                Some(p.label().to_string()),
+                None,
+                None,
+                false,
+                format!(
+                    "{p} no longer accepted (had {} suite{})",
+                    or.suites.len(),
+                    plural(or.suites.len())
+                ),
+            )),
+            (Some(or), Some(nr)) => {
+                let old_codes: BTreeSet<_> = or.suites.iter().map(|s| s.code).collect();
+                let new_codes: BTreeSet<_> = nr.suites.iter().map(|s| s.code).collect();
+                for s in nr.suites.iter().filter(|s| !old_codes.contains(&s.code)) {
+                    out.push(suite_change(&endpoint, p, s, true));
+                }
+                for s in or.suites.iter().filter(|s| !new_codes.contains(&s.code)) {
+                    out.push(suite_change(&endpoint, p, s, false));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
+    if o.preferred_suite != n.preferred_suite {
+        let approved = |e: &Endpoint, name: &str| {
+            e.protocols
+                .values()
+                .flat_map(|r| r.suites.iter())
+                .find(|s| s.name == name)
+                .map(|s| s.approved)
+        };
+        let new_bad = n.preferred_suite.as_deref().and_then(|s| approved(n, s)) == Some(false);
+        let old_bad = o.preferred_suite.as_deref().and_then(|s| approved(o, s)) == Some(false);
+        let none = || "none".to_string();
+        let from = o.preferred_suite.clone().unwrap_or_else(none);
+        let to = n.preferred_suite.clone().unwrap_or_else(none);
+        let note = if new_bad { " (not approved)" } else { "" };
+        out.push(change(
+            ChangeKind::PreferredChanged,
+            None,
+            None,
+            Some(from.clone()),
+            Some(to.clone()),
+            new_bad && !old_bad,
+            format!("{from} -> {to}{note}"),
+        ));
+    }
+
+    findings(&endpoint, &o.findings, &n.findings, out);
+}
+
+fn suite_change(endpoint: &str, p: Protocol, s: &super::model::SuiteEntry, added: bool) -> Change {
+    let approval = if s.approved {
+        "approved"
+    } else {
+        "not approved"
+    };
+    let (kind, verb) = if added {
+        (ChangeKind::SuiteAccepted, "newly accepted")
+    } else {
+        (ChangeKind::SuiteDropped, "no longer accepted")
+    };
+    Change {
+        endpoint: endpoint.to_string(),
+        kind,
+        protocol: Some(p),
+        item: Some(s.name.clone()),
+        from: None,
+        to: None,
+        regression: added && !s.approved,
+        message: format!("{p} {} ({}) {verb}, {approval}", s.name, s.code),
+    }
+}
+
+type FindingKey<'a> = (&'a str, Option<Protocol>, Option<&'a str>);
+
+fn finding_key(f: &Finding) -> FindingKey<'_> {
+    (f.id.as_str(), f.protocol, f.item.as_deref())
+}
+
+fn findings(endpoint: &str, old: &[Finding], new: &[Finding], out: &mut Vec<Change>) {
+    let olds: BTreeMap<FindingKey<'_>, &Finding> =
+        old.iter().map(|f| (finding_key(f), f)).collect();
+    let news: BTreeMap<FindingKey<'_>, &Finding> =
+        new.iter().map(|f| (finding_key(f), f)).collect();
+    let base = |f: &Finding, kind, regression, message| Change {
+        endpoint: endpoint.to_string(),
+        kind,
+        protocol: f.protocol,
+        item: Some(f.id.clone()),
+        from: None,
+        to: None,
+        regression,
+        message,
+    };
+    for (key, n) in &news {
+        match olds.get(key) {
+            None => out.push(base(
+                n,
+                ChangeKind::FindingNew,
+                is_unwaived_fail(n),
+                format!("{} {}: {}", finding_state(n), n.id, n.message),
+            )),
+            Some(o) if finding_state(o) != finding_state(n) => {
+                let mut c = base(
+                    n,
+                    ChangeKind::FindingChanged,
+                    is_unwaived_fail(n) && !is_unwaived_fail(o),
+                    format!(
+                        "{} {} -> {}: {}",
+                        n.id,
+                        finding_state(o),
+                        finding_state(n),
+                        n.message
+                    ),
+                );
+                c.from = Some(finding_state(o));
+                c.to = Some(finding_state(n));
+                out.push(c);
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, o) in &olds {
+        if !news.contains_key(key) {
+            out.push(base(
+                o,
+                ChangeKind::FindingResolved,
+                false,
+                format!("{} {} resolved: {}", finding_state(o), o.id, o.message),
+            ));
+        }
+    }
+}
+
+fn is_unwaived_fail(f: &Finding) -> bool {
+    f.severity == Severity::Fail && f.waived.is_none()
+}
+
+/// `fail`, `warn`, `fail (waived)`.
+fn finding_state(f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Fail => "fail",
+        Severity::Warn => "warn",
+        Severity::Info => "info",
+    };
+    if f.waived.is_some() {
+        format!("{sev} (waived)")
+    } else {
+        sev.to_string()
+    }
+}
+
+fn policy_text(p: &PolicyRef) -> String {
+    format!(
+        "{} (sha256 {})",
+        p.id,
+        p.sha256.get(..12).unwrap_or(&p.sha256)
+    )
+}
+
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::NotAssessed => "not_assessed",
+    }
+}
+
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::Tls => "tls",
+        Status::Closed => "closed",
+        Status::Timeout => "timeout",
+        Status::NotTls => "not_tls",
+        Status::Error => "error",
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
