@@ -220,10 +220,29 @@ impl Diff {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Changes from the scan of {} to the scan of {}",
+            "Changes from {} to {}",
             self.old.started_at, self.new.started_at
         );
-        if !self.changes.is_empty() {
+        // One small table per endpoint, under its name: the detail column keeps most of the
+        // 80 columns instead of repeating the endpoint on every row.
+        let mut order: Vec<&str> = Vec::new();
+        for c in &self.changes {
+            if !order.contains(&c.endpoint.as_str()) {
+                order.push(&c.endpoint);
+            }
+        }
+        for endpoint in order {
+            out.push('\n');
+            let heading = if endpoint.is_empty() {
+                "Whole report"
+            } else {
+                endpoint
+            };
+            if color {
+                let _ = writeln!(out, "\x1b[1m{heading}\x1b[0m");
+            } else {
+                let _ = writeln!(out, "{heading}");
+            }
             let mut t = Table::new();
             t.load_style(presets::UTF8_FULL_CONDENSED);
             if color {
@@ -233,28 +252,15 @@ impl Diff {
             }
             t.set_content_arrangement(ContentArrangement::Dynamic);
             t.set_width(80);
-            t.set_header(vec!["", "Endpoint", "Change", "Detail"]);
-            for c in &self.changes {
-                let mark = Cell::new(if c.regression { "✗" } else { "" });
+            t.set_header(vec!["", "Change", "Detail"]);
+            for c in self.changes.iter().filter(|c| c.endpoint == endpoint) {
+                let mut mark = Cell::new(if c.regression { "✗" } else { "" });
                 let mut kind = Cell::new(c.kind.label());
                 if color && c.regression {
+                    mark = mark.fg(Color::Red);
                     kind = kind.fg(Color::Red);
                 }
-                let endpoint = if c.endpoint.is_empty() {
-                    "(report)"
-                } else {
-                    c.endpoint.as_str()
-                };
-                t.add_row(vec![
-                    if color && c.regression {
-                        mark.fg(Color::Red)
-                    } else {
-                        mark
-                    },
-                    Cell::new(endpoint),
-                    kind,
-                    Cell::new(&c.message),
-                ]);
+                t.add_row(vec![mark, kind, Cell::new(&c.message)]);
             }
             out.push_str(&t.to_string());
             out.push('\n');

@@ -182,19 +182,15 @@ impl<'o> Renderer<'o> {
             .get(..12)
             .unwrap_or(&report.policy.sha256);
         let mut line = format!(
-            "{} {}{}policy {} (sha256 {sha}){}{} to {}",
-            report.tool.name,
-            report.tool.version,
-            self.marks.sep,
-            report.policy.id,
-            self.marks.sep,
-            report.started_at,
-            report.finished_at,
+            "{} {}{}policy {} (sha256 {sha})",
+            report.tool.name, report.tool.version, self.marks.sep, report.policy.id,
         );
         if !report.complete {
             line.push_str(self.marks.sep);
             line.push_str("INCOMPLETE SCAN");
         }
+        self.wrapped(&line, "", "  ", out);
+        let line = format!("Scanned {} to {}", report.started_at, report.finished_at);
         self.wrapped(&line, "", "  ", out);
     }
 
