@@ -1138,3 +1138,20 @@ fn nightly_fixture_pair_regresses_and_reverse_does_not() {
         Err(ReportError::MixedPolicy { .. })
     ));
 }
+
+#[test]
+fn cron_script_selftest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("sh")
+        .arg(root.join("examples/cron/selftest.sh"))
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("selftest ok"));
+}
