@@ -632,6 +632,7 @@ fn table_shows_every_endpoint_suite_and_the_verdict() {
         "connect timed out after 3s",
         "10.0.1.0/24",
         "6 endpoints in this range",
+        "Extensions: extended_master_secret=true",
     ] {
         assert!(t.contains(needle), "table lacks {needle:?}:\n{t}");
     }
@@ -662,6 +663,35 @@ fn table_fits_80_columns() {
         for line in t.lines() {
             let width = fipsprobe::report::table::text_width(line);
             assert!(width <= 80, "{width} columns: {line:?}\n{t}");
+        }
+    }
+}
+
+#[test]
+fn table_fits_any_reasonable_width() {
+    let r = full();
+    for width in [40u16, 50, 60, 72, 100, 132] {
+        for wide in [false, true] {
+            let t = render(
+                &r,
+                &TableOptions {
+                    wide,
+                    ..plain(width)
+                },
+            );
+            // The verdict line is never wrapped (scripts take the last line); all else fits.
+            let body: Vec<&str> = t.lines().collect();
+            for line in &body[..body.len() - 1] {
+                let w = fipsprobe::report::table::text_width(line);
+                assert!(
+                    w <= usize::from(width),
+                    "width {width} wide {wide}: {w} columns: {line:?}"
+                );
+            }
+            assert!(
+                t.contains("TLS_RSA_WITH_AES_128_GCM_SHA256") || width < 60,
+                "{t}"
+            );
         }
     }
 }
@@ -898,6 +928,37 @@ fn diff_matches_named_hosts_across_address_changes() {
 }
 
 #[test]
+fn diff_matches_multi_address_names_address_by_address() {
+    let mut second = failing();
+    second.ip = ip("10.0.0.16");
+    let mut third = failing();
+    third.ip = ip("10.0.0.17");
+    let d = diff(
+        &report(vec![failing(), second.clone()]),
+        &report(vec![failing(), third]),
+    );
+    let k = kinds(&d);
+    assert_eq!(
+        k,
+        vec![
+            (ChangeKind::EndpointDisappeared, false),
+            (ChangeKind::EndpointAppeared, true)
+        ],
+        "{:?}",
+        d.changes
+    );
+    assert!(d.changes[0].endpoint.contains("10.0.0.16"));
+    assert!(d.changes[1].endpoint.contains("10.0.0.17"));
+    // Same addresses on both sides: nothing changed.
+    assert!(diff(
+        &report(vec![failing(), second.clone()]),
+        &report(vec![second, failing()])
+    )
+    .changes
+    .is_empty());
+}
+
+#[test]
 fn diff_preferred_suite_change() {
     let mut e = passing();
     e.preferred_suite = Some("TLS_AES_128_GCM_SHA256".into());
@@ -1003,11 +1064,20 @@ fn merge_keeps_one_copy_of_duplicates_and_says_so() {
     refused.verdict = Verdict::NotAssessed;
     let mut a = report(vec![refused, failing()]);
     a.complete = false;
-    let b = report(vec![passing(), failing()]);
+    let mut b = report(vec![passing(), failing()]);
+    b.tool.version = "0.2.0".into();
     let m = merge::merge_with_notes(vec![("a.json".into(), a), ("b.json".into(), b)]).unwrap();
     assert_eq!(m.report.endpoints.len(), 2);
+    assert_eq!(m.report.tool.version, "0.1.0");
+    assert!(
+        m.notes
+            .iter()
+            .any(|n| n.starts_with("b.json was written by fipsprobe 0.2.0")),
+        "{:?}",
+        m.notes
+    );
     assert_eq!(m.report.endpoints[0], passing(), "the assessed copy wins");
-    assert_eq!(m.notes.len(), 2);
+    assert_eq!(m.notes.len(), 3);
     assert!(m
         .notes
         .iter()

@@ -103,6 +103,15 @@ pub fn merge_with_notes(reports: Vec<(String, Report)>) -> Result<Merged, Report
         }
     }
     let endpoints: Vec<Endpoint> = kept.into_values().map(|(_, e)| e).collect();
+    for (file, r) in &reports {
+        if r.tool != first.tool {
+            notes.push(format!(
+                "{file} was written by {} {} ({}), {first_file} by {} {} ({}); the merged report names the latter",
+                r.tool.name, r.tool.version, r.tool.crypto_provider,
+                first.tool.name, first.tool.version, first.tool.crypto_provider
+            ));
+        }
+    }
 
     let mut args = vec!["fipsprobe".to_string(), "merge".to_string()];
     args.extend(reports.iter().map(|(f, _)| f.clone()));
