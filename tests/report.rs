@@ -1225,3 +1225,54 @@ fn cron_script_selftest() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("selftest ok"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+
+proptest::proptest! {
+    /// Whatever a cell holds (peer-chosen error text included), the CSV reads back as that cell,
+    /// only prefixed with `'` when a spreadsheet would run it as a formula.
+    #[test]
+    fn csv_cells_read_back(cells in proptest::collection::vec("(?s)[a-z,\"\\n\\r\\t =+@§-]{0,30}|.{0,30}", 1..6)) {
+        let mut text = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&csv::quote(c));
+        }
+        text.push('\n');
+        let rows = parse_csv(&text);
+        proptest::prop_assert_eq!(rows.len(), 1);
+        let expected: Vec<String> = cells
+            .iter()
+            .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c.clone() })
+            .collect();
+        proptest::prop_assert_eq!(&rows[0], &expected);
+    }
+
+    /// Wrapping never exceeds the width and never loses a character.
+    #[test]
+    fn wrap_fits_and_keeps_everything(text in "[a-zA-Z0-9_§✗ ]{0,200}", width in 12usize..100) {
+        let lines = fipsprobe::report::table::wrap(&text, Some(width), "  ", "    ");
+        for l in &lines {
+            proptest::prop_assert!(fipsprobe::report::table::text_width(l) <= width, "{:?}", l);
+        }
+        let kept: String = lines.concat().chars().filter(|c| *c != ' ').collect();
+        let orig: String = text.chars().filter(|c| *c != ' ').collect();
+        proptest::prop_assert_eq!(kept, orig);
+    }
+
+    /// Any split of a report into shards merges back to the same endpoints and summary.
+    #[test]
+    fn any_split_merges_back(mask in proptest::collection::vec(proptest::bool::ANY, 11)) {
+        let whole = full();
+        let (a, b): (Vec<(bool, Endpoint)>, Vec<(bool, Endpoint)>) =
+            mask.iter().copied().zip(whole.endpoints.iter().cloned()).partition(|(m, _)| *m);
+        let ra = report(a.into_iter().map(|(_, e)| e).collect());
+        let rb = report(b.into_iter().map(|(_, e)| e).collect());
+        let merged = merge::merge(vec![("a.json".into(), ra), ("b.json".into(), rb)]).unwrap();
+        proptest::prop_assert_eq!(&merged.summary, &whole.summary);
+        proptest::prop_assert!(diff(&whole, &merged).changes.is_empty());
+    }
+}
