@@ -1267,10 +1267,10 @@ proptest::proptest! {
     #[test]
     fn any_split_merges_back(mask in proptest::collection::vec(proptest::bool::ANY, 11)) {
         let whole = full();
-        let (a, b): (Vec<(bool, Endpoint)>, Vec<(bool, Endpoint)>) =
-            mask.iter().copied().zip(whole.endpoints.iter().cloned()).partition(|(m, _)| *m);
-        let ra = report(a.into_iter().map(|(_, e)| e).collect());
-        let rb = report(b.into_iter().map(|(_, e)| e).collect());
+        let pick = |side: bool| -> Vec<Endpoint> {
+            mask.iter().zip(&whole.endpoints).filter(|(m, _)| **m == side).map(|(_, e)| e.clone()).collect()
+        };
+        let (ra, rb) = (report(pick(true)), report(pick(false)));
         let merged = merge::merge(vec![("a.json".into(), ra), ("b.json".into(), rb)]).unwrap();
         proptest::prop_assert_eq!(&merged.summary, &whole.summary);
         proptest::prop_assert!(diff(&whole, &merged).changes.is_empty());
