@@ -5,7 +5,8 @@
 //! node whose address changed overnight is still the same node. A name with several addresses
 //! is matched address by address. Within a matched pair, protocol versions, suites (per
 //! version, by code), the preferred suite, status, verdict and findings (by id, version and
-//! item) are compared. Pure: no I/O.
+//! item) are compared. An endpoint that is only on one side and closed there is ignored:
+//! reports may leave closed addresses of ranges out. Pure: no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -157,8 +158,15 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
         for pair in pair_up(olds, news) {
             match pair {
                 (Some(o), Some(n)) => compare(o, n, ambiguous, &mut changes),
-                (None, Some(n)) => changes.push(appeared(n, ambiguous)),
-                (Some(o), None) => changes.push(disappeared(o, ambiguous)),
+                // A closed port on one side only is not news: reports may leave closed
+                // addresses of ranges out, and a refusal says nothing about compliance.
+                (None, Some(n)) if n.status != Status::Closed => {
+                    changes.push(appeared(n, ambiguous))
+                }
+                (Some(o), None) if o.status != Status::Closed => {
+                    changes.push(disappeared(o, ambiguous))
+                }
+                (None, Some(_)) | (Some(_), None) => {}
                 (None, None) => {}
             }
         }

@@ -123,9 +123,8 @@ pub fn verdict_line(report: &Report) -> String {
         )
     } else if s.pass == s.tls {
         format!(
-            "PASS: all {} TLS endpoint{} pass {policy}",
-            s.tls,
-            plural(s.tls)
+            "PASS: every TLS endpoint passes {policy} ({} of {})",
+            s.pass, s.tls
         )
     } else {
         format!(
