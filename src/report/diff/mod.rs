@@ -13,11 +13,13 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::model::{Endpoint, Finding, PolicyRef, Report, Severity, Status, Summary, Verdict};
+use super::model::{
+    Endpoint, Finding, PolicyRef, Report, Severity, Status, SuiteEntry, Summary, Verdict,
+};
 use super::{endpoint_label, host_is_name};
+use crate::protocol::Protocol;
 
 mod render;
-use crate::protocol::Protocol;
 
 /// Everything that changed from one report to the next.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -132,20 +134,11 @@ impl ChangeKind {
 pub fn diff(old: &Report, new: &Report) -> Diff {
     let mut changes = Vec::new();
     if old.policy != new.policy {
-        changes.push(Change {
-            endpoint: String::new(),
-            kind: ChangeKind::PolicyChanged,
-            protocol: None,
-            item: None,
-            from: Some(policy_text(&old.policy)),
-            to: Some(policy_text(&new.policy)),
-            regression: false,
-            message: format!(
-                "graded with {} before and {} now: approvals are not comparable",
-                policy_text(&old.policy),
-                policy_text(&new.policy)
-            ),
-        });
+        let (from, to) = (policy_text(&old.policy), policy_text(&new.policy));
+        let message =
+            format!("graded with {from} before and {to} now: approvals are not comparable");
+        changes
+            .push(Change::new("", ChangeKind::PolicyChanged, message).values(Some(from), Some(to)));
     }
 
     let old_groups = group(&old.endpoints);
@@ -264,70 +257,79 @@ fn label(e: &Endpoint, ambiguous: bool) -> String {
     }
 }
 
+impl Change {
+    /// A change of `kind` at `endpoint`; the builder methods below fill in the rest.
+    fn new(endpoint: &str, kind: ChangeKind, message: String) -> Change {
+        Change {
+            endpoint: endpoint.to_string(),
+            kind,
+            protocol: None,
+            item: None,
+            from: None,
+            to: None,
+            regression: false,
+            message,
+        }
+    }
+
+    fn protocol(mut self, p: Protocol) -> Change {
+        self.protocol = Some(p);
+        self
+    }
+
+    fn item(mut self, item: impl Into<String>) -> Change {
+        self.item = Some(item.into());
+        self
+    }
+
+    fn values(mut self, from: Option<String>, to: Option<String>) -> Change {
+        self.from = from;
+        self.to = to;
+        self
+    }
+
+    fn regression(mut self, worse: bool) -> Change {
+        self.regression = worse;
+        self
+    }
+}
+
 fn appeared(n: &Endpoint, ambiguous: bool) -> Change {
     let verdict = verdict_text(n.verdict);
-    Change {
-        endpoint: label(n, ambiguous),
-        kind: ChangeKind::EndpointAppeared,
-        protocol: None,
-        item: None,
-        from: None,
-        to: Some(verdict.to_string()),
-        regression: n.verdict == Verdict::Fail,
-        message: format!(
-            "new endpoint ({}), verdict {verdict}",
-            status_text(n.status)
-        ),
-    }
+    let message = format!(
+        "new endpoint ({}), verdict {verdict}",
+        status_text(n.status)
+    );
+    Change::new(&label(n, ambiguous), ChangeKind::EndpointAppeared, message)
+        .values(None, Some(verdict.into()))
+        .regression(n.verdict == Verdict::Fail)
 }
 
 fn disappeared(o: &Endpoint, ambiguous: bool) -> Change {
     let verdict = verdict_text(o.verdict);
-    Change {
-        endpoint: label(o, ambiguous),
-        kind: ChangeKind::EndpointDisappeared,
-        protocol: None,
-        item: None,
-        from: Some(verdict.to_string()),
-        to: None,
-        regression: false,
-        message: format!(
-            "no longer in the report (was {}, verdict {verdict})",
-            status_text(o.status)
-        ),
-    }
+    let message = format!(
+        "no longer in the report (was {}, verdict {verdict})",
+        status_text(o.status)
+    );
+    Change::new(
+        &label(o, ambiguous),
+        ChangeKind::EndpointDisappeared,
+        message,
+    )
+    .values(Some(verdict.into()), None)
 }
 
 /// Appends every change between two versions of one endpoint.
 fn compare(o: &Endpoint, n: &Endpoint, ambiguous: bool, out: &mut Vec<Change>) {
     let endpoint = label(n, ambiguous);
-    let change = |kind,
-                  protocol,
-                  item: Option<String>,
-                  from: Option<String>,
-                  to: Option<String>,
-                  regression,
-                  message| Change {
-        endpoint: endpoint.clone(),
-        kind,
-        protocol,
-        item,
-        from,
-        to,
-        regression,
-        message,
-    };
+    let at = |kind, message| Change::new(&endpoint, kind, message);
 
     if o.ip != n.ip {
-        out.push(change(
-            ChangeKind::AddressChanged,
-            None,
-            None,
-            Some(o.ip.to_string()),
-            Some(n.ip.to_string()),
-            false,
-            format!("address {} -> {}", o.ip, n.ip),
-        ));
+        let message = format!("address {} -> {}", o.ip, n.ip);
+        out.push(
+            at(ChangeKind::AddressChanged, message)
+                .values(Some(o.ip.to_string()), Some(n.ip.to_string())),
+        );
     }
     if o.status != n.status {
         let (from, to) = (status_text(o.status), status_text(n.status));
@@ -336,27 +338,18 @@ fn compare(o: &Endpoint, n: &Endpoint, ambiguous: bool, out: &mut Vec<Change>) {
             .as_deref()
             .map(|e| format!(" ({e})"))
             .unwrap_or_default();
-        out.push(change(
-            ChangeKind::StatusChanged,
-            None,
-            None,
-            Some(from.into()),
-            Some(to.into()),
-            false,
-            format!("{from} -> {to}{why}"),
-        ));
+        out.push(
+            at(ChangeKind::StatusChanged, format!("{from} -> {to}{why}"))
+                .values(Some(from.into()), Some(to.into())),
+        );
     }
     if o.verdict != n.verdict {
         let (from, to) = (verdict_text(o.verdict), verdict_text(n.verdict));
-        out.push(change(
-            ChangeKind::VerdictChanged,
-            None,
-            None,
-            Some(from.into()),
-            Some(to.into()),
-            n.verdict == Verdict::Fail,
-            format!("{from} -> {to}"),
-        ));
+        out.push(
+            at(ChangeKind::VerdictChanged, format!("{from} -> {to}"))
+                .values(Some(from.into()), Some(to.into()))
+                .regression(n.verdict == Verdict::Fail),
+        );
     }
 
     let versions: BTreeSet<Protocol> = o
@@ -368,41 +361,37 @@ fn compare(o: &Endpoint, n: &Endpoint, ambiguous: bool, out: &mut Vec<Change>) {
     for p in versions {
         match (o.protocols.get(&p), n.protocols.get(&p)) {
             (None, Some(nr)) => {
+                // Worse unless every suite it brings is approved and no finding fails it
+                // (TLS 1.3 switched on with approved suites is progress).
                 let all_approved = !nr.suites.is_empty() && nr.suites.iter().all(|s| s.approved);
                 let failing = n
                     .findings
                     .iter()
                     .any(|f| f.protocol == Some(p) && is_unwaived_fail(f));
-                out.push(change(
-                    ChangeKind::ProtocolAccepted,
-                    Some(p),
-                    Some(p.label().to_string()),
-                    None,
-                    None,
-                    !all_approved || failing,
-                    format!(
-                        "{p} newly accepted ({} suite{})",
-                        nr.suites.len(),
-                        plural(nr.suites.len())
-                    ),
-                ));
+                let count = nr.suites.len();
+                let message = format!("{p} newly accepted ({count} suite{})", plural(count));
+                out.push(
+                    at(ChangeKind::ProtocolAccepted, message)
+                        .protocol(p)
+                        .item(p.label())
+                        .regression(!all_approved || failing),
+                );
                 for s in &nr.suites {
                     out.push(suite_change(&endpoint, p, s, true));
                 }
             }
-            (Some(or), None) => out.push(change(
-                ChangeKind::ProtocolDropped,
-                Some(p),
-                Some(p.label().to_string()),
-                None,
-                None,
-                false,
-                format!(
-                    "{p} no longer accepted (had {} suite{})",
-                    or.suites.len(),
-                    plural(or.suites.len())
-                ),
-            )),
+            (Some(or), None) => {
+                let count = or.suites.len();
+                let message = format!(
+                    "{p} no longer accepted (had {count} suite{})",
+                    plural(count)
+                );
+                out.push(
+                    at(ChangeKind::ProtocolDropped, message)
+                        .protocol(p)
+                        .item(p.label()),
+                );
+            }
             (Some(or), Some(nr)) => {
                 let old_codes: BTreeSet<_> = or.suites.iter().map(|s| s.code).collect();
                 let new_codes: BTreeSet<_> = nr.suites.iter().map(|s| s.code).collect();
@@ -427,25 +416,23 @@ fn compare(o: &Endpoint, n: &Endpoint, ambiguous: bool, out: &mut Vec<Change>) {
         };
         let new_bad = n.preferred_suite.as_deref().and_then(|s| approved(n, s)) == Some(false);
         let old_bad = o.preferred_suite.as_deref().and_then(|s| approved(o, s)) == Some(false);
-        let none = || "none".to_string();
-        let from = o.preferred_suite.clone().unwrap_or_else(none);
-        let to = n.preferred_suite.clone().unwrap_or_else(none);
+        let from = o.preferred_suite.clone().unwrap_or_else(|| "none".into());
+        let to = n.preferred_suite.clone().unwrap_or_else(|| "none".into());
         let note = if new_bad { " (not approved)" } else { "" };
-        out.push(change(
-            ChangeKind::PreferredChanged,
-            None,
-            None,
-            Some(from.clone()),
-            Some(to.clone()),
-            new_bad && !old_bad,
-            format!("{from} -> {to}{note}"),
-        ));
+        out.push(
+            at(
+                ChangeKind::PreferredChanged,
+                format!("{from} -> {to}{note}"),
+            )
+            .values(Some(from), Some(to))
+            .regression(new_bad && !old_bad),
+        );
     }
 
     findings(&endpoint, &o.findings, &n.findings, out);
 }
 
-fn suite_change(endpoint: &str, p: Protocol, s: &super::model::SuiteEntry, added: bool) -> Change {
+fn suite_change(endpoint: &str, p: Protocol, s: &SuiteEntry, added: bool) -> Change {
     let approval = if s.approved {
         "approved"
     } else {
@@ -456,16 +443,11 @@ fn suite_change(endpoint: &str, p: Protocol, s: &super::model::SuiteEntry, added
     } else {
         (ChangeKind::SuiteDropped, "no longer accepted")
     };
-    Change {
-        endpoint: endpoint.to_string(),
-        kind,
-        protocol: Some(p),
-        item: Some(s.name.clone()),
-        from: None,
-        to: None,
-        regression: added && !s.approved,
-        message: format!("{p} {} ({}) {verb}, {approval}", s.name, s.code),
-    }
+    let message = format!("{p} {} ({}) {verb}, {approval}", s.name, s.code);
+    Change::new(endpoint, kind, message)
+        .protocol(p)
+        .item(s.name.as_str())
+        .regression(added && !s.approved)
 }
 
 type FindingKey<'a> = (&'a str, Option<Protocol>, Option<&'a str>);
@@ -474,57 +456,42 @@ fn finding_key(f: &Finding) -> FindingKey<'_> {
     (f.id.as_str(), f.protocol, f.item.as_deref())
 }
 
+/// Findings are matched by (id, protocol, item): the message may be reworded between
+/// versions without making a change.
 fn findings(endpoint: &str, old: &[Finding], new: &[Finding], out: &mut Vec<Change>) {
     let olds: BTreeMap<FindingKey<'_>, &Finding> =
         old.iter().map(|f| (finding_key(f), f)).collect();
     let news: BTreeMap<FindingKey<'_>, &Finding> =
         new.iter().map(|f| (finding_key(f), f)).collect();
-    let base = |f: &Finding, kind, regression, message| Change {
-        endpoint: endpoint.to_string(),
-        kind,
-        protocol: f.protocol,
-        item: Some(f.id.clone()),
-        from: None,
-        to: None,
-        regression,
-        message,
+    let about = |f: &Finding, kind, message| {
+        let c = Change::new(endpoint, kind, message).item(f.id.as_str());
+        match f.protocol {
+            Some(p) => c.protocol(p),
+            None => c,
+        }
     };
     for (key, n) in &news {
         match olds.get(key) {
-            None => out.push(base(
-                n,
-                ChangeKind::FindingNew,
-                is_unwaived_fail(n),
-                format!("{} {}: {}", finding_state(n), n.id, n.message),
-            )),
+            None => {
+                let message = format!("{} {}: {}", finding_state(n), n.id, n.message);
+                out.push(about(n, ChangeKind::FindingNew, message).regression(is_unwaived_fail(n)));
+            }
             Some(o) if finding_state(o) != finding_state(n) => {
-                let mut c = base(
-                    n,
-                    ChangeKind::FindingChanged,
-                    is_unwaived_fail(n) && !is_unwaived_fail(o),
-                    format!(
-                        "{} {} -> {}: {}",
-                        n.id,
-                        finding_state(o),
-                        finding_state(n),
-                        n.message
-                    ),
+                let (from, to) = (finding_state(o), finding_state(n));
+                let message = format!("{} {from} -> {to}: {}", n.id, n.message);
+                out.push(
+                    about(n, ChangeKind::FindingChanged, message)
+                        .values(Some(from), Some(to))
+                        .regression(is_unwaived_fail(n) && !is_unwaived_fail(o)),
                 );
-                c.from = Some(finding_state(o));
-                c.to = Some(finding_state(n));
-                out.push(c);
             }
             Some(_) => {}
         }
     }
     for (key, o) in &olds {
         if !news.contains_key(key) {
-            out.push(base(
-                o,
-                ChangeKind::FindingResolved,
-                false,
-                format!("{} {} resolved: {}", finding_state(o), o.id, o.message),
-            ));
+            let message = format!("{} {} resolved: {}", finding_state(o), o.id, o.message);
+            out.push(about(o, ChangeKind::FindingResolved, message));
         }
     }
 }
