@@ -8,18 +8,19 @@
 //! item) are compared. An endpoint that is only on one side and closed there is ignored:
 //! reports may leave closed addresses of ranges out. Pure: no I/O.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::model::{
-    Endpoint, Finding, PolicyRef, Report, Severity, Status, SuiteEntry, Summary, Verdict,
-};
-use super::{endpoint_label, host_is_name};
+use super::model::{PolicyRef, Report, Status, Summary, Verdict};
 use crate::protocol::Protocol;
 
+mod compare;
+mod matching;
 mod render;
+
+use compare::{appeared, compare, disappeared};
+use matching::{group, pair_up, Key};
 
 /// Everything that changed from one report to the next.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -196,67 +197,6 @@ impl Diff {
     }
 }
 
-/// How endpoints are matched across reports.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Name(String, u16),
-    Addr(IpAddr, u16),
-}
-
-fn group(endpoints: &[Endpoint]) -> BTreeMap<Key, Vec<&Endpoint>> {
-    let mut map: BTreeMap<Key, Vec<&Endpoint>> = BTreeMap::new();
-    for e in endpoints {
-        let key = if host_is_name(e) {
-            Key::Name(e.host.to_ascii_lowercase(), e.port)
-        } else {
-            Key::Addr(e.ip, e.port)
-        };
-        map.entry(key).or_default().push(e);
-    }
-    map
-}
-
-/// One-to-one is matched whatever the addresses; several-to-several by address.
-fn pair_up<'a>(
-    olds: &[&'a Endpoint],
-    news: &[&'a Endpoint],
-) -> Vec<(Option<&'a Endpoint>, Option<&'a Endpoint>)> {
-    if let ([o], [n]) = (olds, news) {
-        return vec![(Some(*o), Some(*n))];
-    }
-    let mut pairs = Vec::new();
-    let mut taken = vec![false; news.len()];
-    for o in olds {
-        let found = news
-            .iter()
-            .enumerate()
-            .find(|(i, n)| !taken.get(*i).copied().unwrap_or(true) && n.ip == o.ip);
-        match found {
-            Some((i, n)) => {
-                if let Some(t) = taken.get_mut(i) {
-                    *t = true;
-                }
-                pairs.push((Some(*o), Some(*n)));
-            }
-            None => pairs.push((Some(*o), None)),
-        }
-    }
-    for (n, t) in news.iter().zip(taken) {
-        if !t {
-            pairs.push((None, Some(*n)));
-        }
-    }
-    pairs
-}
-
-fn label(e: &Endpoint, ambiguous: bool) -> String {
-    if ambiguous && host_is_name(e) {
-        format!("{} ({})", endpoint_label(e), e.ip)
-    } else {
-        endpoint_label(e)
-    }
-}
-
 impl Change {
     /// A change of `kind` at `endpoint`; the builder methods below fill in the rest.
     fn new(endpoint: &str, kind: ChangeKind, message: String) -> Change {
@@ -291,226 +231,6 @@ impl Change {
     fn regression(mut self, worse: bool) -> Change {
         self.regression = worse;
         self
-    }
-}
-
-fn appeared(n: &Endpoint, ambiguous: bool) -> Change {
-    let verdict = verdict_text(n.verdict);
-    let message = format!(
-        "new endpoint ({}), verdict {verdict}",
-        status_text(n.status)
-    );
-    Change::new(&label(n, ambiguous), ChangeKind::EndpointAppeared, message)
-        .values(None, Some(verdict.into()))
-        .regression(n.verdict == Verdict::Fail)
-}
-
-fn disappeared(o: &Endpoint, ambiguous: bool) -> Change {
-    let verdict = verdict_text(o.verdict);
-    let message = format!(
-        "no longer in the report (was {}, verdict {verdict})",
-        status_text(o.status)
-    );
-    Change::new(
-        &label(o, ambiguous),
-        ChangeKind::EndpointDisappeared,
-        message,
-    )
-    .values(Some(verdict.into()), None)
-}
-
-/// Appends every change between two versions of one endpoint.
-fn compare(o: &Endpoint, n: &Endpoint, ambiguous: bool, out: &mut Vec<Change>) {
-    let endpoint = label(n, ambiguous);
-    let at = |kind, message| Change::new(&endpoint, kind, message);
-
-    if o.ip != n.ip {
-        let message = format!("address {} -> {}", o.ip, n.ip);
-        out.push(
-            at(ChangeKind::AddressChanged, message)
-                .values(Some(o.ip.to_string()), Some(n.ip.to_string())),
-        );
-    }
-    if o.status != n.status {
-        let (from, to) = (status_text(o.status), status_text(n.status));
-        let why = n
-            .error
-            .as_deref()
-            .map(|e| format!(" ({e})"))
-            .unwrap_or_default();
-        out.push(
-            at(ChangeKind::StatusChanged, format!("{from} -> {to}{why}"))
-                .values(Some(from.into()), Some(to.into())),
-        );
-    }
-    if o.verdict != n.verdict {
-        let (from, to) = (verdict_text(o.verdict), verdict_text(n.verdict));
-        out.push(
-            at(ChangeKind::VerdictChanged, format!("{from} -> {to}"))
-                .values(Some(from.into()), Some(to.into()))
-                .regression(n.verdict == Verdict::Fail),
-        );
-    }
-
-    let versions: BTreeSet<Protocol> = o
-        .protocols
-        .keys()
-        .chain(n.protocols.keys())
-        .copied()
-        .collect();
-    for p in versions {
-        match (o.protocols.get(&p), n.protocols.get(&p)) {
-            (None, Some(nr)) => {
-                // Worse unless every suite it brings is approved and no finding fails it
-                // (TLS 1.3 switched on with approved suites is progress).
-                let all_approved = !nr.suites.is_empty() && nr.suites.iter().all(|s| s.approved);
-                let failing = n
-                    .findings
-                    .iter()
-                    .any(|f| f.protocol == Some(p) && is_unwaived_fail(f));
-                let count = nr.suites.len();
-                let message = format!("{p} newly accepted ({count} suite{})", plural(count));
-                out.push(
-                    at(ChangeKind::ProtocolAccepted, message)
-                        .protocol(p)
-                        .item(p.label())
-                        .regression(!all_approved || failing),
-                );
-                for s in &nr.suites {
-                    out.push(suite_change(&endpoint, p, s, true));
-                }
-            }
-            (Some(or), None) => {
-                let count = or.suites.len();
-                let message = format!(
-                    "{p} no longer accepted (had {count} suite{})",
-                    plural(count)
-                );
-                out.push(
-                    at(ChangeKind::ProtocolDropped, message)
-                        .protocol(p)
-                        .item(p.label()),
-                );
-            }
-            (Some(or), Some(nr)) => {
-                let old_codes: BTreeSet<_> = or.suites.iter().map(|s| s.code).collect();
-                let new_codes: BTreeSet<_> = nr.suites.iter().map(|s| s.code).collect();
-                for s in nr.suites.iter().filter(|s| !old_codes.contains(&s.code)) {
-                    out.push(suite_change(&endpoint, p, s, true));
-                }
-                for s in or.suites.iter().filter(|s| !new_codes.contains(&s.code)) {
-                    out.push(suite_change(&endpoint, p, s, false));
-                }
-            }
-            (None, None) => {}
-        }
-    }
-
-    if o.preferred_suite != n.preferred_suite {
-        let approved = |e: &Endpoint, name: &str| {
-            e.protocols
-                .values()
-                .flat_map(|r| r.suites.iter())
-                .find(|s| s.name == name)
-                .map(|s| s.approved)
-        };
-        let new_bad = n.preferred_suite.as_deref().and_then(|s| approved(n, s)) == Some(false);
-        let old_bad = o.preferred_suite.as_deref().and_then(|s| approved(o, s)) == Some(false);
-        let from = o.preferred_suite.clone().unwrap_or_else(|| "none".into());
-        let to = n.preferred_suite.clone().unwrap_or_else(|| "none".into());
-        let note = if new_bad { " (not approved)" } else { "" };
-        out.push(
-            at(
-                ChangeKind::PreferredChanged,
-                format!("{from} -> {to}{note}"),
-            )
-            .values(Some(from), Some(to))
-            .regression(new_bad && !old_bad),
-        );
-    }
-
-    findings(&endpoint, &o.findings, &n.findings, out);
-}
-
-fn suite_change(endpoint: &str, p: Protocol, s: &SuiteEntry, added: bool) -> Change {
-    let approval = if s.approved {
-        "approved"
-    } else {
-        "not approved"
-    };
-    let (kind, verb) = if added {
-        (ChangeKind::SuiteAccepted, "newly accepted")
-    } else {
-        (ChangeKind::SuiteDropped, "no longer accepted")
-    };
-    let message = format!("{p} {} ({}) {verb}, {approval}", s.name, s.code);
-    Change::new(endpoint, kind, message)
-        .protocol(p)
-        .item(s.name.as_str())
-        .regression(added && !s.approved)
-}
-
-type FindingKey<'a> = (&'a str, Option<Protocol>, Option<&'a str>);
-
-fn finding_key(f: &Finding) -> FindingKey<'_> {
-    (f.id.as_str(), f.protocol, f.item.as_deref())
-}
-
-/// Findings are matched by (id, protocol, item): the message may be reworded between
-/// versions without making a change.
-fn findings(endpoint: &str, old: &[Finding], new: &[Finding], out: &mut Vec<Change>) {
-    let olds: BTreeMap<FindingKey<'_>, &Finding> =
-        old.iter().map(|f| (finding_key(f), f)).collect();
-    let news: BTreeMap<FindingKey<'_>, &Finding> =
-        new.iter().map(|f| (finding_key(f), f)).collect();
-    let about = |f: &Finding, kind, message| {
-        let c = Change::new(endpoint, kind, message).item(f.id.as_str());
-        match f.protocol {
-            Some(p) => c.protocol(p),
-            None => c,
-        }
-    };
-    for (key, n) in &news {
-        match olds.get(key) {
-            None => {
-                let message = format!("{} {}: {}", finding_state(n), n.id, n.message);
-                out.push(about(n, ChangeKind::FindingNew, message).regression(is_unwaived_fail(n)));
-            }
-            Some(o) if finding_state(o) != finding_state(n) => {
-                let (from, to) = (finding_state(o), finding_state(n));
-                let message = format!("{} {from} -> {to}: {}", n.id, n.message);
-                out.push(
-                    about(n, ChangeKind::FindingChanged, message)
-                        .values(Some(from), Some(to))
-                        .regression(is_unwaived_fail(n) && !is_unwaived_fail(o)),
-                );
-            }
-            Some(_) => {}
-        }
-    }
-    for (key, o) in &olds {
-        if !news.contains_key(key) {
-            let message = format!("{} {} resolved: {}", finding_state(o), o.id, o.message);
-            out.push(about(o, ChangeKind::FindingResolved, message));
-        }
-    }
-}
-
-fn is_unwaived_fail(f: &Finding) -> bool {
-    f.severity == Severity::Fail && f.waived.is_none()
-}
-
-/// `fail`, `warn`, `fail (waived)`.
-fn finding_state(f: &Finding) -> String {
-    let sev = match f.severity {
-        Severity::Fail => "fail",
-        Severity::Warn => "warn",
-        Severity::Info => "info",
-    };
-    if f.waived.is_some() {
-        format!("{sev} (waived)")
-    } else {
-        sev.to_string()
     }
 }
 
