@@ -43,6 +43,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 fn write_then_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
     // create_new: never follow or reuse something already at the temp path.
     let mut f = OpenOptions::new().write(true).create_new(true).open(tmp)?;
+    // Replacing a file keeps its permissions: a report an admin made private stays private.
+    if let Ok(old) = fs::metadata(path) {
+        f.set_permissions(old.permissions())?;
+    }
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);
@@ -74,6 +78,19 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_the_permissions_of_the_file_it_replaces() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        fs::write(&path, b"old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&path, b"new").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]
