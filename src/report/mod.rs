@@ -1,7 +1,7 @@
 //! Reports: the JSON data model and every output format built from it.
 //!
 //! Every format reads [`model::Report`] and nothing else, so the table, JSON, JSONL and CSV can
-//! never disagree. Only [`file`] touches the file system; everything else returns strings.
+//! never disagree. Only [`file`](mod@file) touches the file system; everything else returns strings.
 
 pub mod csv;
 pub mod diff;
