@@ -158,6 +158,7 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
                     color: out.color(),
                     wide: out.wide,
                     width: terminal_width(),
+                    ..Default::default()
                 },
             ),
             Format::Json => json::to_json(report),
