@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 pub use attrs::{Auth, CipherAlg, CipherMode, GroupKind, Kx, Mac, SigAlg, SigHash, UnknownLabel};
 pub use load::DbError;
+pub(crate) use load::line_of;
 
 use crate::protocol::Protocol;
 
