@@ -316,6 +316,8 @@ fn cert_row(what: &str, matches: String, sev: crate::report::model::Severity, so
 /// The bundled policies with their titles and hashes.
 pub fn policy_list() -> String {
     let mut t = table();
+    // Never wrap: the hashes are meant to be copied whole.
+    t.set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(vec!["id", "title", "sha256"]);
     for id in Policy::bundled_ids() {
         match Policy::load(id) {
@@ -325,7 +327,7 @@ pub fn policy_list() -> String {
         };
     }
     format!(
-        "{t}\nDefault: {}. A policy file path works too: copy `fipsprobe policy show <id> --format ...` source from cipher-db/policies/.\n",
+        "{t}\nDefault: {}. A policy file works too: copy one of cipher-db/policies/*.toml, edit it, pass its path.\n",
         super::DEFAULT_POLICY
     )
 }
