@@ -6,7 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use fipsprobe::cipher_db::{db, CipherAlg, CipherDb, GroupKind, Kx, Mac, SUITES_TOML, GROUPS_TOML, SIGSCHEMES_TOML};
+use fipsprobe::cipher_db::{
+    db, CipherAlg, CipherDb, GroupKind, Kx, Mac, GROUPS_TOML, SIGSCHEMES_TOML, SUITES_TOML,
+};
 use fipsprobe::protocol::Protocol;
 
 /// `shared/reference` sits beside the repository clone (CI) or two levels up (worktrees);
@@ -69,7 +71,9 @@ fn covers_every_iana_codepoint_with_its_name() {
     assert_eq!(rows.len(), 368, "reference registry size");
     for row in &rows {
         let code = code_of(&row["value"]);
-        let s = db().suite(code).unwrap_or_else(|| panic!("0x{code:04X} missing"));
+        let s = db()
+            .suite(code)
+            .unwrap_or_else(|| panic!("0x{code:04X} missing"));
         assert!(s.flags.iana, "0x{code:04X} not flagged iana");
         let name = &row["description"];
         assert_eq!(&s.iana, name, "0x{code:04X}");
@@ -81,7 +85,12 @@ fn covers_every_iana_codepoint_with_its_name() {
             assert!(s.flags.scsv, "{name}");
         }
     }
-    assert_eq!(rows.iter().filter(|r| r["description"] == "Reserved").count(), 16);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["description"] == "Reserved")
+            .count(),
+        16
+    );
 }
 
 #[test]
@@ -91,7 +100,13 @@ fn invents_no_iana_suite() {
         .map(|r| code_of(&r["value"]))
         .collect();
     for s in db().suites() {
-        assert_eq!(s.flags.iana, registry.contains(&s.code), "0x{:04X} {} iana flag", s.code, s.iana);
+        assert_eq!(
+            s.flags.iana,
+            registry.contains(&s.code),
+            "0x{:04X} {} iana flag",
+            s.code,
+            s.iana
+        );
     }
     // Non-IANA extras are there and marked: pre-RFC ChaCha20 and OpenSSL's GOST codes.
     for code in [0xCC13, 0xCC14, 0xCC15, 0xFF85] {
@@ -109,7 +124,10 @@ fn codes_are_unique_in_every_table() {
     let mut seen = HashSet::new();
     assert!(db().sig_schemes().iter().all(|s| seen.insert(s.code)));
     let mut seen = HashSet::new();
-    assert!(db().ssl2_ciphers().iter().all(|c| seen.insert(c.code) && c.code <= 0xFF_FFFF));
+    assert!(db()
+        .ssl2_ciphers()
+        .iter()
+        .all(|c| seen.insert(c.code) && c.code <= 0xFF_FFFF));
 }
 
 #[test]
@@ -119,8 +137,14 @@ fn openssl_names_match_the_local_openssl() {
             continue;
         }
         let code = code_of(&row["value"]);
-        let s = db().suite(code).unwrap_or_else(|| panic!("0x{code:04X} missing"));
-        assert_eq!(s.openssl.as_deref(), Some(row["openssl_name"].as_str()), "0x{code:04X}");
+        let s = db()
+            .suite(code)
+            .unwrap_or_else(|| panic!("0x{code:04X} missing"));
+        assert_eq!(
+            s.openssl.as_deref(),
+            Some(row["openssl_name"].as_str()),
+            "0x{code:04X}"
+        );
     }
 }
 
@@ -133,13 +157,32 @@ fn versions_follow_the_rfcs() {
     assert_eq!(v(0x1301), vec![Tls13]);
     assert_eq!(v(0x002F), vec![Ssl3, Tls10, Tls11, Tls12], "AES-CBC-SHA");
     assert_eq!(v(0x000A), vec![Ssl3, Tls10, Tls11, Tls12], "3DES");
-    assert_eq!(v(0xC013), vec![Tls10, Tls11, Tls12], "ECC suites are TLS only (RFC 4492)");
-    assert_eq!(v(0x0003), vec![Ssl3, Tls10], "export suites end at TLS 1.0 (RFC 4346)");
-    assert_eq!(v(0x0009), vec![Ssl3, Tls10, Tls11], "DES ends at TLS 1.1 (RFC 5469)");
-    assert!(v(0x00FF).is_empty() && v(0x5600).is_empty(), "SCSVs are never negotiated");
+    assert_eq!(
+        v(0xC013),
+        vec![Tls10, Tls11, Tls12],
+        "ECC suites are TLS only (RFC 4492)"
+    );
+    assert_eq!(
+        v(0x0003),
+        vec![Ssl3, Tls10],
+        "export suites end at TLS 1.0 (RFC 4346)"
+    );
+    assert_eq!(
+        v(0x0009),
+        vec![Ssl3, Tls10, Tls11],
+        "DES ends at TLS 1.1 (RFC 5469)"
+    );
+    assert!(
+        v(0x00FF).is_empty() && v(0x5600).is_empty(),
+        "SCSVs are never negotiated"
+    );
     for s in db().suites() {
         if s.mac == Mac::Aead && !s.is_tls13() {
-            assert!(s.versions.iter().all(|p| *p >= Tls12), "0x{:04X} AEAD before TLS 1.2", s.code);
+            assert!(
+                s.versions.iter().all(|p| *p >= Tls12),
+                "0x{:04X} AEAD before TLS 1.2",
+                s.code
+            );
         }
         if s.is_tls13() {
             assert_eq!(s.kx, Kx::Tls13, "0x{:04X}", s.code);
@@ -153,8 +196,16 @@ fn key_exchange_tells_the_probe_how_to_parse_server_key_exchange() {
     assert_eq!(kx(0xC030), Kx::Ecdhe);
     assert_eq!(kx(0x0033), Kx::Dhe);
     assert_eq!(kx(0x009C), Kx::Rsa);
-    assert_eq!(kx(0x0030), Kx::Dh, "TLS_DH_DSS_WITH_AES_128_CBC_SHA is static DH");
-    assert_eq!(kx(0xC004), Kx::Ecdh, "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA is static ECDH");
+    assert_eq!(
+        kx(0x0030),
+        Kx::Dh,
+        "TLS_DH_DSS_WITH_AES_128_CBC_SHA is static DH"
+    );
+    assert_eq!(
+        kx(0xC004),
+        Kx::Ecdh,
+        "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA is static ECDH"
+    );
     assert_eq!(kx(0x0018), Kx::DhAnon);
     assert_eq!(kx(0xC018), Kx::EcdhAnon);
     assert_eq!(kx(0x00AA), Kx::DhePsk);
@@ -173,23 +224,36 @@ fn offer_order_puts_tls13_first_and_the_weakest_last() {
     assert!(suites.iter().skip(first_non13).all(|s| !s.is_tls13()));
     let rank = |code: u16| db().suite(code).unwrap().rank;
     assert!(rank(0xC030) < rank(0xC014), "ECDHE AEAD before ECDHE CBC");
-    assert!(rank(0xC014) < rank(0x009D), "forward secrecy before static RSA");
+    assert!(
+        rank(0xC014) < rank(0x009D),
+        "forward secrecy before static RSA"
+    );
     assert!(rank(0x009D) < rank(0x000A), "AES before 3DES");
     assert!(rank(0x000A) < rank(0x0005), "3DES before RC4");
     assert!(rank(0x0005) < rank(0x0003), "RC4 before export");
     assert!(rank(0x0003) < rank(0x0002), "export before NULL");
     assert!(suites.iter().enumerate().all(|(i, s)| s.rank == i));
     // The first suite a client-order server would pick among ECDHE-RSA TLS 1.2 suites:
-    let first = db().suites_for(Protocol::Tls12).find(|s| s.kx == Kx::Ecdhe).unwrap();
+    let first = db()
+        .suites_for(Protocol::Tls12)
+        .find(|s| s.kx == Kx::Ecdhe)
+        .unwrap();
     assert_eq!(first.cipher.bits, 256);
 }
 
 #[test]
 fn suites_for_a_version_are_negotiable_there() {
-    for p in [Protocol::Ssl3, Protocol::Tls10, Protocol::Tls12, Protocol::Tls13] {
+    for p in [
+        Protocol::Ssl3,
+        Protocol::Tls10,
+        Protocol::Tls12,
+        Protocol::Tls13,
+    ] {
         let list: Vec<_> = db().suites_for(p).collect();
         assert!(!list.is_empty(), "{p}");
-        assert!(list.iter().all(|s| s.negotiable_in(p) && !s.flags.grease && !s.flags.scsv));
+        assert!(list
+            .iter()
+            .all(|s| s.negotiable_in(p) && !s.flags.grease && !s.flags.scsv));
     }
     assert!(db().suites_for(Protocol::Tls12).all(|s| !s.is_tls13()));
     assert!(db().suites_for(Protocol::Ssl3).all(|s| s.mac != Mac::Aead));
@@ -202,15 +266,23 @@ fn groups_cover_the_registry_with_kinds_and_share_lengths() {
         if code == 0 {
             continue;
         }
-        let g = db().group(code).unwrap_or_else(|| panic!("group 0x{code:04X} missing"));
+        let g = db()
+            .group(code)
+            .unwrap_or_else(|| panic!("group 0x{code:04X} missing"));
         assert_eq!(g.name, row["description"].replace(" (OBSOLETE)", ""));
         assert!(g.iana);
     }
     let g = |name: &str| db().group_by_name(name).unwrap();
-    assert_eq!((g("x25519").kind, g("x25519").key_share_len), (GroupKind::Ec, Some(32)));
+    assert_eq!(
+        (g("x25519").kind, g("x25519").key_share_len),
+        (GroupKind::Ec, Some(32))
+    );
     assert_eq!(g("secp256r1").key_share_len, Some(65));
     assert_eq!(g("ffdhe2048").kind, GroupKind::Ffdhe);
-    assert_eq!((g("X25519MLKEM768").kind, g("X25519MLKEM768").key_share_len), (GroupKind::Hybrid, Some(1216)));
+    assert_eq!(
+        (g("X25519MLKEM768").kind, g("X25519MLKEM768").key_share_len),
+        (GroupKind::Hybrid, Some(1216))
+    );
     assert_eq!(g("X25519MLKEM768").server_share_len, Some(1120));
     assert_eq!(g("MLKEM768").kind, GroupKind::Kem);
     assert_eq!(db().group(0x0A0A).unwrap().kind, GroupKind::Grease);
@@ -220,7 +292,10 @@ fn groups_cover_the_registry_with_kinds_and_share_lengths() {
 fn signature_schemes_cover_the_registry_and_tls12_pairs() {
     for row in csv(&reference("iana-signature-schemes.csv")) {
         let code = u16::from_str_radix(row["value"].trim_start_matches("0x"), 16).unwrap();
-        assert!(db().sig_scheme(code).is_some(), "scheme 0x{code:04X} missing");
+        assert!(
+            db().sig_scheme(code).is_some(),
+            "scheme 0x{code:04X} missing"
+        );
     }
     for row in csv(&reference("tls12-legacy-signature-hash-pairs.csv")) {
         let code = u16::from_str_radix(row["value"].trim_start_matches("0x"), 16).unwrap();
@@ -233,7 +308,11 @@ fn signature_schemes_cover_the_registry_and_tls12_pairs() {
 
 #[test]
 fn ssl2_cipher_specs_are_three_bytes() {
-    let rc4 = db().ssl2_ciphers().iter().find(|c| c.code == 0x01_0080).unwrap();
+    let rc4 = db()
+        .ssl2_ciphers()
+        .iter()
+        .find(|c| c.code == 0x01_0080)
+        .unwrap();
     assert_eq!(rc4.openssl, "RC4-MD5");
     assert_eq!(rc4.name, "SSL_CK_RC4_128_WITH_MD5");
     assert!(db().ssl2_ciphers().iter().any(|c| c.export));
@@ -242,7 +321,9 @@ fn ssl2_cipher_specs_are_three_bytes() {
 #[test]
 fn broken_data_is_reported_with_file_line_and_entry() {
     let bad = SUITES_TOML.replacen("kx = \"ECDHE\"", "kx = \"ECDH_E\"", 1);
-    let err = CipherDb::parse(&bad, GROUPS_TOML, SIGSCHEMES_TOML).unwrap_err().to_string();
+    let err = CipherDb::parse(&bad, GROUPS_TOML, SIGSCHEMES_TOML)
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("suites.toml:"), "{err}");
     assert!(err.contains(": suite 0x"), "{err}");
     assert!(err.contains("unknown Kx \"ECDH_E\""), "{err}");
@@ -251,6 +332,11 @@ fn broken_data_is_reported_with_file_line_and_entry() {
     assert_eq!(bad.lines().nth(line - 1), Some("[[suite]]"));
 
     let bad = GROUPS_TOML.replacen("kind = \"ffdhe\"", "kind = \"dh\"", 1);
-    let err = CipherDb::parse(SUITES_TOML, &bad, SIGSCHEMES_TOML).unwrap_err().to_string();
-    assert!(err.starts_with("groups.toml:") && err.contains("group 0x0100"), "{err}");
+    let err = CipherDb::parse(SUITES_TOML, &bad, SIGSCHEMES_TOML)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("groups.toml:") && err.contains("group 0x0100"),
+        "{err}"
+    );
 }

@@ -8,10 +8,13 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use fipsprobe::cipher_db::db;
 use fipsprobe::policy::{
-    finding_catalog, grade, policy_list, policy_show, suites_listing, ListFormat, Policy, RuleOutcome, SuiteFilter, Waivers,
+    finding_catalog, grade, policy_list, policy_show, suites_listing, ListFormat, Policy,
+    RuleOutcome, SuiteFilter, Waivers,
 };
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, ProtocolResult, Severity, Status, SuiteCode, SuiteEntry, Verdict};
+use fipsprobe::report::model::{
+    Endpoint, ProtocolResult, Severity, Status, SuiteCode, SuiteEntry, Verdict,
+};
 use serde_json::json;
 use time::macros::date;
 
@@ -98,12 +101,18 @@ fn fails(e: &Endpoint) -> Vec<String> {
 /// Go 1.19 BoringCrypto with crypto/tls/fipsonly: TLS 1.2 only, six suites, P-256/384/521, no EMS.
 fn go_boring_fips() -> Endpoint {
     let mut e = endpoint(
-        &[(Protocol::Tls12, &[0xC02F, 0xC030, 0xC02B, 0xC02C, 0x009C, 0x009D])],
+        &[(
+            Protocol::Tls12,
+            &[0xC02F, 0xC030, 0xC02B, 0xC02C, 0x009C, 0x009D],
+        )],
         &["secp256r1", "secp384r1", "secp521r1"],
     );
-    e.extensions.insert("extended_master_secret".into(), json!(false));
-    e.certificate = Some(json!({"chain": [{"subject": "CN=kube-apiserver", "key_type": "rsa", "key_bits": 2048,
-        "signature_algorithm": "sha256WithRSAEncryption", "not_after": "2027-06-01T00:00:00Z"}]}));
+    e.extensions
+        .insert("extended_master_secret".into(), json!(false));
+    e.certificate = Some(
+        json!({"chain": [{"subject": "CN=kube-apiserver", "key_type": "rsa", "key_bits": 2048,
+        "signature_algorithm": "sha256WithRSAEncryption", "not_after": "2027-06-01T00:00:00Z"}]}),
+    );
     e
 }
 
@@ -112,7 +121,13 @@ fn go_default() -> Endpoint {
     endpoint(
         &[
             (Protocol::Tls13, &[0x1301, 0x1302, 0x1303]),
-            (Protocol::Tls12, &[0xC02F, 0xC030, 0xCCA8, 0xC013, 0xC014, 0x009C, 0x009D, 0x002F, 0x0035, 0xC012, 0x000A]),
+            (
+                Protocol::Tls12,
+                &[
+                    0xC02F, 0xC030, 0xCCA8, 0xC013, 0xC014, 0x009C, 0x009D, 0x002F, 0x0035, 0xC012,
+                    0x000A,
+                ],
+            ),
         ],
         &["x25519", "secp256r1", "secp384r1", "secp521r1"],
     )
@@ -121,28 +136,77 @@ fn go_default() -> Endpoint {
 #[test]
 fn known_suites_under_both_policies() {
     for id in ["fips-140-2", "fips-140-3"] {
-        assert_eq!(suite_outcome(id, 0xC030, Protocol::Tls12), "approved", "{id} ECDHE_RSA_AES_256_GCM");
-        assert_eq!(suite_outcome(id, 0x1302, Protocol::Tls13), "approved", "{id}");
-        assert_eq!(suite_outcome(id, 0x1303, Protocol::Tls13), "fail", "{id} ChaCha20 TLS 1.3");
-        assert_eq!(suite_outcome(id, 0xCCA8, Protocol::Tls12), "fail", "{id} ChaCha20 TLS 1.2");
-        assert_eq!(suite_outcome(id, 0x000A, Protocol::Tls12), "fail", "{id} RSA 3DES");
-        assert_eq!(suite_outcome(id, 0x0005, Protocol::Tls12), "fail", "{id} RC4");
-        assert_eq!(suite_outcome(id, 0x0003, Protocol::Tls10), "fail", "{id} export");
-        assert_eq!(suite_outcome(id, 0xC018, Protocol::Tls12), "fail", "{id} anon");
-        assert_eq!(suite_outcome(id, 0x0041, Protocol::Tls12), "fail", "{id} Camellia");
-        assert_eq!(suite_outcome(id, 0xCC13, Protocol::Tls12), "fail", "{id} pre-RFC ChaCha20");
+        assert_eq!(
+            suite_outcome(id, 0xC030, Protocol::Tls12),
+            "approved",
+            "{id} ECDHE_RSA_AES_256_GCM"
+        );
+        assert_eq!(
+            suite_outcome(id, 0x1302, Protocol::Tls13),
+            "approved",
+            "{id}"
+        );
+        assert_eq!(
+            suite_outcome(id, 0x1303, Protocol::Tls13),
+            "fail",
+            "{id} ChaCha20 TLS 1.3"
+        );
+        assert_eq!(
+            suite_outcome(id, 0xCCA8, Protocol::Tls12),
+            "fail",
+            "{id} ChaCha20 TLS 1.2"
+        );
+        assert_eq!(
+            suite_outcome(id, 0x000A, Protocol::Tls12),
+            "fail",
+            "{id} RSA 3DES"
+        );
+        assert_eq!(
+            suite_outcome(id, 0x0005, Protocol::Tls12),
+            "fail",
+            "{id} RC4"
+        );
+        assert_eq!(
+            suite_outcome(id, 0x0003, Protocol::Tls10),
+            "fail",
+            "{id} export"
+        );
+        assert_eq!(
+            suite_outcome(id, 0xC018, Protocol::Tls12),
+            "fail",
+            "{id} anon"
+        );
+        assert_eq!(
+            suite_outcome(id, 0x0041, Protocol::Tls12),
+            "fail",
+            "{id} Camellia"
+        );
+        assert_eq!(
+            suite_outcome(id, 0xCC13, Protocol::Tls12),
+            "fail",
+            "{id} pre-RFC ChaCha20"
+        );
     }
     // Static RSA: not approved under either, but only a failure under 140-3.
     assert_eq!(suite_outcome("fips-140-2", 0x009C, Protocol::Tls12), "warn");
     assert_eq!(suite_outcome("fips-140-3", 0x009C, Protocol::Tls12), "fail");
     // CBC-SHA1 ECDHE: in the SP 800-52r2 list, approved with a warning.
-    assert_eq!(suite_outcome("fips-140-3", 0xC013, Protocol::Tls12), "discouraged");
-    assert!(policy("fips-140-3").suite_verdict(db().suite(0xC013).unwrap(), Protocol::Tls12).is_approved());
+    assert_eq!(
+        suite_outcome("fips-140-3", 0xC013, Protocol::Tls12),
+        "discouraged"
+    );
+    assert!(policy("fips-140-3")
+        .suite_verdict(db().suite(0xC013).unwrap(), Protocol::Tls12)
+        .is_approved());
 }
 
 #[test]
 fn known_groups_protocols_and_schemes() {
-    let g = |id: &str, name: &str| policy(id).group_verdict(db().group_by_name(name).unwrap()).label();
+    let g = |id: &str, name: &str| {
+        policy(id)
+            .group_verdict(db().group_by_name(name).unwrap())
+            .label()
+    };
     for id in ["fips-140-2", "fips-140-3"] {
         assert_eq!(g(id, "x25519"), "fail", "{id}");
         assert_eq!(g(id, "x448"), "fail", "{id}");
@@ -161,7 +225,11 @@ fn known_groups_protocols_and_schemes() {
     assert_eq!(p("fips-140-3", Protocol::Ssl3), "fail");
     assert_eq!(p("fips-140-3", Protocol::Tls13), "approved");
 
-    let s = |id: &str, name: &str| policy(id).sig_scheme_verdict(db().sig_scheme_by_name(name).unwrap()).label();
+    let s = |id: &str, name: &str| {
+        policy(id)
+            .sig_scheme_verdict(db().sig_scheme_by_name(name).unwrap())
+            .label()
+    };
     assert_eq!(s("fips-140-2", "ed25519"), "warn");
     assert_eq!(s("fips-140-3", "ed25519"), "approved");
     assert_eq!(s("fips-140-3", "rsa_pss_rsae_sha256"), "approved");
@@ -177,8 +245,14 @@ fn go_boringcrypto_fips_server_passes_140_2_with_warnings() {
     let e = graded("fips-140-2", go_boring_fips());
     assert_eq!(e.verdict, Verdict::Pass, "fails: {:?}", fails(&e));
     let found = ids(&e);
-    assert!(found.contains(&"suite_not_approved"), "static RSA is a warning: {found:?}");
-    assert!(found.contains(&"tls13_missing") && found.contains(&"ems_missing"), "{found:?}");
+    assert!(
+        found.contains(&"suite_not_approved"),
+        "static RSA is a warning: {found:?}"
+    );
+    assert!(
+        found.contains(&"tls13_missing") && found.contains(&"ems_missing"),
+        "{found:?}"
+    );
     assert!(e.findings.iter().all(|f| f.severity != Severity::Fail));
     let tls12 = &e.protocols[&Protocol::Tls12].suites;
     let approved: Vec<bool> = tls12.iter().map(|s| s.approved).collect();
@@ -190,7 +264,10 @@ fn go_boringcrypto_fips_server_fails_140_3_on_static_rsa_and_ems() {
     let e = graded("fips-140-3", go_boring_fips());
     assert_eq!(e.verdict, Verdict::Fail);
     let f = fails(&e);
-    assert!(f.contains(&"suite_not_approved TLS_RSA_WITH_AES_128_GCM_SHA256".to_string()), "{f:?}");
+    assert!(
+        f.contains(&"suite_not_approved TLS_RSA_WITH_AES_128_GCM_SHA256".to_string()),
+        "{f:?}"
+    );
     assert!(f.iter().any(|x| x.starts_with("ems_missing")), "{f:?}");
 }
 
@@ -206,7 +283,10 @@ fn default_go_server_fails_both() {
             "suite_not_approved TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
             "group_not_approved x25519",
         ] {
-            assert!(f.contains(&expected.to_string()), "{id}: {expected} not in {f:?}");
+            assert!(
+                f.contains(&expected.to_string()),
+                "{id}: {expected} not in {f:?}"
+            );
         }
         // The preferred suite (TLS 1.3 AES-128-GCM) is approved: no preferred-suite finding.
         assert!(!ids(&e).contains(&"preferred_suite_not_approved"), "{id}");
@@ -217,19 +297,35 @@ fn default_go_server_fails_both() {
 fn suite_findings_are_per_version_and_name_the_source() {
     let e = graded(
         "fips-140-3",
-        endpoint(&[(Protocol::Tls10, &[0x000A]), (Protocol::Tls12, &[0xC030, 0x000A])], &[]),
+        endpoint(
+            &[
+                (Protocol::Tls10, &[0x000A]),
+                (Protocol::Tls12, &[0xC030, 0x000A]),
+            ],
+            &[],
+        ),
     );
     let des: Vec<_> = e
         .findings
         .iter()
-        .filter(|f| f.id == "suite_not_approved" && f.item.as_deref() == Some("TLS_RSA_WITH_3DES_EDE_CBC_SHA"))
+        .filter(|f| {
+            f.id == "suite_not_approved"
+                && f.item.as_deref() == Some("TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+        })
         .collect();
     assert_eq!(des.len(), 2);
     assert_eq!(des[0].protocol, Some(Protocol::Tls10));
     assert_eq!(des[1].protocol, Some(Protocol::Tls12));
-    assert!(des[0].message.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA") && des[0].message.contains("SP 800-131A"));
+    assert!(
+        des[0].message.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+            && des[0].message.contains("SP 800-131A")
+    );
     assert!(des[0].source.as_deref().unwrap().contains("SP 800-131A"));
-    let proto: Vec<_> = e.findings.iter().filter(|f| f.id == "protocol_not_approved").collect();
+    let proto: Vec<_> = e
+        .findings
+        .iter()
+        .filter(|f| f.id == "protocol_not_approved")
+        .collect();
     assert_eq!(proto.len(), 1);
     assert_eq!(proto[0].item.as_deref(), Some("TLSv1.0"));
     assert!(ids(&e).contains(&"tls13_missing"));
@@ -240,45 +336,79 @@ fn preferred_suite_and_missing_versions() {
     let mut e = endpoint(&[(Protocol::Tls12, &[0x009C, 0xC02F])], &[]);
     e.preferred_suite = Some("TLS_RSA_WITH_AES_128_GCM_SHA256".into());
     let e = graded("fips-140-3", e);
-    let f = e.findings.iter().find(|f| f.id == "preferred_suite_not_approved").unwrap();
+    let f = e
+        .findings
+        .iter()
+        .find(|f| f.id == "preferred_suite_not_approved")
+        .unwrap();
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(f.protocol, Some(Protocol::Tls12));
 
     let only13 = graded("fips-140-3", endpoint(&[(Protocol::Tls13, &[0x1302])], &[]));
     assert_eq!(only13.verdict, Verdict::Pass);
-    let f = only13.findings.iter().find(|f| f.id == "tls12_missing").unwrap();
+    let f = only13
+        .findings
+        .iter()
+        .find(|f| f.id == "tls12_missing")
+        .unwrap();
     assert_eq!(f.severity, Severity::Info);
     let only13_140_2 = graded("fips-140-2", endpoint(&[(Protocol::Tls13, &[0x1302])], &[]));
-    assert_eq!(only13_140_2.findings.iter().find(|f| f.id == "tls12_missing").unwrap().severity, Severity::Warn);
+    assert_eq!(
+        only13_140_2
+            .findings
+            .iter()
+            .find(|f| f.id == "tls12_missing")
+            .unwrap()
+            .severity,
+        Severity::Warn
+    );
 }
 
 #[test]
 fn extension_findings_only_when_probed() {
-    let base = endpoint(&[(Protocol::Tls12, &[0xC02F]), (Protocol::Tls13, &[0x1301])], &["secp256r1"]);
+    let base = endpoint(
+        &[(Protocol::Tls12, &[0xC02F]), (Protocol::Tls13, &[0x1301])],
+        &["secp256r1"],
+    );
     let clean = graded("fips-140-3", base.clone());
     assert_eq!(clean.verdict, Verdict::Pass, "{:?}", clean.findings);
     assert!(clean.findings.is_empty(), "{:?}", clean.findings);
 
     let mut e = base.clone();
-    e.extensions.insert("extended_master_secret".into(), json!(false));
-    e.extensions.insert("secure_renegotiation".into(), json!(false));
+    e.extensions
+        .insert("extended_master_secret".into(), json!(false));
+    e.extensions
+        .insert("secure_renegotiation".into(), json!(false));
     e.extensions.insert("compression".into(), json!(true));
-    e.extensions.insert("signature_schemes".into(), json!(["rsa_pss_rsae_sha256", "rsa_pkcs1_sha1", "rsa_md5", "ed448"]));
+    e.extensions.insert(
+        "signature_schemes".into(),
+        json!(["rsa_pss_rsae_sha256", "rsa_pkcs1_sha1", "rsa_md5", "ed448"]),
+    );
     let e = graded("fips-140-3", e);
     let found = ids(&e);
-    for id in ["ems_missing", "renegotiation_insecure", "compression_enabled", "sig_scheme_not_approved", "sig_scheme_discouraged"] {
+    for id in [
+        "ems_missing",
+        "renegotiation_insecure",
+        "compression_enabled",
+        "sig_scheme_not_approved",
+        "sig_scheme_discouraged",
+    ] {
         assert!(found.contains(&id), "{id} not in {found:?}");
     }
     assert_eq!(e.verdict, Verdict::Fail);
 
     let mut ok = base;
-    ok.extensions.insert("extended_master_secret".into(), json!(true));
+    ok.extensions
+        .insert("extended_master_secret".into(), json!(true));
     assert!(graded("fips-140-3", ok).findings.is_empty());
 }
 
 #[test]
 fn certificate_findings() {
-    let mut e = endpoint(&[(Protocol::Tls13, &[0x1301]), (Protocol::Tls12, &[0xC02B])], &[]);
+    let mut e = endpoint(
+        &[(Protocol::Tls13, &[0x1301]), (Protocol::Tls12, &[0xC02B])],
+        &[],
+    );
     e.certificate = Some(json!({"chain": [
         {"subject": "CN=leaf", "key_type": "ec", "key_bits": 256, "curve": "P-521",
          "signature_algorithm": "ecdsa-with-SHA1", "not_after": "2026-12-01T00:00:00Z"},
@@ -290,20 +420,40 @@ fn certificate_findings() {
     let e140_2 = graded("fips-140-2", e.clone());
     let e = graded("fips-140-3", e);
     let by = |e: &Endpoint, id: &str| -> Vec<String> {
-        e.findings.iter().filter(|f| f.id == id).map(|f| f.item.clone().unwrap_or_default()).collect()
+        e.findings
+            .iter()
+            .filter(|f| f.id == id)
+            .map(|f| f.item.clone().unwrap_or_default())
+            .collect()
     };
-    assert_eq!(by(&e, "cert_signature_weak"), vec!["CN=leaf"], "the self-signed root's signature is not graded");
+    assert_eq!(
+        by(&e, "cert_signature_weak"),
+        vec!["CN=leaf"],
+        "the self-signed root's signature is not graded"
+    );
     assert_eq!(by(&e, "cert_key_too_small"), vec!["CN=intermediate"]);
     assert_eq!(by(&e, "cert_expired"), vec!["CN=intermediate"]);
     assert_eq!(by(&e, "cert_expiring"), vec!["CN=leaf"]);
     assert_eq!(by(&e, "cert_curve_not_approved"), vec!["CN=root"]);
-    assert_eq!(by(&e140_2, "cert_curve_discouraged"), vec!["CN=leaf"], "P-521 is a warning under 140-2");
+    assert_eq!(
+        by(&e140_2, "cert_curve_discouraged"),
+        vec!["CN=leaf"],
+        "P-521 is a warning under 140-2"
+    );
     assert_eq!(e.verdict, Verdict::Fail);
 
-    let mut ed = endpoint(&[(Protocol::Tls13, &[0x1301]), (Protocol::Tls12, &[0xC02B])], &[]);
-    ed.certificate = Some(json!({"key_type": "ed25519", "signature_hash": "sha256", "not_after": "2030-01-01T00:00:00Z"}));
+    let mut ed = endpoint(
+        &[(Protocol::Tls13, &[0x1301]), (Protocol::Tls12, &[0xC02B])],
+        &[],
+    );
+    ed.certificate = Some(
+        json!({"key_type": "ed25519", "signature_hash": "sha256", "not_after": "2030-01-01T00:00:00Z"}),
+    );
     assert!(graded("fips-140-3", ed.clone()).findings.is_empty());
-    assert_eq!(by(&graded("fips-140-2", ed), "cert_key_type_not_approved").len(), 1);
+    assert_eq!(
+        by(&graded("fips-140-2", ed), "cert_key_type_not_approved").len(),
+        1
+    );
 }
 
 #[test]
@@ -342,15 +492,37 @@ expires = "2026-10-31"
     let pol = policy("fips-140-3");
     let mut e = go_boring_fips();
     grade(&pol, &mut e, &waivers, TODAY);
-    let rsa128 = e.findings.iter().find(|f| f.item.as_deref() == Some("TLS_RSA_WITH_AES_128_GCM_SHA256") && f.id == "suite_not_approved").unwrap();
+    let rsa128 = e
+        .findings
+        .iter()
+        .find(|f| {
+            f.item.as_deref() == Some("TLS_RSA_WITH_AES_128_GCM_SHA256")
+                && f.id == "suite_not_approved"
+        })
+        .unwrap();
     assert_eq!(rsa128.waived.as_ref().unwrap().expires, "2027-01-31");
-    let rsa256 = e.findings.iter().find(|f| f.item.as_deref() == Some("TLS_RSA_WITH_AES_256_GCM_SHA384") && f.id == "suite_not_approved").unwrap();
+    let rsa256 = e
+        .findings
+        .iter()
+        .find(|f| {
+            f.item.as_deref() == Some("TLS_RSA_WITH_AES_256_GCM_SHA384")
+                && f.id == "suite_not_approved"
+        })
+        .unwrap();
     assert!(rsa256.waived.is_some(), "a waiver holds on its expiry day");
     let ems = e.findings.iter().find(|f| f.id == "ems_missing").unwrap();
     assert!(ems.waived.is_none(), "expired waiver does not apply");
-    let expired = e.findings.iter().find(|f| f.id == "waiver_expired").unwrap();
+    let expired = e
+        .findings
+        .iter()
+        .find(|f| f.id == "waiver_expired")
+        .unwrap();
     assert_eq!(expired.severity, Severity::Info);
-    assert!(expired.message.contains("line 16") && expired.message.contains("2026-10-31"), "{}", expired.message);
+    assert!(
+        expired.message.contains("line 16") && expired.message.contains("2026-10-31"),
+        "{}",
+        expired.message
+    );
     assert_eq!(e.verdict, Verdict::Fail, "EMS still fails");
 
     // The preferred suite (0xC02F) is approved; waive EMS properly and the endpoint passes.
@@ -375,7 +547,11 @@ fn finding_ids_are_unique_described_and_cover_what_grading_produces() {
     for (id, desc) in catalog {
         assert!(seen.insert(*id), "duplicate id {id}");
         assert!(!desc.trim().is_empty(), "{id} has no description");
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{id}"
+        );
     }
     let mut produced = Vec::new();
     for id in ["fips-140-2", "fips-140-3"] {
@@ -425,33 +601,62 @@ fn malformed_user_policy_names_file_line_and_entry() {
     assert_eq!(p.sha256(), policy("fips-140-3").sha256());
 
     // An unknown group in a rule.
-    let bad = text.replace("names = [\"x25519\", \"x448\"]", "names = [\"x25591\", \"x448\"]");
+    let bad = text.replace(
+        "names = [\"x25519\", \"x448\"]",
+        "names = [\"x25591\", \"x448\"]",
+    );
     let path = dir.path().join("bad-group.toml");
     std::fs::write(&path, &bad).unwrap();
-    let err = Policy::load(path.to_str().unwrap()).unwrap_err().to_string();
-    let line = bad.lines().position(|l| l.starts_with("id = \"x25519-x448\"")).unwrap(); // 0-based id line
-    let expected = format!("{}:{}: group rule \"x25519-x448\": unknown group \"x25591\"", path.display(), line);
+    let err = Policy::load(path.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("id = \"x25519-x448\""))
+        .unwrap(); // 0-based id line
+    let expected = format!(
+        "{}:{}: group rule \"x25519-x448\": unknown group \"x25591\"",
+        path.display(),
+        line
+    );
     assert!(err.starts_with(&expected), "{err}\nexpected {expected}");
 
     // An unknown suite code.
     let bad = text.replace("codes = [0x1305]", "codes = [0x13FF]");
     let path = dir.path().join("bad-code.toml");
     std::fs::write(&path, &bad).unwrap();
-    let err = Policy::load(path.to_str().unwrap()).unwrap_err().to_string();
-    assert!(err.contains("suite rule \"tls13-ccm8\": unknown suite code 0x13FF"), "{err}");
+    let err = Policy::load(path.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("suite rule \"tls13-ccm8\": unknown suite code 0x13FF"),
+        "{err}"
+    );
 
     // A misspelt attribute label and a misspelt key.
     let bad = text.replace("kx = [\"RSA\", \"RSA_PSK\"]", "kx = [\"RSA\", \"RSAPSK\"]");
-    let err = Policy::from_text("x", "bad.toml", &bad).unwrap_err().to_string();
-    assert!(err.contains("suite rule \"static-rsa\": unknown Kx \"RSAPSK\""), "{err}");
-    let bad = text.replace("outcome = \"discouraged\"\nsource = \"NIST SP 800-52r2 §3.3.1.2 (approved)", "outcme = \"discouraged\"\nsource = \"NIST SP 800-52r2 §3.3.1.2 (approved)");
-    let err = Policy::from_text("x", "bad.toml", &bad).unwrap_err().to_string();
+    let err = Policy::from_text("x", "bad.toml", &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("suite rule \"static-rsa\": unknown Kx \"RSAPSK\""),
+        "{err}"
+    );
+    let bad = text.replace(
+        "outcome = \"discouraged\"\nsource = \"NIST SP 800-52r2 §3.3.1.2 (approved)",
+        "outcme = \"discouraged\"\nsource = \"NIST SP 800-52r2 §3.3.1.2 (approved)",
+    );
+    let err = Policy::from_text("x", "bad.toml", &bad)
+        .unwrap_err()
+        .to_string();
     let typo_line = bad.lines().position(|l| l.starts_with("outcme")).unwrap() + 1;
     assert!(err.starts_with(&format!("bad.toml:{typo_line}:")), "{err}");
     assert!(err.contains("outcme"), "{err}");
 
     // Not TOML at all.
-    let err = Policy::from_text("x", "bad.toml", "id = \"x\"\ntitle = \n").unwrap_err().to_string();
+    let err = Policy::from_text("x", "bad.toml", "id = \"x\"\ntitle = \n")
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("bad.toml:2:"), "{err}");
 }
 
@@ -462,7 +667,11 @@ fn suites_listing_formats_and_filters() {
     let doc: serde_json::Value = serde_json::from_str(&all).unwrap();
     let list = doc["suites"].as_array().unwrap();
     let iana = list.iter().filter(|s| s["iana_registered"] == true).count();
-    assert_eq!(iana, 368 - 18, "every registry suite except 2 SCSVs and 16 GREASE");
+    assert_eq!(
+        iana,
+        368 - 18,
+        "every registry suite except 2 SCSVs and 16 GREASE"
+    );
     let c030 = list.iter().find(|s| s["code"] == "0xC030").unwrap();
     assert_eq!(c030["grade"]["outcome"], "approved");
     assert_eq!(c030["kx"], "ECDHE");
@@ -473,9 +682,22 @@ fn suites_listing_formats_and_filters() {
         include_signalling: true,
         ..SuiteFilter::default()
     };
-    let doc: serde_json::Value =
-        serde_json::from_str(&suites_listing(db(), &pol, &with_signalling, ListFormat::Json)).unwrap();
-    assert_eq!(doc["suites"].as_array().unwrap().iter().filter(|s| s["iana_registered"] == true).count(), 368);
+    let doc: serde_json::Value = serde_json::from_str(&suites_listing(
+        db(),
+        &pol,
+        &with_signalling,
+        ListFormat::Json,
+    ))
+    .unwrap();
+    assert_eq!(
+        doc["suites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["iana_registered"] == true)
+            .count(),
+        368
+    );
 
     let approved13 = SuiteFilter {
         approved_only: true,
@@ -485,7 +707,10 @@ fn suites_listing_formats_and_filters() {
     let csv = suites_listing(db(), &pol, &approved13, ListFormat::Csv);
     let rows: Vec<&str> = csv.lines().collect();
     assert!(rows[0].starts_with("code,iana,openssl,versions"));
-    let codes: Vec<&str> = rows[1..].iter().map(|r| r.split(',').next().unwrap()).collect();
+    let codes: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap())
+        .collect();
     assert_eq!(codes, vec!["0x1302", "0x1301", "0x1304", "0x1305"]);
 
     let table = suites_listing(db(), &pol, &approved13, ListFormat::Table);
@@ -496,15 +721,24 @@ fn suites_listing_formats_and_filters() {
 fn policy_show_and_list_print_every_rule_with_source_and_decisions() {
     for id in Policy::bundled_ids() {
         let pol = policy(id);
-        let json: serde_json::Value = serde_json::from_str(&policy_show(&pol, ListFormat::Json)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&policy_show(&pol, ListFormat::Json)).unwrap();
         let rules = json["rules"].as_array().unwrap();
         let count = pol.rules().protocols.len()
             + pol.rules().suites.len()
             + pol.rules().groups.len()
             + pol.rules().sig_schemes.len()
             + pol.rules().requires.len();
-        assert!(rules.len() > count, "{id}: rules + certificate checks + default");
-        assert!(rules.iter().all(|r| !r["source"].as_str().unwrap().is_empty()), "{id}");
+        assert!(
+            rules.len() > count,
+            "{id}: rules + certificate checks + default"
+        );
+        assert!(
+            rules
+                .iter()
+                .all(|r| !r["source"].as_str().unwrap().is_empty()),
+            "{id}"
+        );
         let table = policy_show(&pol, ListFormat::Table);
         assert!(table.contains(pol.sha256()));
     }
@@ -512,7 +746,12 @@ fn policy_show_and_list_print_every_rule_with_source_and_decisions() {
     let show = policy_show(&policy("fips-140-3"), ListFormat::Json);
     let doc: serde_json::Value = serde_json::from_str(&show).unwrap();
     let notes = |rule: &str| -> String {
-        doc["rules"].as_array().unwrap().iter().find(|r| r["id"] == rule).unwrap()["notes"]
+        doc["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rule)
+            .unwrap()["notes"]
             .as_str()
             .unwrap_or_default()
             .to_string()

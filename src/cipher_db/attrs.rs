@@ -320,7 +320,11 @@ mod tests {
         for k in Kx::ALL {
             assert_eq!(k.label().parse::<Kx>().ok(), Some(*k));
         }
-        let err = "ECDH_E".parse::<Kx>().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = "ECDH_E"
+            .parse::<Kx>()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("unknown Kx \"ECDH_E\""), "{err}");
         assert!(err.contains("ECDHE"), "{err}");
         assert_eq!("CCM_8".parse::<CipherMode>().ok(), Some(CipherMode::Ccm8));

@@ -10,7 +10,10 @@ use std::str::FromStr;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Cipher, CipherAlg, CipherMode, Group, GroupKind, Kx, Mac, SigScheme, Ssl2Cipher, Suite, SuiteFlags};
+use super::{
+    Cipher, CipherAlg, CipherMode, Group, GroupKind, Kx, Mac, SigScheme, Ssl2Cipher, Suite,
+    SuiteFlags,
+};
 use crate::protocol::Protocol;
 
 /// A cipher-db data file that does not parse or breaks an invariant.
@@ -42,7 +45,8 @@ pub enum DbError {
 
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
+    text.get(..offset)
+        .map_or(1, |before| before.matches('\n').count() + 1)
 }
 
 fn syntax(file: &'static str, text: &str, e: toml::de::Error) -> DbError {
@@ -171,7 +175,11 @@ pub(super) fn suites(text: &str) -> Result<(Vec<Suite>, Vec<Ssl2Cipher>), DbErro
                 bits: raw.bits,
             },
             mac: cx.label(&span, &entry, &raw.mac)?,
-            prf: raw.prf.as_deref().map(|p| cx.label(&span, &entry, p)).transpose()?,
+            prf: raw
+                .prf
+                .as_deref()
+                .map(|p| cx.label(&span, &entry, p))
+                .transpose()?,
             iana: raw.iana,
             openssl: raw.openssl,
             versions,
@@ -182,7 +190,11 @@ pub(super) fn suites(text: &str) -> Result<(Vec<Suite>, Vec<Ssl2Cipher>), DbErro
         };
         check_suite(&suite).map_err(|m| cx.invalid(&span, entry.clone(), m))?;
         if suite.flags.iana && !suite.flags.grease && !iana_names.insert(suite.iana.clone()) {
-            return Err(cx.invalid(&span, entry, format!("duplicate IANA name {:?}", suite.iana)));
+            return Err(cx.invalid(
+                &span,
+                entry,
+                format!("duplicate IANA name {:?}", suite.iana),
+            ));
         }
         suites.push(suite);
     }
@@ -372,28 +384,46 @@ reference = "[RFC5289]"
     #[test]
     fn unknown_kx_names_file_line_and_entry() {
         let bad = ONE.replace("kx = \"ECDHE\"", "kx = \"ECDH_E\"");
-        let err = suites(&bad).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.starts_with("suites.toml:2: suite 0xC02F: unknown Kx \"ECDH_E\""), "{err}");
+        let err = suites(&bad)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("suites.toml:2: suite 0xC02F: unknown Kx \"ECDH_E\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn inconsistent_flags_are_rejected() {
         let bad = ONE.replace("flags = [\"iana\", \"aead\"]", "flags = [\"iana\"]");
-        let err = suites(&bad).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = suites(&bad)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("flag \"aead\""), "{err}");
     }
 
     #[test]
     fn duplicate_codes_are_rejected() {
         let twice = format!("{ONE}{}", ONE.replace("TLS_ECDHE_RSA", "TLS_X"));
-        let err = suites(&twice).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("suites.toml:15: suite 0xC02F: duplicate code"), "{err}");
+        let err = suites(&twice)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("suites.toml:15: suite 0xC02F: duplicate code"),
+            "{err}"
+        );
     }
 
     #[test]
     fn syntax_errors_carry_a_line() {
         let bad = ONE.replace("bits = 128", "bits = \"many\"");
-        let err = suites(&bad).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = suites(&bad)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.starts_with("suites.toml:"), "{err}");
         assert!(!err.starts_with("suites.toml:1:"), "{err}");
     }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use attrs::{Auth, CipherAlg, CipherMode, GroupKind, Kx, Mac, SigAlg, SigHash, UnknownLabel};
-pub use load::DbError;
 pub(crate) use load::line_of;
+pub use load::DbError;
 
 use crate::protocol::Protocol;
 
@@ -29,7 +29,8 @@ pub fn db() -> &'static CipherDb {
     DB.get_or_init(|| {
         // Invariant: the bundled files are validated by `bundled_database_loads` (and the
         // integration tests), so a failure here means the build embedded broken data.
-        CipherDb::parse(SUITES_TOML, GROUPS_TOML, SIGSCHEMES_TOML).expect("bundled cipher-db is valid")
+        CipherDb::parse(SUITES_TOML, GROUPS_TOML, SIGSCHEMES_TOML)
+            .expect("bundled cipher-db is valid")
     })
 }
 
@@ -50,11 +51,19 @@ pub struct CipherDb {
 
 impl CipherDb {
     /// Parses and validates the three data files (the bundled ones, or replacements in tests).
-    pub fn parse(suites_toml: &str, groups_toml: &str, sigschemes_toml: &str) -> Result<CipherDb, DbError> {
+    pub fn parse(
+        suites_toml: &str,
+        groups_toml: &str,
+        sigschemes_toml: &str,
+    ) -> Result<CipherDb, DbError> {
         let (suites, ssl2) = load::suites(suites_toml)?;
         let groups = load::groups(groups_toml)?;
         let schemes = load::sig_schemes(sigschemes_toml)?;
-        let suite_index = suites.iter().enumerate().map(|(i, s)| (s.code, i)).collect();
+        let suite_index = suites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.code, i))
+            .collect();
         let mut suite_names = HashMap::new();
         for (i, s) in suites.iter().enumerate() {
             // First entry wins for the few non-IANA names OpenSSL reuses (SSL_RSA_FIPS_*).
@@ -63,14 +72,22 @@ impl CipherDb {
                 suite_names.entry(o.clone()).or_insert(i);
             }
         }
-        let group_index = groups.iter().enumerate().map(|(i, g)| (g.code, i)).collect();
+        let group_index = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.code, i))
+            .collect();
         let mut group_names = HashMap::new();
         for (i, g) in groups.iter().enumerate() {
             if g.kind != GroupKind::Grease {
                 group_names.entry(g.name.clone()).or_insert(i);
             }
         }
-        let scheme_index = schemes.iter().enumerate().map(|(i, s)| (s.code, i)).collect();
+        let scheme_index = schemes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.code, i))
+            .collect();
         let mut scheme_names = HashMap::new();
         for (i, s) in schemes.iter().enumerate() {
             scheme_names.entry(s.name.clone()).or_insert(i);
@@ -96,7 +113,9 @@ impl CipherDb {
 
     /// The suite with this code.
     pub fn suite(&self, code: u16) -> Option<&Suite> {
-        self.suite_index.get(&code).and_then(|&i| self.suites.get(i))
+        self.suite_index
+            .get(&code)
+            .and_then(|&i| self.suites.get(i))
     }
 
     /// The suite with this IANA (or, failing that, OpenSSL) name.
@@ -124,7 +143,9 @@ impl CipherDb {
 
     /// The group with this code.
     pub fn group(&self, code: u16) -> Option<&Group> {
-        self.group_index.get(&code).and_then(|&i| self.groups.get(i))
+        self.group_index
+            .get(&code)
+            .and_then(|&i| self.groups.get(i))
     }
 
     /// The group with this IANA name (`secp256r1`, `X25519MLKEM768`).
@@ -139,12 +160,16 @@ impl CipherDb {
 
     /// The signature scheme with this code.
     pub fn sig_scheme(&self, code: u16) -> Option<&SigScheme> {
-        self.scheme_index.get(&code).and_then(|&i| self.schemes.get(i))
+        self.scheme_index
+            .get(&code)
+            .and_then(|&i| self.schemes.get(i))
     }
 
     /// The signature scheme with this IANA name (`rsa_pss_rsae_sha256`).
     pub fn sig_scheme_by_name(&self, name: &str) -> Option<&SigScheme> {
-        self.scheme_names.get(name).and_then(|&i| self.schemes.get(i))
+        self.scheme_names
+            .get(name)
+            .and_then(|&i| self.schemes.get(i))
     }
 }
 
@@ -264,7 +289,10 @@ impl SuiteFlags {
             (self.scsv, "scsv"),
             (self.grease, "grease"),
         ];
-        all.into_iter().filter(|(set, _)| *set).map(|(_, l)| l).collect()
+        all.into_iter()
+            .filter(|(set, _)| *set)
+            .map(|(_, l)| l)
+            .collect()
     }
 }
 
@@ -348,11 +376,18 @@ mod tests {
         let s = db().suite(0xC02F).unwrap();
         assert_eq!(s.iana, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
         assert_eq!(s.openssl.as_deref(), Some("ECDHE-RSA-AES128-GCM-SHA256"));
-        assert_eq!(db().suite_by_name("ECDHE-RSA-AES128-GCM-SHA256").map(|s| s.code), Some(0xC02F));
+        assert_eq!(
+            db().suite_by_name("ECDHE-RSA-AES128-GCM-SHA256")
+                .map(|s| s.code),
+            Some(0xC02F)
+        );
         assert!(s.is_ecdhe() && !s.is_dhe() && !s.is_tls13());
         assert_eq!(s.versions, vec![Protocol::Tls12]);
         assert_eq!(db().group_by_name("x25519").map(|g| g.code), Some(0x001D));
-        assert_eq!(db().sig_scheme(0x0804).map(|s| s.name.as_str()), Some("rsa_pss_rsae_sha256"));
+        assert_eq!(
+            db().sig_scheme(0x0804).map(|s| s.name.as_str()),
+            Some("rsa_pss_rsae_sha256")
+        );
     }
 
     #[test]
@@ -362,7 +397,9 @@ mod tests {
         assert!(tls13.contains(&0x1301) && tls13.contains(&0x1303));
         let tls12: Vec<&Suite> = db().suites_for(Protocol::Tls12).collect();
         assert!(tls12.windows(2).all(|w| w[0].rank < w[1].rank));
-        assert!(tls12.iter().all(|s| !s.flags.scsv && !s.flags.grease && !s.is_tls13()));
+        assert!(tls12
+            .iter()
+            .all(|s| !s.flags.scsv && !s.flags.grease && !s.is_tls13()));
         assert_eq!(db().suites_for(Protocol::Ssl2).count(), 0);
     }
 }

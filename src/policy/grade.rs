@@ -80,7 +80,10 @@ pub fn grade(policy: &Policy, endpoint: &mut Endpoint, waivers: &Waivers, today:
     }
     let mut findings = out.0;
     apply_waivers(endpoint, &mut findings, waivers, today);
-    endpoint.verdict = if findings.iter().any(|f| f.severity == Severity::Fail && f.waived.is_none()) {
+    endpoint.verdict = if findings
+        .iter()
+        .any(|f| f.severity == Severity::Fail && f.waived.is_none())
+    {
         Verdict::Fail
     } else {
         Verdict::Pass
@@ -92,7 +95,15 @@ pub fn grade(policy: &Policy, endpoint: &mut Endpoint, waivers: &Waivers, today:
 struct Findings(Vec<Finding>);
 
 impl Findings {
-    fn push(&mut self, id: &str, severity: Severity, message: String, item: Option<String>, protocol: Option<Protocol>, source: &str) {
+    fn push(
+        &mut self,
+        id: &str,
+        severity: Severity,
+        message: String,
+        item: Option<String>,
+        protocol: Option<Protocol>,
+        source: &str,
+    ) {
         self.0.push(Finding {
             id: id.to_string(),
             severity,
@@ -106,7 +117,15 @@ impl Findings {
 
     /// A finding from a rule's outcome: `bad_id` for warn/fail, `discouraged_id` for discouraged.
     #[allow(clippy::too_many_arguments)] // one call shape for every item kind keeps messages uniform
-    fn from_rule(&mut self, rule: &Rule, bad_id: &str, discouraged_id: &str, what: &str, item: &str, protocol: Option<Protocol>) {
+    fn push_rule(
+        &mut self,
+        rule: &Rule,
+        bad_id: &str,
+        discouraged_id: &str,
+        what: &str,
+        item: &str,
+        protocol: Option<Protocol>,
+    ) {
         let (id, verb) = match rule.outcome {
             Outcome::Approved => return,
             Outcome::Discouraged => (discouraged_id, "allowed with a warning"),
@@ -116,15 +135,32 @@ impl Findings {
             return;
         };
         let at = protocol.map(|p| format!(" in {p}")).unwrap_or_default();
-        let message = format!("{what} {item} accepted{at}: {verb} (rule {}; {})", rule.id, rule.source);
-        self.push(id, severity, message, Some(item.to_string()), protocol, &rule.source);
+        let message = format!(
+            "{what} {item} accepted{at}: {verb} (rule {}; {})",
+            rule.id, rule.source
+        );
+        self.push(
+            id,
+            severity,
+            message,
+            Some(item.to_string()),
+            protocol,
+            &rule.source,
+        );
     }
 }
 
 fn grade_protocols(policy: &Policy, endpoint: &mut Endpoint, out: &mut Findings) {
     for (&p, result) in endpoint.protocols.iter_mut() {
         let prule = policy.protocol_verdict(p).rule();
-        out.from_rule(prule, "protocol_not_approved", "protocol_discouraged", "protocol", p.label(), Some(p));
+        out.push_rule(
+            prule,
+            "protocol_not_approved",
+            "protocol_discouraged",
+            "protocol",
+            p.label(),
+            Some(p),
+        );
         for entry in &mut result.suites {
             let rule = if p == Protocol::Ssl2 {
                 // SSLv2 cipher specs are 3-byte codes that have no suite rules: the protocol decides.
@@ -141,7 +177,14 @@ fn grade_protocols(policy: &Policy, endpoint: &mut Endpoint, out: &mut Findings)
             } else {
                 format!("{} ({}, unknown to cipher-db)", entry.name, entry.code)
             };
-            out.from_rule(rule, "suite_not_approved", "suite_discouraged", "cipher suite", &item, Some(p));
+            out.push_rule(
+                rule,
+                "suite_not_approved",
+                "suite_discouraged",
+                "cipher suite",
+                &item,
+                Some(p),
+            );
         }
     }
 }
@@ -162,7 +205,14 @@ fn grade_preferred(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
             "preferred suite {name} ({p}) is not approved: the server picks it when offered every suite (rule {}; {})",
             rule.id, rule.source
         );
-        out.push("preferred_suite_not_approved", severity, message, Some(name.clone()), Some(p), &rule.source);
+        out.push(
+            "preferred_suite_not_approved",
+            severity,
+            message,
+            Some(name.clone()),
+            Some(p),
+            &rule.source,
+        );
     }
 }
 
@@ -172,15 +222,23 @@ fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) 
     let flag = |key: &str| endpoint.extensions.get(key).and_then(Value::as_bool);
     for req in &rules.requires {
         let (id, message, protocol) = match req.check {
-            Check::Tls13 if !has(Protocol::Tls13) => ("tls13_missing", "TLS 1.3 is not accepted".to_string(), None),
-            Check::Tls12 if !has(Protocol::Tls12) => ("tls12_missing", "TLS 1.2 is not accepted".to_string(), None),
+            Check::Tls13 if !has(Protocol::Tls13) => {
+                ("tls13_missing", "TLS 1.3 is not accepted".to_string(), None)
+            }
+            Check::Tls12 if !has(Protocol::Tls12) => {
+                ("tls12_missing", "TLS 1.2 is not accepted".to_string(), None)
+            }
             Check::Ems
                 if flag("extended_master_secret") == Some(false)
-                    && endpoint.protocols.keys().any(|p| *p <= Protocol::Tls12 && *p >= Protocol::Ssl3) =>
+                    && endpoint
+                        .protocols
+                        .keys()
+                        .any(|p| *p <= Protocol::Tls12 && *p >= Protocol::Ssl3) =>
             {
                 (
                     "ems_missing",
-                    "TLS 1.2 handshakes complete without the extended master secret (RFC 7627)".to_string(),
+                    "TLS 1.2 handshakes complete without the extended master secret (RFC 7627)"
+                        .to_string(),
                     Some(Protocol::Tls12),
                 )
             }
@@ -189,12 +247,21 @@ fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) 
                 "secure renegotiation (RFC 5746 renegotiation_info) is not supported".to_string(),
                 None,
             ),
-            Check::NoCompression if flag("compression") == Some(true) => {
-                ("compression_enabled", "TLS compression is accepted".to_string(), None)
-            }
+            Check::NoCompression if flag("compression") == Some(true) => (
+                "compression_enabled",
+                "TLS compression is accepted".to_string(),
+                None,
+            ),
             _ => continue,
         };
-        out.push(id, req.severity, format!("{message} ({})", req.source), None, protocol, &req.source);
+        out.push(
+            id,
+            req.severity,
+            format!("{message} ({})", req.source),
+            None,
+            protocol,
+            &req.source,
+        );
     }
 }
 
@@ -204,7 +271,14 @@ fn grade_groups(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
             Some(g) => policy.group_verdict(g).rule(),
             None => policy.unlisted().rule(),
         };
-        out.from_rule(rule, "group_not_approved", "group_discouraged", "group", name, None);
+        out.push_rule(
+            rule,
+            "group_not_approved",
+            "group_discouraged",
+            "group",
+            name,
+            None,
+        );
     }
 }
 
@@ -217,7 +291,14 @@ fn grade_sig_schemes(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
             Some(s) => policy.sig_scheme_verdict(s).rule(),
             None => policy.unlisted().rule(),
         };
-        out.from_rule(rule, "sig_scheme_not_approved", "sig_scheme_discouraged", "signature scheme", name, None);
+        out.push_rule(
+            rule,
+            "sig_scheme_not_approved",
+            "sig_scheme_discouraged",
+            "signature scheme",
+            name,
+            None,
+        );
     }
 }
 
@@ -234,13 +315,26 @@ fn grade_certificate(policy: &Policy, cert: &Value, today: Date, out: &mut Findi
             .and_then(Value::as_str)
             .map_or_else(|| format!("certificate #{i}"), |s| s.to_string());
         let role = if i == 0 { "leaf" } else { "chain" };
-        let key_type = c.get("key_type").and_then(Value::as_str).map(str::to_ascii_lowercase);
+        let key_type = c
+            .get("key_type")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase);
         let bits = c.get("key_bits").and_then(Value::as_u64);
 
         if let (Some(check), Some(kt)) = (&rules.key_types, &key_type) {
             if !check.value.iter().any(|t| t == kt) {
-                let message = format!("{role} certificate {subject}: {kt} keys are not approved ({})", check.source);
-                out.push("cert_key_type_not_approved", check.severity, message, Some(subject.clone()), None, &check.source);
+                let message = format!(
+                    "{role} certificate {subject}: {kt} keys are not approved ({})",
+                    check.source
+                );
+                out.push(
+                    "cert_key_type_not_approved",
+                    check.severity,
+                    message,
+                    Some(subject.clone()),
+                    None,
+                    &check.source,
+                );
             }
         }
         if let (Some(check), Some(kt), Some(bits)) = (&rules.key_size, &key_type, bits) {
@@ -251,40 +345,101 @@ fn grade_certificate(policy: &Policy, cert: &Value, today: Date, out: &mut Findi
                 _ => None,
             };
             if let Some(min) = min.filter(|m| bits < *m) {
-                let message = format!("{role} certificate {subject}: {kt} key of {bits} bits, minimum {min} ({})", check.source);
-                out.push("cert_key_too_small", check.severity, message, Some(subject.clone()), None, &check.source);
+                let message = format!(
+                    "{role} certificate {subject}: {kt} key of {bits} bits, minimum {min} ({})",
+                    check.source
+                );
+                out.push(
+                    "cert_key_too_small",
+                    check.severity,
+                    message,
+                    Some(subject.clone()),
+                    None,
+                    &check.source,
+                );
             }
         }
-        if let (Some(check), Some(curve)) = (&rules.curves, c.get("curve").and_then(Value::as_str)) {
+        if let (Some(check), Some(curve)) = (&rules.curves, c.get("curve").and_then(Value::as_str))
+        {
             let curve = canonical_curve(curve);
             if check.value.discouraged.iter().any(|n| n == curve) {
-                let message = format!("{role} certificate {subject}: curve {curve} is allowed with a warning ({})", check.source);
-                out.push("cert_curve_discouraged", Severity::Warn, message, Some(subject.clone()), None, &check.source);
+                let message = format!(
+                    "{role} certificate {subject}: curve {curve} is allowed with a warning ({})",
+                    check.source
+                );
+                out.push(
+                    "cert_curve_discouraged",
+                    Severity::Warn,
+                    message,
+                    Some(subject.clone()),
+                    None,
+                    &check.source,
+                );
             } else if !check.value.approved.iter().any(|n| n == curve) {
-                let message = format!("{role} certificate {subject}: curve {curve} is not approved ({})", check.source);
-                out.push("cert_curve_not_approved", check.severity, message, Some(subject.clone()), None, &check.source);
+                let message = format!(
+                    "{role} certificate {subject}: curve {curve} is not approved ({})",
+                    check.source
+                );
+                out.push(
+                    "cert_curve_not_approved",
+                    check.severity,
+                    message,
+                    Some(subject.clone()),
+                    None,
+                    &check.source,
+                );
             }
         }
-        let self_signed_anchor = i > 0 && c.get("self_signed").and_then(Value::as_bool) == Some(true);
-        if let (Some(check), Some(hash), false) = (&rules.weak_hashes, signature_hash(c), self_signed_anchor) {
-            if check.value.iter().any(|h| *h == hash) {
-                let message = format!("{role} certificate {subject} is signed with {hash} ({})", check.source);
-                out.push("cert_signature_weak", check.severity, message, Some(subject.clone()), None, &check.source);
+        let self_signed_anchor =
+            i > 0 && c.get("self_signed").and_then(Value::as_bool) == Some(true);
+        if let (Some(check), Some(hash), false) =
+            (&rules.weak_hashes, signature_hash(c), self_signed_anchor)
+        {
+            if check.value.contains(&hash) {
+                let message = format!(
+                    "{role} certificate {subject} is signed with {hash} ({})",
+                    check.source
+                );
+                out.push(
+                    "cert_signature_weak",
+                    check.severity,
+                    message,
+                    Some(subject.clone()),
+                    None,
+                    &check.source,
+                );
             }
         }
-        if let (Some(exp), Some(not_after)) = (&rules.expiry, c.get("not_after").and_then(Value::as_str)) {
+        if let (Some(exp), Some(not_after)) =
+            (&rules.expiry, c.get("not_after").and_then(Value::as_str))
+        {
             let Ok(when) = OffsetDateTime::parse(not_after, &Rfc3339) else {
                 continue;
             };
             let day = when.date();
             if day < today {
                 let message = format!("{role} certificate {subject} expired on {day}");
-                out.push("cert_expired", exp.expired, message, Some(subject.clone()), None, &exp.source);
+                out.push(
+                    "cert_expired",
+                    exp.expired,
+                    message,
+                    Some(subject.clone()),
+                    None,
+                    &exp.source,
+                );
             } else if let Some(days) = exp.expiring_days {
                 let left = (day - today).whole_days();
                 if left <= days {
-                    let message = format!("{role} certificate {subject} expires on {day}, in {left} days");
-                    out.push("cert_expiring", Severity::Warn, message, Some(subject.clone()), None, &exp.source);
+                    let message =
+                        format!("{role} certificate {subject} expires on {day}, in {left} days");
+                    out.push(
+                        "cert_expiring",
+                        Severity::Warn,
+                        message,
+                        Some(subject.clone()),
+                        None,
+                        &exp.source,
+                    );
                 }
             }
         }
@@ -323,7 +478,8 @@ fn apply_waivers(endpoint: &Endpoint, findings: &mut Vec<Finding>, waivers: &Wai
     let mut expired_lines = Vec::new();
     for f in findings.iter_mut() {
         let mut covering = waivers.iter().filter(|w| w.covers(endpoint, f));
-        let (active, expired): (Vec<_>, Vec<_>) = covering.by_ref().partition(|w| w.in_force(today));
+        let (active, expired): (Vec<_>, Vec<_>) =
+            covering.by_ref().partition(|w| w.in_force(today));
         if let Some(w) = active.first() {
             f.waived = Some(Waived {
                 reason: w.reason.clone(),

@@ -34,13 +34,22 @@ pub struct SuiteFilter {
 }
 
 /// The grade shown for a suite: in `version` when filtering, else in its highest version.
-fn suite_grade<'p>(policy: &'p Policy, s: &Suite, version: Option<Protocol>) -> Option<(&'p Rule, Protocol)> {
+fn suite_grade<'p>(
+    policy: &'p Policy,
+    s: &Suite,
+    version: Option<Protocol>,
+) -> Option<(&'p Rule, Protocol)> {
     let p = version.or_else(|| s.highest_version())?;
     Some((policy.suite_verdict(s, p).rule(), p))
 }
 
 /// The cipher database graded by `policy`, filtered, in offer order.
-pub fn suites_listing(db: &CipherDb, policy: &Policy, filter: &SuiteFilter, format: ListFormat) -> String {
+pub fn suites_listing(
+    db: &CipherDb,
+    policy: &Policy,
+    filter: &SuiteFilter,
+    format: ListFormat,
+) -> String {
     let rows: Vec<(&Suite, Option<(&Rule, Protocol)>)> = db
         .suites()
         .iter()
@@ -59,7 +68,9 @@ pub fn suites_listing(db: &CipherDb, policy: &Policy, filter: &SuiteFilter, form
             serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
         }
         ListFormat::Csv => {
-            let mut out = String::from("code,iana,openssl,versions,kx,auth,cipher,mode,bits,mac,flags,grade,rule,source\n");
+            let mut out = String::from(
+                "code,iana,openssl,versions,kx,auth,cipher,mode,bits,mac,flags,grade,rule,source\n",
+            );
             for (s, g) in &rows {
                 let (grade, rule, source) = grade_cells(*g);
                 let cells = [
@@ -86,7 +97,17 @@ pub fn suites_listing(db: &CipherDb, policy: &Policy, filter: &SuiteFilter, form
         }
         ListFormat::Table => {
             let mut t = table();
-            t.set_header(vec!["code", "IANA name", "OpenSSL name", "versions", "kx/auth", "cipher", "mac", "grade", "rule"]);
+            t.set_header(vec![
+                "code",
+                "IANA name",
+                "OpenSSL name",
+                "versions",
+                "kx/auth",
+                "cipher",
+                "mac",
+                "grade",
+                "rule",
+            ]);
             for (s, g) in &rows {
                 let (grade, rule, _) = grade_cells(*g);
                 t.add_row(vec![
@@ -140,7 +161,11 @@ fn suite_json(s: &Suite, g: Option<(&Rule, Protocol)>) -> Value {
 
 fn grade_cells(g: Option<(&Rule, Protocol)>) -> (String, String, String) {
     match g {
-        Some((r, _)) => (r.outcome.label().to_string(), r.id.clone(), r.source.clone()),
+        Some((r, _)) => (
+            r.outcome.label().to_string(),
+            r.id.clone(),
+            r.source.clone(),
+        ),
         None => ("n/a".into(), String::new(), String::new()),
     }
 }
@@ -171,7 +196,8 @@ fn csv_cell(s: &str) -> String {
 
 fn table() -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     // Off a terminal comfy-table knows no width and would never wrap the long source texts.
     if t.width().is_none() {
         t.set_width(140);
@@ -206,8 +232,19 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
     }
     for q in &r.requires {
         let sev = format!("{:?}", q.severity).to_ascii_lowercase();
-        let n = [q.decision.as_deref(), q.note.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        rows.push(["require".into(), q.check.label().into(), "endpoint".into(), sev, q.source.clone(), n]);
+        let n = [q.decision.as_deref(), q.note.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push([
+            "require".into(),
+            q.check.label().into(),
+            "endpoint".into(),
+            sev,
+            q.source.clone(),
+            n,
+        ]);
     }
     let c = &r.certificate;
     if let Some(k) = &c.key_size {
@@ -221,10 +258,22 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
         if let Some(b) = k.value.dsa_min_bits {
             parts.push(format!("DSA >= {b}"));
         }
-        rows.push(cert_row("key_size", parts.join(", "), k.severity, &k.source, ""));
+        rows.push(cert_row(
+            "key_size",
+            parts.join(", "),
+            k.severity,
+            &k.source,
+            "",
+        ));
     }
     if let Some(k) = &c.key_types {
-        rows.push(cert_row("key_types", format!("approved: {}", k.value.join(", ")), k.severity, &k.source, ""));
+        rows.push(cert_row(
+            "key_types",
+            format!("approved: {}", k.value.join(", ")),
+            k.severity,
+            &k.source,
+            "",
+        ));
     }
     if let Some(k) = &c.curves {
         let mut m = format!("approved: {}", k.value.approved.join(", "));
@@ -234,7 +283,13 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
         rows.push(cert_row("curves", m, k.severity, &k.source, ""));
     }
     if let Some(k) = &c.weak_hashes {
-        rows.push(cert_row("signature", format!("not signed with: {}", k.value.join(", ")), k.severity, &k.source, ""));
+        rows.push(cert_row(
+            "signature",
+            format!("not signed with: {}", k.value.join(", ")),
+            k.severity,
+            &k.source,
+            "",
+        ));
     }
     if let Some(e) = &c.expiry {
         let m = match e.expiring_days {
@@ -276,7 +331,14 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
         }
         ListFormat::Table => {
             let mut t = table();
-            t.set_header(vec!["section", "rule", "matches", "outcome", "source", "decision / note"]);
+            t.set_header(vec![
+                "section",
+                "rule",
+                "matches",
+                "outcome",
+                "source",
+                "decision / note",
+            ]);
             for cells in rows {
                 t.add_row(cells.to_vec());
             }
@@ -302,7 +364,13 @@ fn row(section: &str, rule: &Rule, matches: String, notes: String) -> [String; 6
     ]
 }
 
-fn cert_row(what: &str, matches: String, sev: crate::report::model::Severity, source: &str, notes: &str) -> [String; 6] {
+fn cert_row(
+    what: &str,
+    matches: String,
+    sev: crate::report::model::Severity,
+    source: &str,
+    notes: &str,
+) -> [String; 6] {
     [
         "certificate".into(),
         what.into(),
@@ -321,7 +389,11 @@ pub fn policy_list() -> String {
     t.set_header(vec!["id", "title", "sha256"]);
     for id in Policy::bundled_ids() {
         match Policy::load(id) {
-            Ok(p) => t.add_row(vec![p.id().to_string(), p.title().to_string(), p.sha256().to_string()]),
+            Ok(p) => t.add_row(vec![
+                p.id().to_string(),
+                p.title().to_string(),
+                p.sha256().to_string(),
+            ]),
             // Invariant: bundled policies are validated by tests; show the error rather than panic.
             Err(e) => t.add_row(vec![id.to_string(), format!("error: {e}"), String::new()]),
         };

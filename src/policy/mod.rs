@@ -15,8 +15,8 @@ use std::path::Path;
 pub use grade::{finding_catalog, grade};
 pub use listing::{policy_list, policy_show, suites_listing, ListFormat, SuiteFilter};
 pub use rules::{
-    CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule, Requirement, Rule, Rules,
-    SigSchemeRule, SuiteMatch, SuiteRule,
+    CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule,
+    Requirement, Rule, Rules, SigSchemeRule, SuiteMatch, SuiteRule,
 };
 pub use waiver::{Waiver, Waivers};
 
@@ -29,8 +29,14 @@ pub const DEFAULT_POLICY: &str = "fips-140-3";
 
 /// The bundled policies: id and file text.
 const BUNDLED: [(&str, &str); 2] = [
-    ("fips-140-2", include_str!("../../cipher-db/policies/fips-140-2.toml")),
-    ("fips-140-3", include_str!("../../cipher-db/policies/fips-140-3.toml")),
+    (
+        "fips-140-2",
+        include_str!("../../cipher-db/policies/fips-140-2.toml"),
+    ),
+    (
+        "fips-140-3",
+        include_str!("../../cipher-db/policies/fips-140-3.toml"),
+    ),
 ];
 
 /// Why a policy or waiver file could not be used.
@@ -110,7 +116,10 @@ impl<'p> RuleOutcome<'p> {
     /// The deciding rule.
     pub fn rule(&self) -> &'p Rule {
         match self {
-            RuleOutcome::Approved(r) | RuleOutcome::Discouraged(r) | RuleOutcome::Warn(r) | RuleOutcome::Fail(r) => r,
+            RuleOutcome::Approved(r)
+            | RuleOutcome::Discouraged(r)
+            | RuleOutcome::Warn(r)
+            | RuleOutcome::Fail(r) => r,
         }
     }
 
@@ -262,6 +271,9 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         let p = Policy::load("fips-140-2").unwrap();
-        assert_eq!(p.sha256(), sha256_hex(Policy::bundled_text("fips-140-2").unwrap().as_bytes()));
+        assert_eq!(
+            p.sha256(),
+            sha256_hex(Policy::bundled_text("fips-140-2").unwrap().as_bytes())
+        );
     }
 }

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::PolicyError;
-use crate::cipher_db::{Auth, CipherAlg, CipherDb, CipherMode, Group, GroupKind, Kx, Mac, SigAlg, SigHash, SigScheme, Suite};
+use crate::cipher_db::{
+    Auth, CipherAlg, CipherDb, CipherMode, Group, GroupKind, Kx, Mac, SigAlg, SigHash, SigScheme,
+    Suite,
+};
 use crate::protocol::Protocol;
 use crate::report::model::Severity;
 
@@ -59,10 +62,17 @@ impl FromStr for Outcome {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Outcome::Approved, Outcome::Discouraged, Outcome::Warn, Outcome::Fail]
-            .into_iter()
-            .find(|o| o.label() == s)
-            .ok_or_else(|| format!("unknown outcome {s:?} (expected approved, discouraged, warn or fail)"))
+        [
+            Outcome::Approved,
+            Outcome::Discouraged,
+            Outcome::Warn,
+            Outcome::Fail,
+        ]
+        .into_iter()
+        .find(|o| o.label() == s)
+        .ok_or_else(|| {
+            format!("unknown outcome {s:?} (expected approved, discouraged, warn or fail)")
+        })
     }
 }
 
@@ -181,7 +191,8 @@ pub struct GroupRule {
 
 impl GroupRule {
     fn matches(&self, g: &Group) -> bool {
-        self.names.as_ref().is_none_or(|n| n.contains(&g.name)) && self.kinds.as_ref().is_none_or(|k| k.contains(&g.kind))
+        self.names.as_ref().is_none_or(|n| n.contains(&g.name))
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&g.kind))
     }
 
     /// The criteria in one line.
@@ -218,7 +229,10 @@ pub struct SigSchemeRule {
 impl SigSchemeRule {
     fn matches(&self, s: &SigScheme) -> bool {
         self.names.as_ref().is_none_or(|n| n.contains(&s.name))
-            && self.signature.as_ref().is_none_or(|l| l.contains(&s.signature))
+            && self
+                .signature
+                .as_ref()
+                .is_none_or(|l| l.contains(&s.signature))
             && self.hash.as_ref().is_none_or(|l| l.contains(&s.hash))
     }
 
@@ -261,7 +275,13 @@ pub enum Check {
 
 impl Check {
     /// Every check.
-    pub const ALL: [Check; 5] = [Check::Tls13, Check::Tls12, Check::Ems, Check::SecureRenegotiation, Check::NoCompression];
+    pub const ALL: [Check; 5] = [
+        Check::Tls13,
+        Check::Tls12,
+        Check::Ems,
+        Check::SecureRenegotiation,
+        Check::NoCompression,
+    ];
 
     /// The label used in policy files.
     pub fn label(self) -> &'static str {
@@ -391,7 +411,10 @@ impl Rules {
 
     /// The first group rule that matches `g`.
     pub fn group_rule(&self, g: &Group) -> &Rule {
-        self.groups.iter().find(|r| r.matches(g)).map_or(&self.unlisted, |r| &r.rule)
+        self.groups
+            .iter()
+            .find(|r| r.matches(g))
+            .map_or(&self.unlisted, |r| &r.rule)
     }
 
     /// The first signature-scheme rule that matches `s`.
@@ -558,7 +581,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, span: &Range<usize>, entry: impl Into<String>, message: impl Into<String>) -> PolicyError {
+    fn err(
+        &self,
+        span: &Range<usize>,
+        entry: impl Into<String>,
+        message: impl Into<String>,
+    ) -> PolicyError {
         PolicyError::Invalid {
             file: self.file.to_string(),
             line: crate::cipher_db::line_of(self.text, span.start),
@@ -567,13 +595,21 @@ impl Ctx<'_> {
         }
     }
 
-    fn labels<T: FromStr>(&self, span: &Range<usize>, entry: &str, list: Option<Vec<String>>) -> Result<Option<Vec<T>>, PolicyError>
+    fn labels<T: FromStr>(
+        &self,
+        span: &Range<usize>,
+        entry: &str,
+        list: Option<Vec<String>>,
+    ) -> Result<Option<Vec<T>>, PolicyError>
     where
         T::Err: std::fmt::Display,
     {
         list.map(|l| {
             l.iter()
-                .map(|v| v.parse::<T>().map_err(|e| self.err(span, entry, e.to_string())))
+                .map(|v| {
+                    v.parse::<T>()
+                        .map_err(|e| self.err(span, entry, e.to_string()))
+                })
                 .collect()
         })
         .transpose()
@@ -584,7 +620,11 @@ impl Ctx<'_> {
             "fail" => Ok(Severity::Fail),
             "warn" => Ok(Severity::Warn),
             "info" => Ok(Severity::Info),
-            other => Err(self.err(span, entry, format!("unknown severity {other:?} (expected fail, warn or info)"))),
+            other => Err(self.err(
+                span,
+                entry,
+                format!("unknown severity {other:?} (expected fail, warn or info)"),
+            )),
         }
     }
 
@@ -606,7 +646,9 @@ impl Ctx<'_> {
             return Err(self.err(span, entry, "every rule needs a source"));
         }
         Ok(Rule {
-            outcome: outcome.parse().map_err(|e: String| self.err(span, entry, e))?,
+            outcome: outcome
+                .parse()
+                .map_err(|e: String| self.err(span, entry, e))?,
             id,
             source,
             note,
@@ -621,7 +663,9 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
     let cx = Ctx { file, text };
     let raw: RawPolicy = toml::from_str(text).map_err(|e| PolicyError::Syntax {
         file: file.to_string(),
-        line: e.span().map_or(1, |s| crate::cipher_db::line_of(text, s.start)),
+        line: e
+            .span()
+            .map_or(1, |s| crate::cipher_db::line_of(text, s.start)),
         message: e.message().trim().to_string(),
     })?;
 
@@ -631,13 +675,21 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         let span = r.span();
         let r = r.into_inner();
         let entry = format!("protocol rule {:?}", r.id);
-        let versions: Vec<Protocol> = cx.labels(&span, &entry, Some(r.versions))?.unwrap_or_default();
+        let versions: Vec<Protocol> = cx
+            .labels(&span, &entry, Some(r.versions))?
+            .unwrap_or_default();
         for v in &versions {
             if !seen_versions.insert(*v) {
-                return Err(cx.err(&span, &entry, format!("{v} is already covered by an earlier protocol rule")));
+                return Err(cx.err(
+                    &span,
+                    &entry,
+                    format!("{v} is already covered by an earlier protocol rule"),
+                ));
             }
         }
-        let rule = cx.rule(&span, &entry, r.id, &r.outcome, r.source, r.note, r.decision)?;
+        let rule = cx.rule(
+            &span, &entry, r.id, &r.outcome, r.source, r.note, r.decision,
+        )?;
         protocols.push(ProtocolRule { rule, versions });
     }
 
@@ -652,13 +704,29 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         }
         if let Some(codes) = &r.codes {
             if let Some(c) = codes.iter().find(|c| db.suite(**c).is_none()) {
-                return Err(cx.err(&span, &entry, format!("unknown suite code 0x{c:04X} (not in cipher-db/suites.toml)")));
+                return Err(cx.err(
+                    &span,
+                    &entry,
+                    format!("unknown suite code 0x{c:04X} (not in cipher-db/suites.toml)"),
+                ));
             }
         }
         if let Some(flags) = &r.flags {
-            const FLAGS: [&str; 7] = ["iana", "export", "null", "anonymous", "aead", "scsv", "grease"];
+            const FLAGS: [&str; 7] = [
+                "iana",
+                "export",
+                "null",
+                "anonymous",
+                "aead",
+                "scsv",
+                "grease",
+            ];
             if let Some(f) = flags.iter().find(|f| !FLAGS.contains(&f.as_str())) {
-                return Err(cx.err(&span, &entry, format!("unknown flag {f:?} (expected one of: {})", FLAGS.join(", "))));
+                return Err(cx.err(
+                    &span,
+                    &entry,
+                    format!("unknown flag {f:?} (expected one of: {})", FLAGS.join(", ")),
+                ));
             }
         }
         let matcher = SuiteMatch {
@@ -671,7 +739,9 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
             flags: r.flags,
             versions: cx.labels(&span, &entry, r.versions)?,
         };
-        let rule = cx.rule(&span, &entry, r.id, &r.outcome, r.source, r.note, r.decision)?;
+        let rule = cx.rule(
+            &span, &entry, r.id, &r.outcome, r.source, r.note, r.decision,
+        )?;
         suites.push(SuiteRule { rule, matcher });
     }
 
@@ -686,11 +756,17 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         }
         if let Some(names) = &r.names {
             if let Some(n) = names.iter().find(|n| db.group_by_name(n).is_none()) {
-                return Err(cx.err(&span, &entry, format!("unknown group {n:?} (not in cipher-db/groups.toml)")));
+                return Err(cx.err(
+                    &span,
+                    &entry,
+                    format!("unknown group {n:?} (not in cipher-db/groups.toml)"),
+                ));
             }
         }
         let kinds = cx.labels(&span, &entry, r.kinds)?;
-        let rule = cx.rule(&span, &entry, r.id, &r.outcome, r.source, r.note, r.decision)?;
+        let rule = cx.rule(
+            &span, &entry, r.id, &r.outcome, r.source, r.note, r.decision,
+        )?;
         groups.push(GroupRule {
             rule,
             names: r.names,
@@ -709,12 +785,18 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         }
         if let Some(names) = &r.names {
             if let Some(n) = names.iter().find(|n| db.sig_scheme_by_name(n).is_none()) {
-                return Err(cx.err(&span, &entry, format!("unknown signature scheme {n:?} (not in cipher-db/sigschemes.toml)")));
+                return Err(cx.err(
+                    &span,
+                    &entry,
+                    format!("unknown signature scheme {n:?} (not in cipher-db/sigschemes.toml)"),
+                ));
             }
         }
         let signature = cx.labels(&span, &entry, r.signature)?;
         let hash = cx.labels(&span, &entry, r.hash)?;
-        let rule = cx.rule(&span, &entry, r.id, &r.outcome, r.source, r.note, r.decision)?;
+        let rule = cx.rule(
+            &span, &entry, r.id, &r.outcome, r.source, r.note, r.decision,
+        )?;
         sig_schemes.push(SigSchemeRule {
             rule,
             names: r.names,
@@ -728,10 +810,17 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         let span = r.span();
         let r = r.into_inner();
         let entry = format!("require {:?}", r.check);
-        let check = Check::ALL.into_iter().find(|c| c.label() == r.check).ok_or_else(|| {
-            let known: Vec<&str> = Check::ALL.iter().map(|c| c.label()).collect();
-            cx.err(&span, &entry, format!("unknown check (expected one of: {})", known.join(", ")))
-        })?;
+        let check = Check::ALL
+            .into_iter()
+            .find(|c| c.label() == r.check)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Check::ALL.iter().map(|c| c.label()).collect();
+                cx.err(
+                    &span,
+                    &entry,
+                    format!("unknown check (expected one of: {})", known.join(", ")),
+                )
+            })?;
         if requires.iter().any(|q: &Requirement| q.check == check) {
             return Err(cx.err(&span, &entry, "duplicate requirement"));
         }
@@ -770,7 +859,11 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
     })
 }
 
-fn certificate(cx: &Ctx<'_>, c: Spanned<RawCertificate>, db: &CipherDb) -> Result<CertificatePolicy, PolicyError> {
+fn certificate(
+    cx: &Ctx<'_>,
+    c: Spanned<RawCertificate>,
+    db: &CipherDb,
+) -> Result<CertificatePolicy, PolicyError> {
     let span = c.span();
     let c = c.into_inner();
     let mut out = CertificatePolicy::default();
@@ -789,7 +882,14 @@ fn certificate(cx: &Ctx<'_>, c: Spanned<RawCertificate>, db: &CipherDb) -> Resul
     if let Some(k) = c.key_types {
         let entry = "certificate.key_types";
         if let Some(t) = k.approved.iter().find(|t| !KEY_TYPES.contains(&t.as_str())) {
-            return Err(cx.err(&span, entry, format!("unknown key type {t:?} (expected one of: {})", KEY_TYPES.join(", "))));
+            return Err(cx.err(
+                &span,
+                entry,
+                format!(
+                    "unknown key type {t:?} (expected one of: {})",
+                    KEY_TYPES.join(", ")
+                ),
+            ));
         }
         out.key_types = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,
@@ -799,8 +899,17 @@ fn certificate(cx: &Ctx<'_>, c: Spanned<RawCertificate>, db: &CipherDb) -> Resul
     }
     if let Some(k) = c.curves {
         let entry = "certificate.curves";
-        if let Some(n) = k.approved.iter().chain(&k.discouraged).find(|n| db.group_by_name(n).is_none()) {
-            return Err(cx.err(&span, entry, format!("unknown curve {n:?} (use IANA group names: secp256r1, ...)")));
+        if let Some(n) = k
+            .approved
+            .iter()
+            .chain(&k.discouraged)
+            .find(|n| db.group_by_name(n).is_none())
+        {
+            return Err(cx.err(
+                &span,
+                entry,
+                format!("unknown curve {n:?} (use IANA group names: secp256r1, ...)"),
+            ));
         }
         out.curves = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,
@@ -814,7 +923,14 @@ fn certificate(cx: &Ctx<'_>, c: Spanned<RawCertificate>, db: &CipherDb) -> Resul
     if let Some(k) = c.signature {
         let entry = "certificate.signature";
         if let Some(h) = k.weak_hashes.iter().find(|h| !HASHES.contains(&h.as_str())) {
-            return Err(cx.err(&span, entry, format!("unknown hash {h:?} (expected one of: {})", HASHES.join(", "))));
+            return Err(cx.err(
+                &span,
+                entry,
+                format!(
+                    "unknown hash {h:?} (expected one of: {})",
+                    HASHES.join(", ")
+                ),
+            ));
         }
         out.weak_hashes = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,

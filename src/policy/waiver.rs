@@ -41,7 +41,10 @@ impl Waiver {
     /// Whether the waiver is about this finding on this endpoint (ignoring expiry).
     pub fn covers(&self, endpoint: &Endpoint, finding: &Finding) -> bool {
         self.id == finding.id
-            && self.item.as_ref().is_none_or(|i| finding.item.as_ref() == Some(i))
+            && self
+                .item
+                .as_ref()
+                .is_none_or(|i| finding.item.as_ref() == Some(i))
             && endpoint_matches(&self.endpoint, endpoint)
     }
 
@@ -114,7 +117,9 @@ impl Waivers {
     pub fn from_text(file: &str, text: &str) -> Result<Waivers, PolicyError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| PolicyError::Syntax {
             file: file.to_string(),
-            line: e.span().map_or(1, |s| crate::cipher_db::line_of(text, s.start)),
+            line: e
+                .span()
+                .map_or(1, |s| crate::cipher_db::line_of(text, s.start)),
             message: e.message().trim().to_string(),
         })?;
         let known: Vec<&str> = super::finding_catalog().iter().map(|(id, _)| *id).collect();
@@ -134,7 +139,9 @@ impl Waivers {
             if w.reason.trim().is_empty() {
                 return Err(invalid("a waiver needs a reason".into()));
             }
-            let expires = parse_date(&w.expires).ok_or_else(|| invalid(format!("expires {:?} is not a YYYY-MM-DD date", w.expires)))?;
+            let expires = parse_date(&w.expires).ok_or_else(|| {
+                invalid(format!("expires {:?} is not a YYYY-MM-DD date", w.expires))
+            })?;
             list.push(Waiver {
                 id: w.id,
                 endpoint: w.endpoint,
@@ -180,7 +187,10 @@ mod tests {
         )
         .unwrap();
         let first = w.iter().next().unwrap();
-        assert_eq!(first.expires, Date::from_calendar_date(2027, Month::January, 31).unwrap());
+        assert_eq!(
+            first.expires,
+            Date::from_calendar_date(2027, Month::January, 31).unwrap()
+        );
         assert_eq!(first.line, 1);
     }
 
@@ -188,9 +198,14 @@ mod tests {
     fn bad_waivers_name_file_line_and_entry() {
         let text = "\n[[waiver]]\nid = \"ems_missing\"\nendpoint = \"*\"\nreason = \"r\"\nexpires = \"31/01/2027\"\n";
         let err = Waivers::from_text("w.toml", text).unwrap_err().to_string();
-        assert!(err.starts_with("w.toml:2: waiver \"ems_missing\" for \"*\": expires"), "{err}");
+        assert!(
+            err.starts_with("w.toml:2: waiver \"ems_missing\" for \"*\": expires"),
+            "{err}"
+        );
         let unknown = text.replace("ems_missing", "no_such_finding");
-        let err = Waivers::from_text("w.toml", &unknown).unwrap_err().to_string();
+        let err = Waivers::from_text("w.toml", &unknown)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown finding id"), "{err}");
     }
 
