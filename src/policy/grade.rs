@@ -11,7 +11,8 @@
 //!   `extended_master_secret: bool` (false → `ems_missing` when TLS 1.2 or older is accepted),
 //!   `secure_renegotiation: bool` (false → `renegotiation_insecure`),
 //!   `compression: bool` (true → `compression_enabled`),
-//!   `signature_schemes: [string]` (IANA scheme names the server accepts or uses).
+//!   `signature_schemes: [string]` (IANA scheme names the server accepts or uses),
+//!   `dh_bits: number` (finite-field DHE prime size → `dh_key_too_small`).
 //! - `certificate` (JSON, optional): `{"chain": [CERT, ...]}` leaf first, or a single CERT
 //!   object, where CERT has the optional keys
 //!   `subject: string`,
@@ -31,7 +32,7 @@ use super::rules::{Check, Outcome, Rule};
 use super::{Policy, Waivers};
 use crate::cipher_db::db;
 use crate::protocol::Protocol;
-use crate::report::model::{Endpoint, Finding, Severity, Status, Verdict, Waived};
+use crate::report::model::{Endpoint, Finding, Severity, Status, SuiteCode, Verdict, Waived};
 
 /// Every finding id grading can produce, with a description. Ids are stable: never renamed.
 pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
@@ -46,6 +47,10 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
         ("ems_missing", "TLS 1.2 (or older) handshakes complete without the extended master secret (RFC 7627)."),
         ("renegotiation_insecure", "The server does not support secure renegotiation (RFC 5746)."),
         ("compression_enabled", "The server accepts TLS compression."),
+        (
+            "dh_key_too_small",
+            "The server's finite-field DHE group is smaller than the policy's minimum.",
+        ),
         ("group_not_approved", "A key-exchange group the policy does not approve is accepted."),
         ("group_discouraged", "A key-exchange group the policy approves with a warning is accepted."),
         ("sig_scheme_not_approved", "A signature scheme the policy does not approve is accepted."),
@@ -162,17 +167,15 @@ fn grade_protocols(policy: &Policy, endpoint: &mut Endpoint, out: &mut Findings)
             Some(p),
         );
         for entry in &mut result.suites {
-            let rule = if p == Protocol::Ssl2 {
-                // SSLv2 cipher specs are 3-byte codes that have no suite rules: the protocol decides.
-                prule
-            } else {
-                match db().suite(entry.code.0) {
-                    Some(s) => policy.suite_verdict(s, p).rule(),
-                    None => policy.unlisted().rule(),
-                }
+            let known = two_byte(entry.code).and_then(|c| db().suite(c));
+            let rule = match known {
+                // SSLv2 cipher specs (3-byte codes) have no suite rules: the protocol decides.
+                _ if p == Protocol::Ssl2 => prule,
+                Some(s) => policy.suite_verdict(s, p).rule(),
+                None => policy.unlisted().rule(),
             };
             entry.approved = rule.outcome.is_approved();
-            let item = if db().suite(entry.code.0).is_some() || p == Protocol::Ssl2 {
+            let item = if known.is_some() || p == Protocol::Ssl2 {
                 entry.name.clone()
             } else {
                 format!("{} ({}, unknown to cipher-db)", entry.name, entry.code)
@@ -187,6 +190,12 @@ fn grade_protocols(policy: &Policy, endpoint: &mut Endpoint, out: &mut Findings)
             );
         }
     }
+}
+
+/// The two-byte code of an entry. `SuiteCode` is widened to 24 bits (SSLv2 cipher specs) in
+/// later schema revisions; going through `u64` works with either width.
+fn two_byte(code: SuiteCode) -> Option<u16> {
+    u16::try_from(u64::from(code.0)).ok()
 }
 
 fn grade_preferred(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
@@ -266,6 +275,25 @@ fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) 
 }
 
 fn grade_groups(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
+    if let (Some(check), Some(bits)) = (
+        &policy.rules().dhe_min_bits,
+        endpoint.extensions.get("dh_bits").and_then(Value::as_u64),
+    ) {
+        if bits < check.value {
+            let message = format!(
+                "DHE group of {bits} bits, minimum {} ({})",
+                check.value, check.source
+            );
+            out.push(
+                "dh_key_too_small",
+                check.severity,
+                message,
+                Some(format!("DH {bits} bits")),
+                None,
+                &check.source,
+            );
+        }
+    }
     for name in &endpoint.groups {
         let rule = match db().group_by_name(name) {
             Some(g) => policy.group_verdict(g).rule(),

@@ -29,8 +29,6 @@ pub struct SuiteFilter {
     pub approved_only: bool,
     /// Only suites negotiable in this version (graded in it).
     pub version: Option<Protocol>,
-    /// Include SCSV and GREASE values (never negotiated; not graded).
-    pub include_signalling: bool,
 }
 
 /// The grade shown for a suite: in `version` when filtering, else in its highest version.
@@ -39,6 +37,10 @@ fn suite_grade<'p>(
     s: &Suite,
     version: Option<Protocol>,
 ) -> Option<(&'p Rule, Protocol)> {
+    // SCSV and GREASE values are never negotiated: nothing to grade.
+    if s.flags.scsv || s.flags.grease {
+        return None;
+    }
     let p = version.or_else(|| s.highest_version())?;
     Some((policy.suite_verdict(s, p).rule(), p))
 }
@@ -53,7 +55,8 @@ pub fn suites_listing(
     let rows: Vec<(&Suite, Option<(&Rule, Protocol)>)> = db
         .suites()
         .iter()
-        .filter(|s| filter.include_signalling || !(s.flags.scsv || s.flags.grease))
+        // JSON and CSV list every registry value; the table leaves out SCSV and GREASE.
+        .filter(|s| format != ListFormat::Table || !(s.flags.scsv || s.flags.grease))
         .filter(|s| filter.version.is_none_or(|v| s.negotiable_in(v)))
         .map(|s| (s, suite_grade(policy, s, filter.version)))
         .filter(|(_, g)| !filter.approved_only || g.is_some_and(|(r, _)| r.outcome.is_approved()))
@@ -244,6 +247,16 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
             sev,
             q.source.clone(),
             n,
+        ]);
+    }
+    if let Some(k) = &r.dhe_min_bits {
+        rows.push([
+            "key_exchange".into(),
+            "dhe_min_bits".into(),
+            format!("DHE >= {} bits", k.value),
+            format!("{:?}", k.severity).to_ascii_lowercase(),
+            k.source.clone(),
+            String::new(),
         ]);
     }
     let c = &r.certificate;

@@ -386,6 +386,8 @@ pub struct Rules {
     pub sig_schemes: Vec<SigSchemeRule>,
     /// Endpoint requirements.
     pub requires: Vec<Requirement>,
+    /// Minimum finite-field DHE group size (`dh_key_too_small`, from `extensions.dh_bits`).
+    pub dhe_min_bits: Option<CertCheck<u64>>,
     /// Certificate checks.
     pub certificate: CertificatePolicy,
     /// The implicit rule for items no rule matches.
@@ -451,7 +453,17 @@ struct RawPolicy {
     #[serde(default)]
     require: Vec<Spanned<RawRequire>>,
     #[serde(default)]
+    key_exchange: Option<Spanned<RawKeyExchange>>,
+    #[serde(default)]
     certificate: Option<Spanned<RawCertificate>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyExchange {
+    dhe_min_bits: u64,
+    severity: String,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -833,6 +845,19 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         });
     }
 
+    let dhe_min_bits = match raw.key_exchange {
+        None => None,
+        Some(k) => {
+            let span = k.span();
+            let k = k.into_inner();
+            Some(CertCheck {
+                severity: cx.severity(&span, "key_exchange", &k.severity)?,
+                source: k.source,
+                value: k.dhe_min_bits,
+            })
+        }
+    };
+
     let certificate = match raw.certificate {
         None => CertificatePolicy::default(),
         Some(c) => certificate(&cx, c, db)?,
@@ -855,6 +880,7 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         groups,
         sig_schemes,
         requires,
+        dhe_min_bits,
         certificate,
     })
 }
