@@ -7,6 +7,7 @@
 
 mod grade;
 mod listing;
+mod parse;
 mod rules;
 mod waiver;
 
@@ -164,7 +165,7 @@ impl Policy {
 
     /// Parses policy text; `id` is what reports record, `file` what errors name.
     pub fn from_text(id: &str, file: &str, text: &str) -> Result<Policy, PolicyError> {
-        let rules = rules::parse(file, text, cipher_db::db())?;
+        let rules = parse::parse(file, text, cipher_db::db())?;
         Ok(Policy {
             id: id.to_string(),
             sha256: sha256_hex(text.as_bytes()),
