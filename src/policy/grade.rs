@@ -540,3 +540,45 @@ fn apply_waivers(endpoint: &Endpoint, findings: &mut Vec<Finding>, waivers: &Wai
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_hash_reads_names_from_x509_and_tls() {
+        let hash = |alg: &str| signature_hash(&serde_json::json!({ "signature_algorithm": alg }));
+        assert_eq!(hash("sha1WithRSAEncryption").as_deref(), Some("sha1"));
+        assert_eq!(hash("ecdsa-with-SHA1").as_deref(), Some("sha1"));
+        assert_eq!(hash("ecdsa-with-SHA256").as_deref(), Some("sha256"));
+        assert_eq!(hash("md5WithRSAEncryption").as_deref(), Some("md5"));
+        assert_eq!(hash("dsa-with-SHA1").as_deref(), Some("sha1"));
+        assert_eq!(hash("Ed25519"), None);
+        assert_eq!(hash("rsassaPss"), None);
+        let explicit =
+            serde_json::json!({"signature_algorithm": "rsassaPss", "signature_hash": "SHA384"});
+        assert_eq!(signature_hash(&explicit).as_deref(), Some("sha384"));
+    }
+
+    #[test]
+    fn curve_aliases_map_to_iana_names() {
+        assert_eq!(canonical_curve("P-256"), "secp256r1");
+        assert_eq!(canonical_curve("prime256v1"), "secp256r1");
+        assert_eq!(canonical_curve("secp384r1"), "secp384r1");
+        assert_eq!(canonical_curve("brainpoolP256r1"), "brainpoolP256r1");
+    }
+
+    #[test]
+    fn two_byte_codes_only() {
+        assert_eq!(two_byte(SuiteCode(0xC02F)), Some(0xC02F));
+    }
+
+    #[test]
+    fn catalog_ids_are_unique() {
+        let mut ids: Vec<&str> = finding_catalog().iter().map(|(id, _)| *id).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+}

@@ -422,3 +422,89 @@ impl Rules {
         self.requires.iter().find(|r| r.check == check)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::cipher_db::db;
+
+    fn rule(id: &str, outcome: Outcome) -> Rule {
+        Rule {
+            id: id.into(),
+            outcome,
+            source: "test".into(),
+            note: None,
+            decision: None,
+            line: 1,
+        }
+    }
+
+    fn rules(suites: Vec<SuiteRule>) -> Rules {
+        Rules {
+            name: "t".into(),
+            title: "t".into(),
+            description: String::new(),
+            protocols: Vec::new(),
+            suites,
+            groups: Vec::new(),
+            sig_schemes: Vec::new(),
+            requires: Vec::new(),
+            dhe_min_bits: None,
+            certificate: CertificatePolicy::default(),
+            unlisted: rule("unlisted", Outcome::Fail),
+        }
+    }
+
+    #[test]
+    fn first_matching_rule_decides_and_unmatched_fails() {
+        let r = rules(vec![
+            SuiteRule {
+                rule: rule("rsa", Outcome::Warn),
+                matcher: SuiteMatch {
+                    kx: Some(vec![Kx::Rsa]),
+                    ..SuiteMatch::default()
+                },
+            },
+            SuiteRule {
+                rule: rule("aes", Outcome::Approved),
+                matcher: SuiteMatch {
+                    cipher: Some(vec![CipherAlg::Aes]),
+                    versions: Some(vec![Protocol::Tls12]),
+                    ..SuiteMatch::default()
+                },
+            },
+        ]);
+        let s = |c: u16| db().suite(c).unwrap();
+        assert_eq!(r.suite_rule(s(0x009C), Protocol::Tls12).id, "rsa");
+        assert_eq!(r.suite_rule(s(0xC013), Protocol::Tls12).id, "aes");
+        assert_eq!(
+            r.suite_rule(s(0xC013), Protocol::Tls10).id,
+            "unlisted",
+            "version criterion"
+        );
+        assert_eq!(r.suite_rule(s(0x1303), Protocol::Tls13).id, "unlisted");
+    }
+
+    #[test]
+    fn flags_match_any_listed_flag() {
+        let m = SuiteMatch {
+            flags: Some(vec!["export".into(), "null".into()]),
+            ..SuiteMatch::default()
+        };
+        assert!(m.matches(db().suite(0x0003).unwrap(), Protocol::Tls10));
+        assert!(m.matches(db().suite(0x0002).unwrap(), Protocol::Tls12));
+        assert!(!m.matches(db().suite(0xC030).unwrap(), Protocol::Tls12));
+        assert_eq!(m.describe(), "flags in [export, null]");
+        assert_eq!(SuiteMatch::default().describe(), "any suite");
+    }
+
+    #[test]
+    fn outcomes_map_to_approval_and_severity() {
+        assert!(Outcome::Discouraged.is_approved());
+        assert_eq!(Outcome::Discouraged.severity(), Some(Severity::Warn));
+        assert!(!Outcome::Warn.is_approved());
+        assert_eq!(Outcome::Approved.severity(), None);
+        assert!("maybe".parse::<Outcome>().is_err());
+    }
+}
