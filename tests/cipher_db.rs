@@ -340,3 +340,15 @@ fn broken_data_is_reported_with_file_line_and_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn versions_are_contiguous() {
+    for s in db().suites() {
+        let idx: Vec<usize> = s
+            .versions
+            .iter()
+            .map(|v| Protocol::ALL.iter().position(|p| p == v).unwrap())
+            .collect();
+        assert!(idx.windows(2).all(|w| w[1] == w[0] + 1), "0x{:04X}", s.code);
+    }
+}

@@ -117,7 +117,7 @@ pub fn suites_listing(
                     format!("0x{:04X}", s.code),
                     s.iana.clone(),
                     s.openssl.clone().unwrap_or_default(),
-                    versions(s),
+                    version_range(s),
                     format!("{}/{}", s.kx, s.auth),
                     s.cipher.to_string(),
                     s.mac.to_string(),
@@ -187,6 +187,15 @@ fn grade_symbol(grade: &str) -> String {
 fn versions(s: &Suite) -> String {
     let v: Vec<&str> = s.versions.iter().map(|p| p.label()).collect();
     v.join(" ")
+}
+
+/// `SSLv3–TLSv1.2` for a table cell (a suite's versions are always contiguous).
+fn version_range(s: &Suite) -> String {
+    match (s.versions.first(), s.versions.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
 }
 
 fn csv_cell(s: &str) -> String {
