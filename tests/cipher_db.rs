@@ -326,7 +326,7 @@ fn broken_data_is_reported_with_file_line_and_entry() {
         .to_string();
     assert!(err.starts_with("suites.toml:"), "{err}");
     assert!(err.contains(": suite 0x"), "{err}");
-    assert!(err.contains("unknown Kx \"ECDH_E\""), "{err}");
+    assert!(err.contains("unknown kx \"ECDH_E\""), "{err}");
     // The line named is the start of the offending [[suite]] entry.
     let line: usize = err.split(':').nth(1).unwrap().parse().unwrap();
     assert_eq!(bad.lines().nth(line - 1), Some("[[suite]]"));

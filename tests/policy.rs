@@ -622,7 +622,7 @@ fn malformed_user_policy_names_file_line_and_entry() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("suite rule \"static-rsa\": unknown Kx \"RSAPSK\""),
+        err.contains("suite rule \"static-rsa\": unknown kx \"RSAPSK\""),
         "{err}"
     );
     let bad = text.replace(

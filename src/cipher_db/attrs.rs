@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 /// Defines a closed string vocabulary: a `Copy` enum with `label()`, `ALL`, `Display`,
 /// `FromStr` (exact labels only) and `Serialize` (as the label).
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $label:literal,)+ }) => {
+    ($(#[$meta:meta])* $name:ident ($what:literal) { $($(#[$vmeta:meta])* $variant:ident => $label:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
@@ -47,7 +47,7 @@ macro_rules! vocabulary {
                     .copied()
                     .find(|v| v.label() == s)
                     .ok_or_else(|| UnknownLabel {
-                        what: stringify!($name),
+                        what: $what,
                         value: s.to_string(),
                         expected: $name::ALL.iter().map(|v| v.label()).collect::<Vec<_>>().join(", "),
                     })
@@ -66,7 +66,7 @@ macro_rules! vocabulary {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} {value:?} (expected one of: {expected})")]
 pub struct UnknownLabel {
-    /// Which vocabulary (`Kx`, `Auth`, ...).
+    /// Which vocabulary, as the data files name the field (`kx`, `cipher`, ...).
     pub what: &'static str,
     /// The rejected text.
     pub value: String,
@@ -77,7 +77,7 @@ pub struct UnknownLabel {
 vocabulary! {
     /// Key exchange. Static and ephemeral variants are distinct because the probe parses a
     /// ServerKeyExchange only for the ephemeral and anonymous ones.
-    Kx {
+    Kx ("kx") {
         /// No key exchange (TLS_NULL_WITH_NULL_NULL, SCSV and GREASE values).
         Null => "NULL",
         /// RSA key transport (static RSA, incl. export variants).
@@ -119,7 +119,7 @@ vocabulary! {
 
 vocabulary! {
     /// Server authentication.
-    Auth {
+    Auth ("auth") {
         /// None (NULL suite, SCSV, GREASE).
         Null => "NULL",
         /// RSA certificate.
@@ -147,7 +147,7 @@ vocabulary! {
 
 vocabulary! {
     /// Bulk cipher algorithm.
-    CipherAlg {
+    CipherAlg ("cipher") {
         /// No encryption.
         Null => "NULL",
         /// AES.
@@ -185,7 +185,7 @@ vocabulary! {
 
 vocabulary! {
     /// Cipher mode of operation.
-    CipherMode {
+    CipherMode ("mode") {
         /// No cipher.
         None => "NONE",
         /// CBC with HMAC.
@@ -211,7 +211,7 @@ vocabulary! {
 
 vocabulary! {
     /// Record MAC (or `AEAD`), and the hash a suite fixes for its PRF / handshake.
-    Mac {
+    Mac ("mac") {
         /// No MAC.
         Null => "NULL",
         /// HMAC-MD5.
@@ -239,7 +239,7 @@ vocabulary! {
 
 vocabulary! {
     /// What a supported-groups codepoint stands for.
-    GroupKind {
+    GroupKind ("group kind") {
         /// Elliptic-curve Diffie-Hellman (prime, binary, brainpool, GOST, x25519/x448).
         Ec => "ec",
         /// RFC 7919 finite-field group.
@@ -257,7 +257,7 @@ vocabulary! {
 
 vocabulary! {
     /// The signature algorithm of a signature scheme.
-    SigAlg {
+    SigAlg ("signature") {
         /// RSASSA-PKCS1-v1_5.
         RsaPkcs1 => "rsa_pkcs1",
         /// RSASSA-PSS with an rsaEncryption key.
@@ -287,7 +287,7 @@ vocabulary! {
 
 vocabulary! {
     /// The hash of a signature scheme.
-    SigHash {
+    SigHash ("hash") {
         /// MD5.
         Md5 => "md5",
         /// SHA-1.
@@ -325,7 +325,7 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(err.contains("unknown Kx \"ECDH_E\""), "{err}");
+        assert!(err.contains("unknown kx \"ECDH_E\""), "{err}");
         assert!(err.contains("ECDHE"), "{err}");
         assert_eq!("CCM_8".parse::<CipherMode>().ok(), Some(CipherMode::Ccm8));
     }

@@ -1,6 +1,6 @@
 //! Raw TOML entries → validated database types ("parse, don't validate").
 //!
-//! Errors name the file, the line and the entry (`suites.toml:212: suite 0xC02F: unknown Kx
+//! Errors name the file, the line and the entry (`suites.toml:212: suite 0xC02F: unknown kx
 //! "ECDH_E" ...`). Nothing here panics on bad data: the bundled files are data like any other.
 
 use std::collections::HashSet;
@@ -389,7 +389,7 @@ reference = "[RFC5289]"
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
-            err.starts_with("suites.toml:2: suite 0xC02F: unknown Kx \"ECDH_E\""),
+            err.starts_with("suites.toml:2: suite 0xC02F: unknown kx \"ECDH_E\""),
             "{err}"
         );
     }
