@@ -1,0 +1,427 @@
+//! Text for `fipsprobe suites`, `fipsprobe policy list` and `fipsprobe policy show`: the
+//! database graded by a policy, and the policies with their rules and sources. Returns strings;
+//! printing is the caller's job.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use serde_json::{json, Value};
+
+use super::rules::{Outcome, Rule};
+use super::Policy;
+use crate::cipher_db::{CipherDb, Suite};
+use crate::protocol::Protocol;
+
+/// Output format of a listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// A comfy-table for people.
+    Table,
+    /// Pretty JSON.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Which suites `suites_listing` shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SuiteFilter {
+    /// Only suites the policy approves (approved or discouraged).
+    pub approved_only: bool,
+    /// Only suites negotiable in this version (graded in it).
+    pub version: Option<Protocol>,
+}
+
+/// The grade shown for a suite: in `version` when filtering, else in its highest version.
+fn suite_grade<'p>(
+    policy: &'p Policy,
+    s: &Suite,
+    version: Option<Protocol>,
+) -> Option<(&'p Rule, Protocol)> {
+    // SCSV and GREASE values are never negotiated: nothing to grade.
+    if s.flags.scsv || s.flags.grease {
+        return None;
+    }
+    let p = version.or_else(|| s.highest_version())?;
+    Some((policy.suite_verdict(s, p).rule(), p))
+}
+
+/// The cipher database graded by `policy`, filtered, in offer order.
+pub fn suites_listing(
+    db: &CipherDb,
+    policy: &Policy,
+    filter: &SuiteFilter,
+    format: ListFormat,
+) -> String {
+    let rows: Vec<(&Suite, Option<(&Rule, Protocol)>)> = db
+        .suites()
+        .iter()
+        // JSON and CSV list every registry value; the table leaves out SCSV and GREASE.
+        .filter(|s| format != ListFormat::Table || !(s.flags.scsv || s.flags.grease))
+        .filter(|s| filter.version.is_none_or(|v| s.negotiable_in(v)))
+        .map(|s| (s, suite_grade(policy, s, filter.version)))
+        .filter(|(_, g)| !filter.approved_only || g.is_some_and(|(r, _)| r.outcome.is_approved()))
+        .collect();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<Value> = rows.iter().map(|(s, g)| suite_json(s, *g)).collect();
+            let doc = json!({
+                "policy": {"id": policy.id(), "sha256": policy.sha256()},
+                "suites": list,
+            });
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }
+        ListFormat::Csv => {
+            let mut out = String::from(
+                "code,iana,openssl,versions,kx,auth,cipher,mode,bits,mac,flags,grade,rule,source\n",
+            );
+            for (s, g) in &rows {
+                let (grade, rule, source) = grade_cells(*g);
+                let cells = [
+                    format!("0x{:04X}", s.code),
+                    s.iana.clone(),
+                    s.openssl.clone().unwrap_or_default(),
+                    versions(s),
+                    s.kx.to_string(),
+                    s.auth.to_string(),
+                    s.cipher.alg.to_string(),
+                    s.cipher.mode.to_string(),
+                    s.cipher.bits.to_string(),
+                    s.mac.to_string(),
+                    s.flags.labels().join(" "),
+                    grade,
+                    rule,
+                    source,
+                ];
+                let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+                out.push_str(&line.join(","));
+                out.push('\n');
+            }
+            out
+        }
+        ListFormat::Table => {
+            let mut t = table();
+            t.set_header(vec![
+                "code",
+                "IANA name",
+                "OpenSSL name",
+                "versions",
+                "kx/auth",
+                "cipher",
+                "mac",
+                "grade",
+                "rule",
+            ]);
+            for (s, g) in &rows {
+                let (grade, rule, _) = grade_cells(*g);
+                t.add_row(vec![
+                    format!("0x{:04X}", s.code),
+                    s.iana.clone(),
+                    s.openssl.clone().unwrap_or_default(),
+                    version_range(s),
+                    format!("{}/{}", s.kx, s.auth),
+                    s.cipher.to_string(),
+                    s.mac.to_string(),
+                    grade_symbol(&grade),
+                    rule,
+                ]);
+            }
+            format!(
+                "{t}\n{} suites graded by {} ({})\n",
+                rows.len(),
+                policy.id(),
+                policy.title()
+            )
+        }
+    }
+}
+
+fn suite_json(s: &Suite, g: Option<(&Rule, Protocol)>) -> Value {
+    json!({
+        "code": format!("0x{:04X}", s.code),
+        "iana": s.iana,
+        "openssl": s.openssl,
+        "versions": s.versions,
+        "kx": s.kx,
+        "auth": s.auth,
+        "cipher": s.cipher.alg,
+        "mode": s.cipher.mode,
+        "bits": s.cipher.bits,
+        "mac": s.mac,
+        "prf": s.prf,
+        "flags": s.flags.labels(),
+        "iana_registered": s.flags.iana,
+        "reference": s.reference,
+        "rank": s.rank,
+        "grade": g.map(|(r, p)| json!({
+            "outcome": r.outcome.label(),
+            "approved": r.outcome.is_approved(),
+            "protocol": p,
+            "rule": r.id,
+            "source": r.source,
+        })),
+    })
+}
+
+fn grade_cells(g: Option<(&Rule, Protocol)>) -> (String, String, String) {
+    match g {
+        Some((r, _)) => (
+            r.outcome.label().to_string(),
+            r.id.clone(),
+            r.source.clone(),
+        ),
+        None => ("n/a".into(), String::new(), String::new()),
+    }
+}
+
+/// A symbol with every grade, so the table reads without colour.
+fn grade_symbol(grade: &str) -> String {
+    match grade {
+        "approved" => "✓ approved".into(),
+        "discouraged" => "! discouraged".into(),
+        "warn" => "! warn".into(),
+        "fail" => "✗ fail".into(),
+        other => other.into(),
+    }
+}
+
+fn versions(s: &Suite) -> String {
+    let v: Vec<&str> = s.versions.iter().map(|p| p.label()).collect();
+    v.join(" ")
+}
+
+/// `SSLv3–TLSv1.2` for a table cell (a suite's versions are always contiguous).
+fn version_range(s: &Suite) -> String {
+    match (s.versions.first(), s.versions.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    // Off a terminal comfy-table knows no width and would never wrap the long source texts.
+    if t.width().is_none() {
+        t.set_width(140);
+    }
+    t
+}
+
+/// Every rule of `policy` with its outcome, source and decision notes.
+pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
+    let r = policy.rules();
+    // (section, rule id, matches, outcome, source, decision/note)
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    let notes = |rule: &Rule| -> String {
+        [rule.decision.as_deref(), rule.note.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for p in &r.protocols {
+        let v: Vec<&str> = p.versions.iter().map(|v| v.label()).collect();
+        rows.push(row("protocol", &p.rule, v.join(", "), notes(&p.rule)));
+    }
+    for s in &r.suites {
+        rows.push(row("suite", &s.rule, s.matcher.describe(), notes(&s.rule)));
+    }
+    for g in &r.groups {
+        rows.push(row("group", &g.rule, g.describe(), notes(&g.rule)));
+    }
+    for s in &r.sig_schemes {
+        rows.push(row("sig_scheme", &s.rule, s.describe(), notes(&s.rule)));
+    }
+    for q in &r.requires {
+        let sev = format!("{:?}", q.severity).to_ascii_lowercase();
+        let n = [q.decision.as_deref(), q.note.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push([
+            "require".into(),
+            q.check.label().into(),
+            "endpoint".into(),
+            sev,
+            q.source.clone(),
+            n,
+        ]);
+    }
+    if let Some(k) = &r.dhe_min_bits {
+        rows.push([
+            "key_exchange".into(),
+            "dhe_min_bits".into(),
+            format!("DHE >= {} bits", k.value),
+            format!("{:?}", k.severity).to_ascii_lowercase(),
+            k.source.clone(),
+            String::new(),
+        ]);
+    }
+    let c = &r.certificate;
+    if let Some(k) = &c.key_size {
+        let mut parts = Vec::new();
+        if let Some(b) = k.value.rsa_min_bits {
+            parts.push(format!("RSA >= {b}"));
+        }
+        if let Some(b) = k.value.ec_min_bits {
+            parts.push(format!("EC >= {b}"));
+        }
+        if let Some(b) = k.value.dsa_min_bits {
+            parts.push(format!("DSA >= {b}"));
+        }
+        rows.push(cert_row(
+            "key_size",
+            parts.join(", "),
+            k.severity,
+            &k.source,
+            "",
+        ));
+    }
+    if let Some(k) = &c.key_types {
+        rows.push(cert_row(
+            "key_types",
+            format!("approved: {}", k.value.join(", ")),
+            k.severity,
+            &k.source,
+            "",
+        ));
+    }
+    if let Some(k) = &c.curves {
+        let mut m = format!("approved: {}", k.value.approved.join(", "));
+        if !k.value.discouraged.is_empty() {
+            m.push_str(&format!("; warn: {}", k.value.discouraged.join(", ")));
+        }
+        rows.push(cert_row("curves", m, k.severity, &k.source, ""));
+    }
+    if let Some(k) = &c.weak_hashes {
+        rows.push(cert_row(
+            "signature",
+            format!("not signed with: {}", k.value.join(", ")),
+            k.severity,
+            &k.source,
+            "",
+        ));
+    }
+    if let Some(e) = &c.expiry {
+        let m = match e.expiring_days {
+            Some(d) => format!("not expired; warn within {d} days"),
+            None => "not expired".into(),
+        };
+        rows.push(cert_row("expiry", m, e.expired, &e.source, ""));
+    }
+    rows.push([
+        "default".into(),
+        r.unlisted.id.clone(),
+        "anything no rule matches".into(),
+        Outcome::Fail.label().into(),
+        r.unlisted.source.clone(),
+        String::new(),
+    ]);
+
+    match format {
+        ListFormat::Json => {
+            let list: Vec<Value> = rows
+                .iter()
+                .map(|[section, id, matches, outcome, source, notes]| {
+                    json!({"section": section, "id": id, "matches": matches, "outcome": outcome,
+                           "source": source, "notes": if notes.is_empty() { Value::Null } else { json!(notes) }})
+                })
+                .collect();
+            let doc = json!({"id": policy.id(), "title": policy.title(), "description": r.description,
+                             "sha256": policy.sha256(), "rules": list});
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }
+        ListFormat::Csv => {
+            let mut out = String::from("section,id,matches,outcome,source,notes\n");
+            for cells in &rows {
+                let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+                out.push_str(&line.join(","));
+                out.push('\n');
+            }
+            out
+        }
+        ListFormat::Table => {
+            let mut t = table();
+            t.set_header(vec![
+                "section",
+                "rule",
+                "matches",
+                "outcome",
+                "source",
+                "decision / note",
+            ]);
+            for cells in rows {
+                t.add_row(cells.to_vec());
+            }
+            format!(
+                "{} — {}\nsha256 {}\n{}\n\nFirst matching rule decides; anything no rule matches fails.\n{t}\n",
+                policy.id(),
+                policy.title(),
+                policy.sha256(),
+                r.description
+            )
+        }
+    }
+}
+
+fn row(section: &str, rule: &Rule, matches: String, notes: String) -> [String; 6] {
+    [
+        section.into(),
+        rule.id.clone(),
+        matches,
+        rule.outcome.label().into(),
+        rule.source.clone(),
+        notes,
+    ]
+}
+
+fn cert_row(
+    what: &str,
+    matches: String,
+    sev: crate::report::model::Severity,
+    source: &str,
+    notes: &str,
+) -> [String; 6] {
+    [
+        "certificate".into(),
+        what.into(),
+        matches,
+        format!("{sev:?}").to_ascii_lowercase(),
+        source.into(),
+        notes.into(),
+    ]
+}
+
+/// The bundled policies with their titles and hashes.
+pub fn policy_list() -> String {
+    let mut t = table();
+    // Never wrap: the hashes are meant to be copied whole.
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec!["id", "title", "sha256"]);
+    for id in Policy::bundled_ids() {
+        match Policy::load(id) {
+            Ok(p) => t.add_row(vec![
+                p.id().to_string(),
+                p.title().to_string(),
+                p.sha256().to_string(),
+            ]),
+            // Invariant: bundled policies are validated by tests; show the error rather than panic.
+            Err(e) => t.add_row(vec![id.to_string(), format!("error: {e}"), String::new()]),
+        };
+    }
+    format!(
+        "{t}\nDefault: {}. A policy file works too: copy one of cipher-db/policies/*.toml, edit it, pass its path.\n",
+        super::DEFAULT_POLICY
+    )
+}
