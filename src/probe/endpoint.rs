@@ -244,12 +244,23 @@ pub async fn probe(
     endpoint
 }
 
+/// The candidates of a version. Below TLS 1.3 every pre-1.3 suite is offered, not only those
+/// the RFCs allow at that version: a server that negotiates a TLS 1.2-only suite in TLS 1.0
+/// is exactly what an audit must catch, and the longer list costs no extra handshake.
 fn sweep_for(version: Protocol) -> VersionSweep {
     let db = cipher_db::db();
-    if version == Protocol::Ssl2 {
-        VersionSweep::new(version, db.ssl2_ciphers().iter().map(|c| c.code))
-    } else {
-        VersionSweep::new(version, db.suites_for(version).map(|s| u32::from(s.code)))
+    match version {
+        Protocol::Ssl2 => VersionSweep::new(version, db.ssl2_ciphers().iter().map(|c| c.code)),
+        Protocol::Tls13 => {
+            VersionSweep::new(version, db.suites_for(version).map(|s| u32::from(s.code)))
+        }
+        _ => VersionSweep::new(
+            version,
+            db.suites()
+                .iter()
+                .filter(|s| !s.is_tls13() && !s.flags.scsv && !s.flags.grease)
+                .map(|s| u32::from(s.code)),
+        ),
     }
 }
 
