@@ -747,3 +747,59 @@ fn truncated_flight_leaves_bytes_buffered() {
     assert_eq!(n, 3, "ServerHelloDone is incomplete");
     assert!(reader.buffered() > 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// RFC 8448 §3 (simple 1-RTT handshake) trace bytes.
+
+#[test]
+fn rfc8448_client_hello_reads_typed_and_re_encodes_exactly() {
+    use fipsprobe::wire::{ClientExtension, KeyShareEntry};
+    let bytes = include_bytes!("data/rfc8448-client_hello.bin");
+    let ch = ClientHello::read_handshake(bytes).unwrap();
+    assert_eq!(ch.encode_handshake(), bytes.to_vec());
+    assert_eq!(ch.cipher_suites, vec![0x1301, 0x1303, 0x1302]);
+    assert_eq!(
+        ch.extensions[0],
+        ClientExtension::ServerName("server".into())
+    );
+    assert_eq!(ch.extensions[1], ClientExtension::RenegotiationInfo(vec![]));
+    assert_eq!(
+        ch.extensions[2],
+        ClientExtension::SupportedGroups(vec![
+            0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104
+        ])
+    );
+    assert_eq!(ch.extensions[3], ClientExtension::SessionTicket(vec![]));
+    let ClientExtension::KeyShare(shares) = &ch.extensions[4] else {
+        panic!("{:?}", ch.extensions[4])
+    };
+    assert!(
+        matches!(shares.as_slice(), [KeyShareEntry { group: 0x001d, key_exchange }] if key_exchange.len() == 32)
+    );
+    assert_eq!(
+        ch.extensions[5],
+        ClientExtension::SupportedVersions(vec![0x0304])
+    );
+    // psk_key_exchange_modes (45) and record_size_limit (28) are kept as unknown.
+    assert!(ch.extensions.contains(&ClientExtension::Unknown {
+        typ: 45,
+        body: vec![1, 1]
+    }));
+    assert!(ch.extensions.contains(&ClientExtension::Unknown {
+        typ: 28,
+        body: vec![0x40, 0x01]
+    }));
+}
+
+#[test]
+fn rfc8448_server_hello_record() {
+    let m = parse_all(include_bytes!("data/rfc8448-server_hello-record.bin")).unwrap();
+    let [ServerMessage::ServerHello(sh)] = m.as_slice() else {
+        panic!("{m:?}")
+    };
+    assert_eq!(
+        (sh.version(), sh.cipher_suite, sh.key_share_group()),
+        (0x0304, 0x1301, Some(0x001d))
+    );
+    assert!(sh.session_id.is_empty());
+}
