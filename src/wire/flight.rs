@@ -11,9 +11,9 @@ use crate::wire::certificate::read_certificate_status;
 use crate::wire::record::{check_tls_header, HeaderCheck};
 use crate::wire::ssl2::{read_ssl2_start, Ssl2Start};
 use crate::wire::{
-    Alert, Certificate, CertificateRequest, ContentType, DecodeError, Deframer, HandshakeType,
-    HelloRetryRequest, Reader, ServerHello, ServerHelloKind, ServerKeyExchange, Ssl2ServerHello,
-    Wire, MAX_HANDSHAKE_LEN,
+    Alert, Certificate, CertificateRequest, ContentType, DecodeError, Deframer, ExtensionType,
+    HandshakeType, HelloRetryRequest, Reader, ServerHello, ServerHelloKind, ServerKeyExchange,
+    Ssl2ServerHello, Wire, MAX_HANDSHAKE_LEN,
 };
 
 /// One thing the server said.
@@ -47,6 +47,26 @@ pub enum ServerMessage {
         /// The handshake type.
         typ: u8,
     },
+}
+
+impl ServerMessage {
+    /// A short name for logs and error messages (`server_hello`, `alert`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ServerMessage::ServerHello(_) => "server_hello",
+            ServerMessage::HelloRetryRequest(_) => "hello_retry_request",
+            ServerMessage::Certificate(_) => "certificate",
+            ServerMessage::CertificateStatus(_) => "certificate_status",
+            ServerMessage::ServerKeyExchange(_) => "server_key_exchange",
+            ServerMessage::CertificateRequest(_) => "certificate_request",
+            ServerMessage::ServerHelloDone => "server_hello_done",
+            ServerMessage::Alert(_) => "alert",
+            ServerMessage::ChangeCipherSpec => "change_cipher_spec",
+            ServerMessage::EncryptedRecord => "encrypted_record",
+            ServerMessage::Ssl2ServerHello(_) => "ssl2_server_hello",
+            ServerMessage::OtherHandshake { .. } => "other_handshake",
+        }
+    }
 }
 
 /// Feeds on the server's bytes and yields [`ServerMessage`]s. Sans-IO: the caller reads the
@@ -242,9 +262,10 @@ impl FlightReader {
         let message = match typ {
             HandshakeType::SERVER_HELLO => match ServerHelloKind::read(&mut r)? {
                 ServerHelloKind::Hello(sh) => {
-                    let version = sh.version();
-                    self.version = Some(version);
-                    self.encrypted = version == TLS13;
+                    // RFC 8446 §4.2.1: only a TLS 1.3 (or draft) ServerHello carries
+                    // supported_versions; everything after it is encrypted.
+                    self.version = Some(sh.version());
+                    self.encrypted = sh.has_extension(ExtensionType::SUPPORTED_VERSIONS.0);
                     ServerMessage::ServerHello(sh)
                 }
                 ServerHelloKind::Retry(hrr) => {

@@ -20,8 +20,8 @@ pub struct ProbeHello<'a> {
     pub sni: Option<&'a str>,
     /// supported_groups in order; ec_point_formats (uncompressed) is added when any is EC.
     pub groups: &'a [u16],
-    /// TLS 1.3 only: groups to send a key_share for. Groups we have no public value for are
-    /// skipped (see [`key_share_value`]).
+    /// TLS 1.3 only: groups to send a key_share for, in order. Groups we have no public value
+    /// for (see [`key_share_value`]), groups missing from `groups` and repeats are skipped.
     pub key_shares: &'a [u16],
     /// signature_algorithms (TLS 1.2 and later), and signature_algorithms_cert for TLS 1.3.
     pub sig_schemes: &'a [u16],
@@ -108,16 +108,21 @@ impl ProbeHello<'_> {
             ext.push(ClientExtension::SupportedVersions(vec![
                 Protocol::Tls13.wire()
             ]));
-            let shares = self
-                .key_shares
-                .iter()
-                .filter_map(|g| {
-                    key_share_value(*g).map(|key_exchange| KeyShareEntry {
-                        group: *g,
+            // RFC 8446 §4.2.8: no share for a group not in supported_groups, and no group twice;
+            // servers may abort with illegal_parameter otherwise, which would look like a refusal.
+            let mut shares: Vec<KeyShareEntry> = Vec::new();
+            for group in self.key_shares {
+                let offered = self.groups.is_empty() || self.groups.contains(group);
+                if !offered || shares.iter().any(|s| s.group == *group) {
+                    continue;
+                }
+                if let Some(key_exchange) = key_share_value(*group) {
+                    shares.push(KeyShareEntry {
+                        group: *group,
                         key_exchange,
-                    })
-                })
-                .collect();
+                    });
+                }
+            }
             ext.push(ClientExtension::KeyShare(shares));
         }
         hello
@@ -210,6 +215,20 @@ mod tests {
             h.cipher_suites,
             vec![0x1301, 0xc02f, 0x002f, 0x00ff, 0x5600]
         );
+    }
+
+    #[test]
+    fn key_shares_only_for_offered_groups_and_once_each() {
+        let mut p = probe(Protocol::Tls13);
+        p.groups = &[0x0018, 0x001d];
+        p.key_shares = &[0x0017, 0x001d, 0x001d, 0x0018];
+        let h = p.to_client_hello();
+        let Some(ClientExtension::KeyShare(shares)) = h.extensions.iter().find(|e| e.typ() == 51)
+        else {
+            panic!()
+        };
+        let groups: Vec<u16> = shares.iter().map(|s| s.group).collect();
+        assert_eq!(groups, vec![0x001d, 0x0018]);
     }
 
     #[test]
