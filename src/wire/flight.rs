@@ -505,7 +505,75 @@ mod tests {
         assert_eq!(reader.feed(&[22, 3, 3]), Err(DecodeError::NotTls));
     }
 
+    /// A valid TLS ≤ 1.2 flight built from arbitrary parts, and what it must read back as.
+    fn arb_flight() -> impl Strategy<Value = (Vec<u8>, Vec<ServerMessage>)> {
+        (
+            crate::wire::server_hello::tests::arb_server_hello(),
+            prop::collection::vec(prop::collection::vec(any::<u8>(), 0..3000), 0..4),
+            prop::collection::vec(any::<u8>(), 0..300),
+            prop::option::of((
+                prop::collection::vec(any::<u8>(), 0..4),
+                prop::collection::vec(any::<u16>(), 0..10),
+                prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..4),
+            )),
+        )
+            .prop_map(|(mut sh, chain, ske, request)| {
+                sh.random[0] ^= 0xff; // never the HRR random
+                sh.extensions.retain(|e| e.typ != 43);
+                let mut bytes = handshake(2, &sh.to_bytes());
+                let mut want = vec![ServerMessage::ServerHello(sh.clone())];
+                let cert = Certificate { chain };
+                bytes.extend(handshake(11, &cert.to_bytes()));
+                want.push(ServerMessage::Certificate(cert));
+                bytes.extend(handshake(12, &ske));
+                want.push(ServerMessage::ServerKeyExchange(ServerKeyExchange {
+                    body: ske,
+                }));
+                if let Some((cert_types, schemes, ca_names)) = request {
+                    let sig_schemes = (sh.version() >= 0x0303).then_some(schemes);
+                    let req = CertificateRequest {
+                        cert_types,
+                        sig_schemes,
+                        ca_count: ca_names.len(),
+                        ca_names,
+                    };
+                    bytes.extend(handshake(13, &req.to_bytes()));
+                    want.push(ServerMessage::CertificateRequest(req));
+                }
+                bytes.extend(handshake(14, &[]));
+                want.push(ServerMessage::ServerHelloDone);
+                (bytes, want)
+            })
+    }
+
     proptest! {
+        #[test]
+        fn flight_reads_back_whatever_the_record_and_read_splits(
+            (flight, want) in arb_flight(),
+            fragments in prop::collection::vec(1usize..5000, 1..20),
+            reads in prop::collection::vec(1usize..3000, 1..20),
+        ) {
+            let mut records = Vec::new();
+            let mut at = 0;
+            let mut i = 0;
+            while at < flight.len() {
+                let end = (at + fragments[i % fragments.len()]).min(flight.len());
+                records.extend(encode_records(ContentType::HANDSHAKE, 0x0303, &flight[at..end]));
+                at = end;
+                i += 1;
+            }
+            let mut chunks = Vec::new();
+            let mut at = 0;
+            let mut i = 0;
+            while at < records.len() {
+                let end = (at + reads[i % reads.len()]).min(records.len());
+                chunks.push(&records[at..end]);
+                at = end;
+                i += 1;
+            }
+            prop_assert_eq!(read_all(&chunks).unwrap(), want);
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000), cut in 0usize..2000) {
             let cut = cut.min(bytes.len());

@@ -223,7 +223,7 @@ impl Wire<'_> for ServerHello {
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects
 )]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
