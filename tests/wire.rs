@@ -803,3 +803,100 @@ fn rfc8448_server_hello_record() {
     );
     assert!(sh.session_id.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live: the optional extensions and padding are encoded well enough for OpenSSL to act on them.
+
+#[test]
+fn openssl_acts_on_session_ticket_encrypt_then_mac_and_status_request() {
+    use fipsprobe::wire::ClientExtension;
+    require_openssl!();
+    let server = s_server(&["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256"]);
+    let mut ch = ProbeHello {
+        version: Protocol::Tls12,
+        suites: &[0xc027],
+        sni: Some("localhost"),
+        groups: &[0x0017],
+        key_shares: &[],
+        sig_schemes: ALL_SIGS,
+        ems: true,
+        renegotiation_scsv: false,
+        fallback_scsv: false,
+        random: [9; 32],
+    }
+    .to_client_hello();
+    ch.extensions.push(ClientExtension::SessionTicket(vec![]));
+    ch.extensions.push(ClientExtension::EncryptThenMac);
+    ch.extensions.push(ClientExtension::StatusRequest);
+    let flight = exchange(server.addr, &ch.encode_records(0x0301));
+    let sh = flight
+        .server_hello()
+        .unwrap_or_else(|| panic!("{flight:?}"));
+    assert_eq!(sh.cipher_suite, 0xc027);
+    assert!(
+        sh.has_extension(22),
+        "encrypt_then_mac agreed for a CBC suite"
+    );
+    assert!(sh.has_extension(35), "session_ticket agreed");
+    assert!(sh.has_extension(23), "extended_master_secret agreed");
+}
+
+#[test]
+fn openssl_accepts_a_padded_hello() {
+    use fipsprobe::wire::ClientExtension;
+    require_openssl!();
+    let server = s_server(&["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"]);
+    // 120 suites puts the unpadded hello inside the 256..=511 range.
+    let mut suites: Vec<u16> = (0x6000..0x6000 + 120).collect();
+    suites.push(0xc02f);
+    let ch = ProbeHello {
+        version: Protocol::Tls12,
+        suites: &suites,
+        sni: None,
+        groups: &[0x0017],
+        key_shares: &[],
+        sig_schemes: ALL_SIGS,
+        ems: false,
+        renegotiation_scsv: false,
+        fallback_scsv: false,
+        random: [9; 32],
+    }
+    .to_client_hello();
+    assert!((256..512).contains(&ch.encode_handshake().len()));
+    let padded = ch.padded();
+    assert!(matches!(
+        padded.extensions.last(),
+        Some(ClientExtension::Padding(_))
+    ));
+    assert_eq!(padded.encode_handshake().len(), 512);
+    let flight = exchange(server.addr, &ch.encode_records(0x0301));
+    assert_eq!(
+        flight.server_hello().map(|sh| sh.cipher_suite),
+        Some(0xc02f),
+        "{flight:?}"
+    );
+}
+
+#[test]
+fn openssl_without_sslv3_alerts_on_our_sslv3_hello() {
+    require_openssl!();
+    let server = s_server(&[]);
+    let bytes = ProbeHello {
+        version: Protocol::Ssl3,
+        suites: &[0x002f, 0x000a],
+        sni: Some("localhost"),
+        groups: &[],
+        key_shares: &[],
+        sig_schemes: &[],
+        ems: false,
+        renegotiation_scsv: true,
+        fallback_scsv: false,
+        random: [9; 32],
+    }
+    .to_client_hello()
+    .encode_records(0x0300);
+    let flight = exchange(server.addr, &bytes);
+    assert_eq!(flight.error, None);
+    assert!(flight.server_hello().is_none());
+    assert_eq!(flight.alerts().len(), 1, "{flight:?}");
+}
