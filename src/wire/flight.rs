@@ -90,6 +90,10 @@ pub struct FlightReader {
     failed: Option<DecodeError>,
 }
 
+/// Most alerts we accept in one record. Servers send one (two when a warning precedes the fatal
+/// alert); the cap keeps a 16 KiB record of alerts from becoming 8 000 queued messages.
+const MAX_ALERTS_PER_RECORD: usize = 4;
+
 /// The TLS 1.3 version code: from its ServerHello on, records are encrypted.
 const TLS13: u16 = 0x0304;
 
@@ -178,6 +182,15 @@ impl FlightReader {
                 ContentType::ALERT => {
                     if self.encrypted && record.payload.len() != 2 {
                         return Ok(Some(ServerMessage::EncryptedRecord));
+                    }
+                    let len = record.payload.len();
+                    if len > 2 * MAX_ALERTS_PER_RECORD {
+                        let max = 2 * MAX_ALERTS_PER_RECORD;
+                        return Err(DecodeError::TooLong {
+                            what: "alert record",
+                            len,
+                            max,
+                        });
                     }
                     if record.payload.is_empty() || record.payload.len() % 2 != 0 {
                         return Err(DecodeError::Invalid {
@@ -413,6 +426,15 @@ mod tests {
         assert!(
             matches!(&got[1], ServerMessage::Alert(a) if a.is_fatal() && a.description.0 == 40)
         );
+    }
+
+    #[test]
+    fn a_record_full_of_alerts_is_refused() {
+        let bytes = encode_records(ContentType::ALERT, 0x0303, &[1, 0].repeat(100));
+        assert!(matches!(
+            read_all(&[&bytes]),
+            Err(DecodeError::TooLong { what: "alert record", .. })
+        ));
     }
 
     #[test]
