@@ -433,7 +433,10 @@ mod tests {
         let bytes = encode_records(ContentType::ALERT, 0x0303, &[1, 0].repeat(100));
         assert!(matches!(
             read_all(&[&bytes]),
-            Err(DecodeError::TooLong { what: "alert record", .. })
+            Err(DecodeError::TooLong {
+                what: "alert record",
+                ..
+            })
         ));
     }
 

@@ -38,7 +38,7 @@ pub use probe_hello::ProbeHello;
 pub use reader::{LenPrefix, LengthPrefixed, Reader};
 pub use record::{encode_records, Deframer, Record};
 pub use server_hello::{HelloRetryRequest, RawExtension, ServerHello, ServerHelloKind, HRR_RANDOM};
-pub use ssl2::{ssl2_client_hello, Ssl2ServerHello};
+pub use ssl2::{ssl2_client_hello, Ssl2ServerHello, SSL2_CIPHER_SPECS};
 
 /// Largest TLS record body we accept: RFC 5246 §6.2.3 lets a TLSCiphertext carry 2^14 bytes of
 /// plaintext plus up to 2048 bytes of MAC, padding and explicit IV. Anything longer is not TLS.

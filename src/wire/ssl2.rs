@@ -12,6 +12,14 @@ const MSG_SERVER_HELLO: u8 = 4;
 /// Fixed part of a CLIENT-HELLO body: type, version, three lengths.
 const CLIENT_HELLO_FIXED_LEN: usize = 9;
 
+/// Every SSLv2 cipher spec (draft-hickman-netscape-ssl-00, appendix C), for offering all of
+/// them at once: RC4_128_WITH_MD5, RC4_128_EXPORT40_WITH_MD5, RC2_128_CBC_WITH_MD5,
+/// RC2_128_CBC_EXPORT40_WITH_MD5, IDEA_128_CBC_WITH_MD5, DES_64_CBC_WITH_MD5,
+/// DES_192_EDE3_CBC_WITH_MD5.
+pub const SSL2_CIPHER_SPECS: [u32; 7] = [
+    0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700c0,
+];
+
 /// An SSLv2 CLIENT-HELLO record offering `cipher_specs` (3-byte codes, e.g. 0x010080 for
 /// SSL_CK_RC4_128_WITH_MD5; the top byte of each u32 is ignored) with no session id.
 /// Specs beyond what one record holds (about 10 900) are left out.
