@@ -5,6 +5,36 @@
 //! which yields [`ServerMessage`]s. Nothing here trusts the peer: every length-prefixed field is
 //! parsed inside its own bounded [`Reader`], and what a peer can make us buffer is capped by the
 //! constants below.
+//!
+//! ```
+//! use fipsprobe::protocol::Protocol;
+//! use fipsprobe::wire::{AlertDescription, FlightReader, ProbeHello, ServerMessage};
+//!
+//! let hello = ProbeHello {
+//!     version: Protocol::Tls12,
+//!     suites: &[0xc02f, 0x002f],
+//!     sni: Some("etcd.example"),
+//!     groups: &[0x0017, 0x001d],
+//!     key_shares: &[],
+//!     sig_schemes: &[0x0403, 0x0804, 0x0401],
+//!     ems: true,
+//!     renegotiation_scsv: false,
+//!     fallback_scsv: false,
+//!     random: [0x42; 32],
+//! };
+//! let to_send: Vec<u8> = hello.to_client_hello().encode_records(0x0301);
+//! assert_eq!(&to_send[..3], &[22, 3, 1]);
+//!
+//! // For every read from the socket: feed, then drain.
+//! let mut reader = FlightReader::new();
+//! reader.feed(&[21, 3, 3, 0, 2, 2, 40])?;
+//! while let Some(message) = reader.next_message()? {
+//!     if let ServerMessage::Alert(alert) = message {
+//!         assert_eq!(alert.description, AlertDescription::HANDSHAKE_FAILURE);
+//!     }
+//! }
+//! # Ok::<(), fipsprobe::wire::DecodeError>(())
+//! ```
 #![deny(
     clippy::indexing_slicing,
     clippy::unwrap_used,
