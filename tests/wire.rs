@@ -674,7 +674,7 @@ fn capture_alerts() {
         panic!("{m:?}")
     };
     assert!(a.is_fatal());
-    assert_eq!(a.description.name(), Some("handshake_failure"));
+    assert_eq!(a.description.name(), "handshake_failure");
     let m = parse_all(ALERT_PROTOCOL_VERSION).unwrap();
     assert!(
         matches!(m.as_slice(), [ServerMessage::Alert(a)] if a.description == AlertDescription::PROTOCOL_VERSION)

@@ -69,8 +69,14 @@ impl AlertDescription {
     /// no_application_protocol.
     pub const NO_APPLICATION_PROTOCOL: AlertDescription = AlertDescription(120);
 
-    /// The RFC name (`handshake_failure`), or `None` for values we do not know.
-    pub fn name(self) -> Option<&'static str> {
+    /// The RFC name (`handshake_failure`), or `"unknown"` for values we do not know (the
+    /// [`Display`](std::fmt::Display) form shows their number: `alert_250`).
+    pub fn name(self) -> &'static str {
+        self.known_name().unwrap_or("unknown")
+    }
+
+    /// The RFC name, or `None` for values we do not know.
+    pub fn known_name(self) -> Option<&'static str> {
         Some(match self.0 {
             0 => "close_notify",
             10 => "unexpected_message",
@@ -113,7 +119,7 @@ impl AlertDescription {
 
 impl std::fmt::Display for AlertDescription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.name() {
+        match self.known_name() {
             Some(name) => f.write_str(name),
             None => write!(f, "alert_{}", self.0),
         }
@@ -164,7 +170,9 @@ mod tests {
     #[test]
     fn keeps_unknown_description() {
         let alert = Alert::from_bytes(&[1, 250], "alert").unwrap();
-        assert_eq!(alert.description.name(), None);
+        assert_eq!(alert.description.known_name(), None);
+        assert_eq!(alert.description.name(), "unknown");
+        assert_eq!(alert.description.to_string(), "alert_250");
         assert_eq!(alert.to_bytes(), vec![1, 250]);
     }
 
