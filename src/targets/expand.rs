@@ -1,0 +1,577 @@
+//! The target set and its lazy expansion into endpoints: a sans-IO state machine
+//! ([`Expansion`]) that yields one planned endpoint at a time and asks its driver for name
+//! resolutions when it reaches a host name. `stream.rs` drives it from a tokio task.
+//!
+//! Memory is O(number of specs), never O(size of a range): cursors are integers, and
+//! duplicates are found by asking the earlier specs whether they contain an endpoint.
+//! An endpoint here is (address, port, SNI): a host name and a bare address that resolve to the
+//! same socket are both scanned, because the SNI can select a different certificate or
+//! configuration; two IP specs (or two spellings of one name) that overlap are scanned once.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::ports::PortBits;
+use super::spec::{AddrIter, SpecKind, TargetSpec};
+use super::Shard;
+
+/// Candidates examined without yielding anything before [`Expansion::next`] returns
+/// [`Step::Idle`], so a driver can yield to the runtime while a shard or an exclusion filters
+/// out a long run (a /8 minus a /8 would otherwise spin for seconds without an await point).
+const MAX_SKIPS_PER_STEP: u32 = 65_536;
+
+/// Everything the user asked to scan: targets, exclusions, ports, shard. Holds only the parsed
+/// specs; endpoints are produced lazily by [`TargetSet::into_stream`].
+#[derive(Debug, Clone)]
+pub struct TargetSet {
+    pub(crate) includes: Vec<TargetSpec>,
+    pub(crate) excludes: Vec<TargetSpec>,
+    pub(crate) ports: Arc<[u16]>,
+    pub(crate) shard: Option<Shard>,
+}
+
+/// One item of the expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    /// An endpoint to probe.
+    Endpoint(EndpointSpec),
+    /// A host name that did not resolve: reported once per port, never fatal.
+    Unresolved {
+        /// The target as the user wrote it.
+        target: String,
+        /// The port it would have been scanned on.
+        port: u16,
+        /// Why resolution failed.
+        error: String,
+    },
+}
+
+/// One endpoint to probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSpec {
+    /// The target as the user wrote it (shared by every endpoint it produced).
+    pub target: Arc<str>,
+    /// The host name (lower case) for a name target, the address as text otherwise.
+    pub host: Arc<str>,
+    /// The address to connect to.
+    pub ip: IpAddr,
+    /// The port to connect to.
+    pub port: u16,
+    /// The SNI to send: the host name for a name target, `None` for an address.
+    pub sni: Option<Arc<str>>,
+    /// Whether a target named this address individually (a single address, or a host name),
+    /// rather than as one member of a range: a failure here makes a scan incomplete (exit 3).
+    pub explicit: bool,
+}
+
+impl TargetSet {
+    /// A target set. Repeated ports are dropped (first occurrence kept); ports are scanned in
+    /// the given order, for every target that does not carry its own port.
+    pub fn new(
+        includes: Vec<TargetSpec>,
+        excludes: Vec<TargetSpec>,
+        ports: Vec<u16>,
+        shard: Option<Shard>,
+    ) -> TargetSet {
+        let mut seen = PortBits::default();
+        let ports: Vec<u16> = ports.into_iter().filter(|&p| seen.insert(p)).collect();
+        TargetSet {
+            includes,
+            excludes,
+            ports: ports.into(),
+            shard,
+        }
+    }
+
+    /// Upper bound of the number of endpoints, before duplicates, exclusions and sharding are
+    /// removed (a host name counts as one address per port). Saturates at `u128::MAX`.
+    pub fn size_hint(&self) -> u128 {
+        self.includes.iter().fold(0u128, |total, spec| {
+            let ports = match spec.port {
+                Some(_) => 1,
+                None => self.ports.len() as u128,
+            };
+            total.saturating_add(spec.address_count().saturating_mul(ports))
+        })
+    }
+
+    /// The targets to scan, in order.
+    pub fn includes(&self) -> &[TargetSpec] {
+        &self.includes
+    }
+
+    /// The `--exclude` targets.
+    pub fn excludes(&self) -> &[TargetSpec] {
+        &self.excludes
+    }
+
+    /// The ports scanned for targets without their own port.
+    pub fn ports(&self) -> &[u16] {
+        &self.ports
+    }
+
+    /// The shard, if the scan is split.
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
+    }
+}
+
+/// What [`Expansion::next`] produced.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The next planned item.
+    Emit(Planned),
+    /// Resolve this name (as written) and pass the answer to [`Expansion::provide`].
+    Resolve(String),
+    /// Nothing yet; call again (a chance to yield).
+    Idle,
+    /// Finished.
+    Done,
+}
+
+/// The lazy expansion of a [`TargetSet`].
+pub(crate) struct Expansion {
+    plan: Plan,
+    cursor: Cursor,
+}
+
+/// Where the expansion is.
+enum Cursor {
+    /// Resolving the names among the excludes, from this exclude index on.
+    Excludes(usize),
+    /// About to start the include at this index.
+    Spec(usize),
+    /// Walking a literal include's addresses.
+    Addrs {
+        spec: usize,
+        iter: AddrIter,
+        ip: Option<IpAddr>,
+        port_pos: usize,
+    },
+    /// Walking a resolved name's addresses.
+    Resolved {
+        spec: usize,
+        addrs: Arc<[IpAddr]>,
+        addr_pos: usize,
+        port_pos: usize,
+    },
+    /// Reporting a name that failed to resolve, port by port.
+    Failed {
+        spec: usize,
+        error: Arc<str>,
+        port_pos: usize,
+    },
+    Done,
+}
+
+/// The immutable specs plus the small indexes used for dedup and exclusion.
+struct Plan {
+    includes: Vec<TargetSpec>,
+    excludes: Vec<TargetSpec>,
+    ports: Arc<[u16]>,
+    port_bits: PortBits,
+    shard: Option<Shard>,
+    /// Includes naming one address: address → (include index, its port).
+    single_includes: HashMap<IpAddr, Vec<(usize, Option<u16>)>>,
+    /// Includes of more than one address, ascending index.
+    range_includes: Vec<usize>,
+    /// Name includes by key: their resolution and (include index, port) list.
+    names: HashMap<Arc<str>, NameEntry>,
+    /// Excluded addresses of one-address and resolved-name excludes, with their port.
+    single_excludes: HashMap<IpAddr, Vec<Option<u16>>>,
+    /// Exclude indexes of range excludes.
+    range_excludes: Vec<usize>,
+    /// Excluded names (key, port): they exclude endpoints whose SNI is that name.
+    name_excludes: Vec<(Arc<str>, Option<u16>)>,
+}
+
+#[derive(Default)]
+struct NameEntry {
+    result: Option<Result<Arc<[IpAddr]>, Arc<str>>>,
+    specs: Vec<(usize, Option<u16>)>,
+}
+
+impl Expansion {
+    pub(crate) fn new(set: TargetSet) -> Expansion {
+        let TargetSet {
+            includes,
+            excludes,
+            ports,
+            shard,
+        } = set;
+        let mut single_includes: HashMap<IpAddr, Vec<(usize, Option<u16>)>> = HashMap::new();
+        let mut range_includes = Vec::new();
+        let mut names: HashMap<Arc<str>, NameEntry> = HashMap::new();
+        for (i, spec) in includes.iter().enumerate() {
+            match &spec.kind {
+                SpecKind::Addrs(set) if set.count() == 1 => {
+                    if let Some(ip) = set.iter().next() {
+                        single_includes.entry(ip).or_default().push((i, spec.port));
+                    }
+                }
+                SpecKind::Addrs(_) => range_includes.push(i),
+                SpecKind::Name(name) => {
+                    names
+                        .entry(name.key.clone())
+                        .or_default()
+                        .specs
+                        .push((i, spec.port));
+                }
+            }
+        }
+        let mut single_excludes: HashMap<IpAddr, Vec<Option<u16>>> = HashMap::new();
+        let mut range_excludes = Vec::new();
+        let mut name_excludes = Vec::new();
+        for (i, spec) in excludes.iter().enumerate() {
+            match &spec.kind {
+                SpecKind::Addrs(set) if set.count() == 1 => {
+                    if let Some(ip) = set.iter().next() {
+                        single_excludes.entry(ip).or_default().push(spec.port);
+                    }
+                }
+                SpecKind::Addrs(_) => range_excludes.push(i),
+                SpecKind::Name(name) => name_excludes.push((name.key.clone(), spec.port)),
+            }
+        }
+        let port_bits = PortBits::from_ports(&ports);
+        Expansion {
+            plan: Plan {
+                includes,
+                excludes,
+                ports,
+                port_bits,
+                shard,
+                single_includes,
+                range_includes,
+                names,
+                single_excludes,
+                range_excludes,
+                name_excludes,
+            },
+            cursor: Cursor::Excludes(0),
+        }
+    }
+
+    /// Every name the expansion will ask to resolve, in the order it will ask: exclude names
+    /// first, then include names (once per distinct name). Lets a driver resolve ahead.
+    pub(crate) fn lookup_order(&self) -> Vec<String> {
+        let mut order = Vec::new();
+        for spec in &self.plan.excludes {
+            if let SpecKind::Name(name) = &spec.kind {
+                order.push(name.lookup.clone());
+            }
+        }
+        let mut asked: HashSet<&str> = HashSet::new();
+        for spec in &self.plan.includes {
+            if let SpecKind::Name(name) = &spec.kind {
+                // Only the first include with a given name asks; the rest reuse its answer.
+                if asked.insert(&name.key) {
+                    order.push(name.lookup.clone());
+                }
+            }
+        }
+        order
+    }
+
+    /// The answer to the last [`Step::Resolve`].
+    pub(crate) fn provide(&mut self, answer: Result<Vec<IpAddr>, String>) {
+        let answer = answer.map(|mut addrs| {
+            addrs.sort();
+            addrs.dedup();
+            addrs
+        });
+        match self.cursor {
+            Cursor::Excludes(k) => {
+                if let (Ok(addrs), Some(spec)) = (&answer, self.plan.excludes.get(k)) {
+                    for &ip in addrs {
+                        self.plan
+                            .single_excludes
+                            .entry(ip)
+                            .or_default()
+                            .push(spec.port);
+                    }
+                }
+                self.cursor = Cursor::Excludes(k + 1);
+            }
+            Cursor::Spec(i) => {
+                if let Some(SpecKind::Name(name)) = self.plan.includes.get(i).map(|s| &s.kind) {
+                    let result = match answer {
+                        Ok(addrs) if addrs.is_empty() => Err(Arc::from("no addresses")),
+                        Ok(addrs) => Ok(Arc::from(addrs)),
+                        Err(error) => Err(Arc::from(error)),
+                    };
+                    if let Some(entry) = self.plan.names.get_mut(&name.key) {
+                        entry.result = Some(result);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The next step. Never blocks; returns [`Step::Resolve`] when it needs a name.
+    pub(crate) fn next(&mut self) -> Step {
+        let mut skips = 0u32;
+        loop {
+            if skips >= MAX_SKIPS_PER_STEP {
+                return Step::Idle;
+            }
+            let Expansion { plan, cursor } = self;
+            match cursor {
+                Cursor::Excludes(k) => {
+                    let next_name =
+                        plan.excludes
+                            .iter()
+                            .enumerate()
+                            .skip(*k)
+                            .find_map(|(i, spec)| match &spec.kind {
+                                SpecKind::Name(name) => Some((i, name.lookup.clone())),
+                                SpecKind::Addrs(_) => None,
+                            });
+                    match next_name {
+                        Some((i, lookup)) => {
+                            *cursor = Cursor::Excludes(i);
+                            return Step::Resolve(lookup);
+                        }
+                        None => *cursor = Cursor::Spec(0),
+                    }
+                }
+                Cursor::Spec(i) => {
+                    let i = *i;
+                    let Some(spec) = plan.includes.get(i) else {
+                        *cursor = Cursor::Done;
+                        continue;
+                    };
+                    match &spec.kind {
+                        SpecKind::Addrs(set) => {
+                            *cursor = Cursor::Addrs {
+                                spec: i,
+                                iter: set.iter(),
+                                ip: None,
+                                port_pos: 0,
+                            };
+                        }
+                        SpecKind::Name(name) => {
+                            match plan.names.get(&name.key).and_then(|e| e.result.clone()) {
+                                None => return Step::Resolve(name.lookup.clone()),
+                                Some(Ok(addrs)) => {
+                                    *cursor = Cursor::Resolved {
+                                        spec: i,
+                                        addrs,
+                                        addr_pos: 0,
+                                        port_pos: 0,
+                                    }
+                                }
+                                Some(Err(error)) => {
+                                    *cursor = Cursor::Failed {
+                                        spec: i,
+                                        error,
+                                        port_pos: 0,
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Cursor::Addrs {
+                    spec,
+                    iter,
+                    ip,
+                    port_pos,
+                } => {
+                    let ports = plan.ports_of(*spec);
+                    let current = match *ip {
+                        Some(current) if *port_pos < ports.len() => current,
+                        _ => match iter.next() {
+                            Some(next) => {
+                                *ip = Some(next);
+                                *port_pos = 0;
+                                next
+                            }
+                            None => {
+                                *cursor = Cursor::Spec(*spec + 1);
+                                continue;
+                            }
+                        },
+                    };
+                    let Some(&port) = ports.get(*port_pos) else {
+                        // No ports at all: nothing to scan for this spec.
+                        *cursor = Cursor::Spec(*spec + 1);
+                        continue;
+                    };
+                    *port_pos += 1;
+                    match plan.admit_addr(*spec, current, port) {
+                        Some(endpoint) => return Step::Emit(Planned::Endpoint(endpoint)),
+                        None => skips += 1,
+                    }
+                }
+                Cursor::Resolved {
+                    spec,
+                    addrs,
+                    addr_pos,
+                    port_pos,
+                } => {
+                    let ports = plan.ports_of(*spec);
+                    if *port_pos >= ports.len() {
+                        *port_pos = 0;
+                        *addr_pos += 1;
+                    }
+                    let (Some(&ip), Some(&port)) = (addrs.get(*addr_pos), ports.get(*port_pos))
+                    else {
+                        *cursor = Cursor::Spec(*spec + 1);
+                        continue;
+                    };
+                    *port_pos += 1;
+                    match plan.admit_name(*spec, ip, port) {
+                        Some(endpoint) => return Step::Emit(Planned::Endpoint(endpoint)),
+                        None => skips += 1,
+                    }
+                }
+                Cursor::Failed {
+                    spec,
+                    error,
+                    port_pos,
+                } => {
+                    let ports = plan.ports_of(*spec);
+                    let Some(&port) = ports.get(*port_pos) else {
+                        *cursor = Cursor::Spec(*spec + 1);
+                        continue;
+                    };
+                    *port_pos += 1;
+                    if let Some(unresolved) = plan.admit_unresolved(*spec, port, error) {
+                        return Step::Emit(unresolved);
+                    }
+                    skips += 1;
+                }
+                Cursor::Done => return Step::Done,
+            }
+        }
+    }
+}
+
+impl Plan {
+    /// The ports of include `spec`: its own port, or the global list.
+    fn ports_of(&self, spec: usize) -> &[u16] {
+        match self.includes.get(spec).and_then(|s| s.port.as_ref()) {
+            Some(port) => std::slice::from_ref(port),
+            None => &self.ports,
+        }
+    }
+
+    /// Whether an include with port selection `sel` covers `port`.
+    fn covers(&self, sel: Option<u16>, port: u16) -> bool {
+        match sel {
+            Some(own) => own == port,
+            None => self.port_bits.contains(port),
+        }
+    }
+
+    /// An address from literal include `spec`, unless another shard, an exclusion or an
+    /// earlier include has it.
+    fn admit_addr(&self, spec: usize, ip: IpAddr, port: u16) -> Option<EndpointSpec> {
+        if self.shard.is_some_and(|s| !s.contains(ip, port)) || self.excluded(ip, port, None) {
+            return None;
+        }
+        let singles = self.single_includes.get(&ip);
+        let earlier_single = singles.is_some_and(|list| {
+            list.iter()
+                .any(|&(j, sel)| j < spec && self.covers(sel, port))
+        });
+        let earlier_range = self
+            .range_includes
+            .iter()
+            .take_while(|&&j| j < spec)
+            .any(|&j| {
+                self.includes[j].contains_addr(ip) && self.covers(self.includes[j].port, port)
+            });
+        if earlier_single || earlier_range {
+            return None;
+        }
+        let this = &self.includes[spec];
+        // Explicit if this spec names one address, or any include names this one on its own
+        // (`10.0.0.0/24 10.0.0.5`: the /24 scans .5, which the user also named).
+        let explicit = this.is_explicit()
+            || singles.is_some_and(|list| list.iter().any(|&(_, sel)| self.covers(sel, port)));
+        Some(EndpointSpec {
+            target: this.text.clone(),
+            host: Arc::from(ip.to_string()),
+            ip,
+            port,
+            sni: None,
+            explicit,
+        })
+    }
+
+    /// An address of name include `spec`, under the same rules; the SNI is the name.
+    fn admit_name(&self, spec: usize, ip: IpAddr, port: u16) -> Option<EndpointSpec> {
+        let this = &self.includes[spec];
+        let SpecKind::Name(name) = &this.kind else {
+            return None;
+        };
+        if self.shard.is_some_and(|s| !s.contains(ip, port))
+            || self.excluded(ip, port, Some(&name.key))
+            || self.earlier_same_name(spec, &name.key, port)
+        {
+            return None;
+        }
+        Some(EndpointSpec {
+            target: this.text.clone(),
+            host: name.key.clone(),
+            ip,
+            port,
+            sni: Some(name.key.clone()),
+            explicit: true,
+        })
+    }
+
+    fn admit_unresolved(&self, spec: usize, port: u16, error: &str) -> Option<Planned> {
+        let this = &self.includes[spec];
+        let SpecKind::Name(name) = &this.kind else {
+            return None;
+        };
+        let name_excluded = self
+            .name_excludes
+            .iter()
+            .any(|(key, sel)| *key == name.key && sel.is_none_or(|p| p == port));
+        if self
+            .shard
+            .is_some_and(|s| !s.contains_name(&name.key, port))
+            || name_excluded
+            || self.earlier_same_name(spec, &name.key, port)
+        {
+            return None;
+        }
+        Some(Planned::Unresolved {
+            target: this.text.to_string(),
+            port,
+            error: error.to_string(),
+        })
+    }
+
+    fn earlier_same_name(&self, spec: usize, key: &str, port: u16) -> bool {
+        self.names.get(key).is_some_and(|entry| {
+            entry
+                .specs
+                .iter()
+                .any(|&(j, sel)| j < spec && self.covers(sel, port))
+        })
+    }
+
+    /// Whether an exclude covers (ip, port), or names the SNI `name`.
+    fn excluded(&self, ip: IpAddr, port: u16, name: Option<&str>) -> bool {
+        let port_ok = |sel: &Option<u16>| sel.is_none_or(|p| p == port);
+        self.single_excludes
+            .get(&ip)
+            .is_some_and(|list| list.iter().any(port_ok))
+            || self.range_excludes.iter().any(|&k| {
+                let spec = &self.excludes[k];
+                port_ok(&spec.port) && spec.contains_addr(ip)
+            })
+            || name.is_some_and(|name| {
+                self.name_excludes
+                    .iter()
+                    .any(|(key, sel)| &**key == name && port_ok(sel))
+            })
+    }
+}
