@@ -575,3 +575,324 @@ impl Plan {
             })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::targets::parse_target_list;
+
+    /// Drives an expansion synchronously, answering lookups from `names`.
+    fn run(set: TargetSet, names: &[(&str, &[&str])]) -> Vec<Planned> {
+        let names: HashMap<&str, Vec<IpAddr>> = names
+            .iter()
+            .map(|(n, a)| (*n, a.iter().map(|s| s.parse().unwrap()).collect()))
+            .collect();
+        let mut expansion = Expansion::new(set);
+        let mut out = Vec::new();
+        loop {
+            match expansion.next() {
+                Step::Emit(p) => out.push(p),
+                Step::Resolve(name) => expansion.provide(
+                    names
+                        .get(name.as_str())
+                        .cloned()
+                        .ok_or_else(|| format!("no such host: {name}")),
+                ),
+                Step::Idle => {}
+                Step::Done => return out,
+            }
+        }
+    }
+
+    fn set(includes: &str, excludes: &str, ports: &[u16]) -> TargetSet {
+        TargetSet::new(
+            parse_target_list(includes).unwrap(),
+            parse_target_list(excludes).unwrap(),
+            ports.to_vec(),
+            None,
+        )
+    }
+
+    /// Compact rendering: `ip:port` with `*` for explicit and `@sni`; `!target:port` unresolved.
+    fn render(planned: &[Planned]) -> Vec<String> {
+        planned
+            .iter()
+            .map(|p| match p {
+                Planned::Endpoint(e) => {
+                    let ip = match e.ip {
+                        IpAddr::V6(v6) => format!("[{v6}]"),
+                        IpAddr::V4(v4) => v4.to_string(),
+                    };
+                    let mut s = format!("{ip}:{}", e.port);
+                    if e.explicit {
+                        s.push('*');
+                    }
+                    if let Some(sni) = &e.sni {
+                        s.push('@');
+                        s.push_str(sni);
+                    }
+                    s
+                }
+                Planned::Unresolved { target, port, .. } => format!("!{target}:{port}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn expands_in_target_then_address_then_port_order() {
+        let out = render(&run(set("10.0.0.1-2 192.168.0.1", "", &[6443, 2379]), &[]));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.1:6443",
+                "10.0.0.1:2379",
+                "10.0.0.2:6443",
+                "10.0.0.2:2379",
+                "192.168.0.1:6443*",
+                "192.168.0.1:2379*"
+            ]
+        );
+    }
+
+    #[test]
+    fn target_port_overrides_the_port_list() {
+        let out = render(&run(
+            set(
+                "10.0.0.1:2380 [::1]:443 10.0.0.8/31:10250",
+                "",
+                &[6443, 2379],
+            ),
+            &[],
+        ));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.1:2380*",
+                "[::1]:443*",
+                "10.0.0.8:10250",
+                "10.0.0.9:10250"
+            ]
+        );
+    }
+
+    #[test]
+    fn overlapping_specs_are_scanned_once() {
+        let out = render(&run(
+            set(
+                "10.0.0.0/30 10.0.0.2-5 10.0.0.3 10.0.0.4:2379 10.0.0.6:2380 10.0.0.5-6",
+                "",
+                &[6443, 2379],
+            ),
+            &[],
+        ));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.0:6443",
+                "10.0.0.0:2379",
+                "10.0.0.1:6443",
+                "10.0.0.1:2379",
+                "10.0.0.2:6443",
+                "10.0.0.2:2379",
+                // .3 is also named alone later: explicit, but scanned once, here.
+                "10.0.0.3:6443*",
+                "10.0.0.3:2379*",
+                "10.0.0.4:6443",
+                // .4:2379 is also named alone.
+                "10.0.0.4:2379*",
+                "10.0.0.5:6443",
+                "10.0.0.5:2379",
+                // 10.0.0.6:2380 is not on the -p list, so the last range does not cover it.
+                "10.0.0.6:2380*",
+                "10.0.0.6:6443",
+                "10.0.0.6:2379",
+            ]
+        );
+    }
+
+    #[test]
+    fn excludes_remove_addresses_and_ports() {
+        let out = render(&run(
+            set(
+                "10.0.0.0/29",
+                "10.0.0.0-1,10.0.0.4:2379 10.0.0.6/31",
+                &[6443, 2379],
+            ),
+            &[],
+        ));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.2:6443",
+                "10.0.0.2:2379",
+                "10.0.0.3:6443",
+                "10.0.0.3:2379",
+                "10.0.0.4:6443",
+                "10.0.0.5:6443",
+                "10.0.0.5:2379"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_resolve_to_every_address_with_sni() {
+        let names: &[(&str, &[&str])] = &[(
+            "node1.example.com",
+            &["10.0.0.9", "2001:db8::9", "10.0.0.5", "10.0.0.5"],
+        )];
+        let out = render(&run(set("node1.example.com", "", &[6443]), names));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.5:6443*@node1.example.com",
+                "10.0.0.9:6443*@node1.example.com",
+                "[2001:db8::9]:6443*@node1.example.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_name_and_an_address_of_it_are_both_scanned_but_a_name_once() {
+        let names: &[(&str, &[&str])] = &[("node1", &["10.0.0.5"])];
+        let out = render(&run(
+            set("10.0.0.5 node1 NODE1. node1:2380", "", &[6443]),
+            names,
+        ));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.5:6443*",
+                "10.0.0.5:6443*@node1",
+                "10.0.0.5:2380*@node1"
+            ]
+        );
+    }
+
+    #[test]
+    fn unresolved_names_are_reported_per_port_and_not_fatal() {
+        let out = run(set("ghost 10.0.0.1 ghost", "", &[6443, 2379]), &[]);
+        assert_eq!(
+            render(&out),
+            [
+                "!ghost:6443",
+                "!ghost:2379",
+                "10.0.0.1:6443*",
+                "10.0.0.1:2379*"
+            ]
+        );
+        let Planned::Unresolved { error, .. } = &out[0] else {
+            panic!()
+        };
+        assert_eq!(error, "no such host: ghost");
+    }
+
+    #[test]
+    fn excluded_names_remove_their_addresses_and_their_sni() {
+        let names: &[(&str, &[&str])] = &[("node1", &["10.0.0.1"]), ("node2", &["10.0.0.2"])];
+        let out = render(&run(
+            set(
+                "10.0.0.0/30 node1 node2 ghost",
+                "node1 ghost:2379",
+                &[6443, 2379],
+            ),
+            names,
+        ));
+        assert_eq!(
+            out,
+            [
+                "10.0.0.0:6443",
+                "10.0.0.0:2379",
+                "10.0.0.2:6443",
+                "10.0.0.2:2379",
+                "10.0.0.3:6443",
+                "10.0.0.3:2379",
+                "10.0.0.2:6443*@node2",
+                "10.0.0.2:2379*@node2",
+                "!ghost:6443"
+            ]
+        );
+    }
+
+    #[test]
+    fn lookups_are_requested_in_the_announced_order() {
+        let set = set("b 10.0.0.1 a B. c a", "x 10.0.0.0/8 y", &[1]);
+        let mut expansion = Expansion::new(set);
+        let announced = expansion.lookup_order();
+        assert_eq!(announced, ["x", "y", "b", "a", "c"]);
+        let mut asked = Vec::new();
+        loop {
+            match expansion.next() {
+                Step::Resolve(name) => {
+                    asked.push(name);
+                    expansion.provide(Ok(vec!["192.0.2.1".parse().unwrap()]));
+                }
+                Step::Done => break,
+                _ => {}
+            }
+        }
+        assert_eq!(asked, announced);
+    }
+
+    #[test]
+    fn long_filtered_runs_yield_idle_steps() {
+        let mut expansion = Expansion::new(set("10.0.0.0/12", "10.0.0.0/12", &[1, 2]));
+        let mut idles = 0;
+        loop {
+            match expansion.next() {
+                Step::Idle => idles += 1,
+                Step::Done => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // 2^20 addresses * 2 ports, all excluded, at most 65536 per step.
+        assert_eq!(idles, (1 << 21) / MAX_SKIPS_PER_STEP as usize);
+    }
+
+    #[test]
+    fn no_ports_means_no_endpoints() {
+        assert!(run(set("10.0.0.0/30 node", "", &[]), &[("node", &["10.0.0.1"])]).is_empty());
+    }
+
+    #[test]
+    fn size_hint_counts_before_filtering_and_saturates() {
+        assert_eq!(
+            set("10.0.0.0/24 10.0.0.1:443 name", "10.0.0.0/8", &[1, 2, 2]).size_hint(),
+            256 * 2 + 1 + 2
+        );
+        assert_eq!(set("2001:db8::/64", "", &[1, 2]).size_hint(), 1u128 << 65);
+        assert_eq!(set("::/0 ::/1", "", &[1, 2]).size_hint(), u128::MAX);
+    }
+
+    #[test]
+    fn shards_partition_the_endpoints() {
+        let names: &[(&str, &[&str])] = &[("node1", &["10.0.0.1", "10.9.0.1"])];
+        let all = render(&run(
+            set(
+                "10.0.0.0/26 node1 ghost 2001:db8::/122 10.0.0.7:2380",
+                "",
+                &[6443, 2379],
+            ),
+            names,
+        ));
+        for count in [1, 2, 3, 5] {
+            let mut union = Vec::new();
+            for index in 1..=count {
+                let mut s = set(
+                    "10.0.0.0/26 node1 ghost 2001:db8::/122 10.0.0.7:2380",
+                    "",
+                    &[6443, 2379],
+                );
+                s.shard = Some(Shard { index, count });
+                union.extend(render(&run(s, names)));
+            }
+            let mut sorted_all = all.clone();
+            sorted_all.sort();
+            union.sort();
+            // Equal as multisets: every endpoint in exactly one shard.
+            assert_eq!(union, sorted_all, "{count} shards");
+        }
+    }
+}
