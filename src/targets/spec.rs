@@ -403,7 +403,7 @@ impl Ipv4Pattern {
     }
 
     fn first(&self) -> [u8; 4] {
-        self.octets.clone().map(|o| o.first())
+        self.octets.map(|o| o.first())
     }
 
     /// The next address after `current` in ascending order (an odometer over the octets).
