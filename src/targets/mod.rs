@@ -15,6 +15,8 @@
 //! This module never opens a socket; the only I/O is name resolution behind the [`Resolve`]
 //! trait (hosts file first, then hickory-resolver), so tests inject a [`StaticResolver`].
 
+mod addr;
+mod admit;
 mod expand;
 mod list;
 mod ports;
