@@ -388,3 +388,49 @@ async fn slash_16_times_two_ports_throughput() {
         f64::from(n) / elapsed.as_secs_f64()
     );
 }
+
+/// A resolver that answers every `nodeN` after a delay, counting lookups in flight.
+struct SlowResolver {
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
+}
+
+impl Resolve for SlowResolver {
+    fn lookup(&self, name: &str) -> fipsprobe::targets::LookupFuture<'_> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n: u8 = name.trim_start_matches("node").parse().unwrap();
+        Box::pin(async move {
+            let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+            self.max_in_flight.fetch_max(now, SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            self.in_flight.fetch_sub(1, SeqCst);
+            Ok(vec![IpAddr::from([10, 0, 0, n])])
+        })
+    }
+}
+
+#[tokio::test]
+async fn names_are_resolved_ahead_concurrently_but_emitted_in_order() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let resolver = Arc::new(SlowResolver {
+        in_flight: 0.into(),
+        max_in_flight: 0.into(),
+    });
+    let names: Vec<String> = (1..=40).map(|i| format!("node{i}")).collect();
+    let set = TargetSet::new(specs(&names.join(" ")), vec![], vec![6443], None);
+    let started = Instant::now();
+    let out = collect(set, resolver.clone()).await;
+    let elapsed = started.elapsed();
+    let hosts: Vec<String> = out
+        .iter()
+        .map(|p| match p {
+            Planned::Endpoint(e) => format!("{}={}", e.host, e.ip),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let expected: Vec<String> = (1..=40).map(|i| format!("node{i}=10.0.0.{i}")).collect();
+    assert_eq!(hosts, expected);
+    let max = resolver.max_in_flight.load(SeqCst);
+    assert!((2..=16).contains(&max), "max lookups in flight: {max}");
+    println!("40 names, 20 ms each: {elapsed:?} with up to {max} lookups in flight");
+}

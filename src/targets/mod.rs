@@ -29,7 +29,7 @@ pub use expand::{EndpointSpec, Planned, TargetSet};
 pub use ports::{
     merge_ports, parse_ports, service_for_port, DEFAULT_PORTS, KUBERNETES_PROFILE_PORTS,
 };
-pub use resolve::{Resolve, StaticResolver, SystemResolver};
+pub use resolve::{LookupFuture, Resolve, StaticResolver, SystemResolver};
 pub use shard::Shard;
 pub use spec::{parse_target, parse_target_list, TargetSpec};
 

@@ -77,12 +77,9 @@ impl Lookahead {
     async fn take(&mut self, name: &str) -> Answer {
         self.fill();
         match self.in_flight.pop_front() {
-            Some((ahead, handle)) if ahead == name => {
-                self.fill();
-                handle
-                    .await
-                    .unwrap_or_else(|e| Err(format!("resolver task failed: {e}")))
-            }
+            Some((ahead, handle)) if ahead == name => handle
+                .await
+                .unwrap_or_else(|e| Err(format!("resolver task failed: {e}"))),
             other => {
                 if let Some(entry) = other {
                     self.in_flight.push_front(entry);
