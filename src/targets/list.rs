@@ -1,13 +1,24 @@
 //! `-iL FILE`: target lists, one or more targets per line (separated by whitespace or commas),
-//! `#` comments, blank lines ignored. Every error names the list and the line. No file
-//! opening here: the caller passes a reader (a file, or stdin for `-iL -`).
+//! `#` comments, blank lines ignored. Every error names the list and the line.
 
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
 
 use super::spec::parse_target_list;
 use super::{Problem, TargetError, TargetSet, TargetSpec};
 
 impl TargetSet {
+    /// Reads the target list `-iL PATH` names: `-` is stdin, anything else a file path.
+    pub fn read_list_path(path: &str) -> Result<Vec<TargetSpec>, TargetError> {
+        if path == "-" {
+            return TargetSet::read_list(std::io::stdin().lock(), "-");
+        }
+        let file = std::fs::File::open(path).map_err(|error| TargetError::Read {
+            source_name: path.to_string(),
+            error,
+        })?;
+        TargetSet::read_list(BufReader::new(file), path)
+    }
+
     /// Reads a target list. `source` names it in errors (`targets.txt:3: invalid target …`).
     pub fn read_list(
         mut reader: impl BufRead,
@@ -87,5 +98,22 @@ mod tests {
         let e = TargetSet::read_list(&b"ok\n\xff\xfe\n"[..], "-").unwrap_err();
         assert!(e.to_string().starts_with("-:2: invalid target"), "{e}");
         assert!(e.to_string().ends_with("not UTF-8 text"), "{e}");
+    }
+
+    #[test]
+    fn reads_a_list_by_path_and_names_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("targets.txt");
+        std::fs::write(&path, "10.0.0.1 # one\n10.0.0.2\n").unwrap();
+        let path = path.to_str().unwrap();
+        assert_eq!(TargetSet::read_list_path(path).unwrap().len(), 2);
+        let missing = dir.path().join("missing.txt");
+        let e = TargetSet::read_list_path(missing.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("reading {}: ", missing.display())),
+            "{e}"
+        );
     }
 }

@@ -111,6 +111,9 @@ pub enum Problem {
     /// Not a valid host name (RFC 1123 labels).
     #[error("not an IP address or a valid host name: {0}")]
     BadHostname(&'static str),
+    /// `https://host:6443/`: a URL rather than a target.
+    #[error("a URL; give host or host:port")]
+    Url,
     /// `/24` after a host name: nmap allows it, we do not guess at what the name resolves to.
     #[error("a CIDR prefix needs an IP address, not a host name")]
     CidrOnHostname,

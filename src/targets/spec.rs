@@ -107,6 +107,9 @@ pub fn parse_target(s: &str) -> Result<TargetSpec, TargetError> {
     if text.is_empty() {
         return Err(fail(Problem::Empty));
     }
+    if text.contains("://") {
+        return Err(fail(Problem::Url));
+    }
     let (host, port) = split_port(text).map_err(fail)?;
     let port = match port {
         Some("") => return Err(fail(Problem::EmptyPort)),
