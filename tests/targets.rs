@@ -247,6 +247,13 @@ async fn shards_partition_the_space_for_several_counts() {
     let mut all = render(&collect(whole(), resolver(names)).await);
     assert_eq!(all.len(), 1024 * 2 + 2 * 2 + 2 + 1024 * 2 + 1);
     all.sort();
+    let mut distinct = all.clone();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        all.len(),
+        "the unsharded scan lists each endpoint once"
+    );
     for count in [1, 2, 3, 4, 7] {
         let mut parts: Vec<Vec<String>> = Vec::new();
         for index in 1..=count {
