@@ -441,3 +441,147 @@ async fn names_are_resolved_ahead_concurrently_but_emitted_in_order() {
     assert!((2..=16).contains(&max), "max lookups in flight: {max}");
     println!("40 names, 20 ms each: {elapsed:?} with up to {max} lookups in flight");
 }
+
+mod model {
+    //! Model-based check: random include/exclude lists over 10.0.0.0/24, expanded by the
+    //! library, against a naive reference that materialises every address (fine at this size).
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A generated target: its text and its member last octets, computed independently of the
+    /// library's parser.
+    #[derive(Debug, Clone)]
+    struct Gen {
+        text: String,
+        members: Vec<u8>,
+        port: Option<u16>,
+    }
+
+    fn gen_target() -> impl Strategy<Value = Gen> {
+        let body = prop_oneof![
+            any::<u8>().prop_map(|x| (format!("10.0.0.{x}"), vec![x])),
+            (any::<u8>(), any::<u8>()).prop_map(|(a, b)| {
+                let (lo, hi) = (a.min(b), a.max(b));
+                (format!("10.0.0.{lo}-{hi}"), (lo..=hi).collect())
+            }),
+            (any::<u8>(), 26u8..=32).prop_map(|(x, len)| {
+                let size = 1u16 << (32 - len);
+                let base = u16::from(x) / size * size;
+                let members = (base..base + size).map(|v| v as u8).collect();
+                (format!("10.0.0.{x}/{len}"), members)
+            }),
+            (any::<u8>(), any::<u8>()).prop_map(|(a, b)| {
+                let mut m = vec![a, b];
+                m.sort();
+                m.dedup();
+                (format!("10.0.0.{a},{b}"), m)
+            }),
+        ];
+        (body, prop::option::weighted(0.3, 1u16..=3)).prop_map(|((text, members), port)| Gen {
+            text: match port {
+                Some(p) => format!("{text}:{p}"),
+                None => text,
+            },
+            members,
+            port,
+        })
+    }
+
+    fn covers(g: &Gen, ip: u8, port: u16, global: &[u16]) -> bool {
+        g.members.contains(&ip) && g.port.map_or(global.contains(&port), |p| p == port)
+    }
+
+    /// The reference: targets in order, members ascending, ports in order; skip excluded and
+    /// already-seen endpoints; explicit if any one-address include covers it.
+    fn reference(includes: &[Gen], excludes: &[Gen], ports: &[u16]) -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for g in includes {
+            let own_ports: Vec<u16> = g.port.map_or(ports.to_vec(), |p| vec![p]);
+            for &ip in &g.members {
+                for &port in &own_ports {
+                    let excluded = excludes
+                        .iter()
+                        .any(|x| x.members.contains(&ip) && x.port.is_none_or(|p| p == port));
+                    if excluded || !seen.insert((ip, port)) {
+                        continue;
+                    }
+                    let explicit = includes
+                        .iter()
+                        .any(|s| s.members.len() == 1 && covers(s, ip, port, ports));
+                    out.push(format!(
+                        "10.0.0.{ip}:{port}{}",
+                        if explicit { "*" } else { "" }
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn expand(
+        includes: &[Gen],
+        excludes: &[Gen],
+        ports: &[u16],
+        shard: Option<Shard>,
+    ) -> Vec<String> {
+        let parse = |gs: &[Gen]| -> Vec<TargetSpec> {
+            gs.iter().map(|g| parse_target(&g.text).unwrap()).collect()
+        };
+        let set = TargetSet::new(parse(includes), parse(excludes), ports.to_vec(), shard);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let planned = rt.block_on(collect(set, resolver(&[])));
+        render(&planned)
+            .into_iter()
+            .map(|s| s.split(' ').next().unwrap().to_string())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn expansion_matches_the_naive_reference(
+            includes in prop::collection::vec(gen_target(), 1..6),
+            excludes in prop::collection::vec(gen_target(), 0..3),
+            ports in prop::sample::subsequence(vec![1u16, 2, 3], 1..=3),
+        ) {
+            prop_assert_eq!(expand(&includes, &excludes, &ports, None), reference(&includes, &excludes, &ports));
+        }
+
+        #[test]
+        fn shards_of_random_lists_partition_them(
+            includes in prop::collection::vec(gen_target(), 1..5),
+            count in 1u32..6,
+        ) {
+            let mut whole = expand(&includes, &[], &[1, 2], None);
+            let mut union: Vec<String> = (1..=count)
+                .flat_map(|index| expand(&includes, &[], &[1, 2], Some(Shard { index, count })))
+                .collect();
+            whole.sort();
+            union.sort();
+            prop_assert_eq!(union, whole);
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_never_panics(s in "\\PC{0,40}") {
+            let _ = parse_target(&s);
+            let _ = parse_target_list(&s);
+            let _ = parse_ports(&s);
+            let _ = s.parse::<Shard>();
+            let _ = TargetSet::read_list(s.as_bytes(), "fuzz");
+        }
+
+        #[test]
+        fn parsing_target_like_text_never_panics(s in "[0-9a-f:.,/*\\[\\]-]{0,30}") {
+            if let Ok(spec) = parse_target(&s) {
+                prop_assert_eq!(spec.to_string(), s.trim());
+            }
+        }
+    }
+}
