@@ -1,0 +1,496 @@
+//! The test servers themselves: each one is up and negotiates exactly what it is configured for,
+//! checked with a reference client (tokio-rustls for the in-process servers, `openssl s_client`
+//! for the external ones). Later tests rely on this when they assert "the scan finds exactly this
+//! server's configuration".
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+
+use fipsprobe::demo::{self, group, suite, ClientAuth, KeyKind, ServerSpec};
+use fipsprobe::protocol::Protocol;
+
+use common::{rustls_connect, s_client, OpensslServer};
+
+const ALL_RUSTLS_SUITES: [u16; 9] = [
+    suite::TLS13_AES_128_GCM_SHA256,
+    suite::TLS13_AES_256_GCM_SHA384,
+    suite::TLS13_CHACHA20_POLY1305_SHA256,
+    suite::ECDHE_ECDSA_AES_128_GCM_SHA256,
+    suite::ECDHE_ECDSA_AES_256_GCM_SHA384,
+    suite::ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+    suite::ECDHE_RSA_AES_128_GCM_SHA256,
+    suite::ECDHE_RSA_AES_256_GCM_SHA384,
+    suite::ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+];
+const ALL_GROUPS: [u16; 3] = [group::X25519, group::SECP256R1, group::SECP384R1];
+const BOTH: [Protocol; 2] = [Protocol::Tls12, Protocol::Tls13];
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+// ---------------------------------------------------------------- in-process rustls servers
+
+#[tokio::test]
+async fn kube_apiserver_fips_accepts_aes_gcm_and_refuses_chacha() {
+    let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
+        .await
+        .unwrap();
+    let addr = server.addr;
+
+    let tls13 = rustls_connect(addr, &[suite::TLS13_AES_128_GCM_SHA256], &BOTH, &ALL_GROUPS)
+        .await
+        .unwrap();
+    assert_eq!(tls13.protocol, Protocol::Tls13);
+    assert_eq!(tls13.suite, suite::TLS13_AES_128_GCM_SHA256);
+    assert!(
+        tls13.response.contains("suite=TLS13_AES_128_GCM_SHA256"),
+        "{}",
+        tls13.response
+    );
+    assert_eq!(tls13.chain, vec![server.cert_der.clone()]);
+
+    let tls12 = rustls_connect(
+        addr,
+        &[suite::ECDHE_RSA_AES_256_GCM_SHA384],
+        &[Protocol::Tls12],
+        &ALL_GROUPS,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (tls12.protocol, tls12.suite),
+        (Protocol::Tls12, suite::ECDHE_RSA_AES_256_GCM_SHA384)
+    );
+
+    for chacha in [
+        suite::TLS13_CHACHA20_POLY1305_SHA256,
+        suite::ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+    ] {
+        let refused = rustls_connect(addr, &[chacha], &BOTH, &ALL_GROUPS).await;
+        assert!(refused.is_err(), "0x{chacha:04X} accepted: {refused:?}");
+    }
+    // x25519 is not a FIPS curve: a client offering only x25519 gets nothing, in either version.
+    for version in BOTH {
+        let refused = rustls_connect(addr, &ALL_RUSTLS_SUITES, &[version], &[group::X25519]).await;
+        assert!(
+            refused.is_err(),
+            "x25519 accepted in {version}: {refused:?}"
+        );
+    }
+    // P-384 alone works (TLS 1.3 via HelloRetryRequest when a P-256 share is offered first).
+    let p384 = rustls_connect(addr, &ALL_RUSTLS_SUITES, &BOTH, &[group::SECP384R1])
+        .await
+        .unwrap();
+    assert_eq!(p384.group, Some(group::SECP384R1));
+}
+
+#[tokio::test]
+async fn kube_apiserver_fips_enforces_server_order() {
+    let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
+        .await
+        .unwrap();
+    // The client prefers AES-256, the server's order puts AES-128 first and wins.
+    let tls12 = rustls_connect(
+        server.addr,
+        &[
+            suite::ECDHE_RSA_AES_256_GCM_SHA384,
+            suite::ECDHE_RSA_AES_128_GCM_SHA256,
+        ],
+        &[Protocol::Tls12],
+        &ALL_GROUPS,
+    )
+    .await
+    .unwrap();
+    assert_eq!(tls12.suite, suite::ECDHE_RSA_AES_128_GCM_SHA256);
+    let tls13 = rustls_connect(
+        server.addr,
+        &[
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::TLS13_AES_128_GCM_SHA256,
+        ],
+        &[Protocol::Tls13],
+        &ALL_GROUPS,
+    )
+    .await
+    .unwrap();
+    assert_eq!(tls13.suite, suite::TLS13_AES_128_GCM_SHA256);
+}
+
+#[tokio::test]
+async fn etcd_non_fips_follows_client_order_and_requires_client_cert() {
+    let spec = demo::etcd_non_fips();
+    assert_eq!(spec.client_auth, ClientAuth::Required);
+    let server = demo::spawn(&spec, loopback()).await.unwrap();
+    // Without a client certificate the TLS 1.2 handshake fails outright ...
+    let tls12 = rustls_connect(
+        server.addr,
+        &ALL_RUSTLS_SUITES,
+        &[Protocol::Tls12],
+        &ALL_GROUPS,
+    )
+    .await;
+    assert!(tls12.is_err(), "{tls12:?}");
+    // ... and TLS 1.3 completes on the client side, then the server refuses.
+    let tls13 = rustls_connect(
+        server.addr,
+        &ALL_RUSTLS_SUITES,
+        &[Protocol::Tls13],
+        &ALL_GROUPS,
+    )
+    .await;
+    assert!(tls13.is_err(), "{tls13:?}");
+
+    // The same suites and order without client auth: client order, ChaCha20 and x25519 accepted.
+    let open = ServerSpec {
+        client_auth: ClientAuth::None,
+        ..spec
+    };
+    let server = demo::spawn(&open, loopback()).await.unwrap();
+    for (offer, version) in [
+        (suite::ECDHE_ECDSA_AES_256_GCM_SHA384, Protocol::Tls12),
+        (suite::ECDHE_ECDSA_CHACHA20_POLY1305_SHA256, Protocol::Tls12),
+        (suite::TLS13_AES_256_GCM_SHA384, Protocol::Tls13),
+    ] {
+        let mut suites = vec![offer];
+        suites.extend(ALL_RUSTLS_SUITES.iter().filter(|s| **s != offer));
+        let got = rustls_connect(server.addr, &suites, &[version], &[group::X25519])
+            .await
+            .unwrap();
+        assert_eq!((got.protocol, got.suite), (version, offer));
+        assert_eq!(got.group, Some(group::X25519));
+    }
+}
+
+#[tokio::test]
+async fn optional_client_auth_serves_clients_without_certificates() {
+    let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
+        .await
+        .unwrap();
+    assert!(server.client_ca.is_some());
+    for version in BOTH {
+        let got = rustls_connect(server.addr, &ALL_RUSTLS_SUITES, &[version], &ALL_GROUPS)
+            .await
+            .unwrap();
+        assert!(
+            got.response
+                .contains("fipsprobe-demo name=kube-apiserver-fips"),
+            "{}",
+            got.response
+        );
+    }
+}
+
+#[tokio::test]
+async fn tls13_only_server_with_p384_key_and_hybrid_group() {
+    let spec = ServerSpec {
+        name: "tls13-p384".into(),
+        suites: vec![suite::TLS13_AES_256_GCM_SHA384],
+        versions: vec![Protocol::Tls13],
+        groups: vec![group::X25519_MLKEM768, group::SECP384R1],
+        key: KeyKind::EcdsaP384,
+        server_order: false,
+        client_auth: ClientAuth::None,
+    };
+    let server = demo::spawn(&spec, loopback()).await.unwrap();
+    let got = rustls_connect(
+        server.addr,
+        &ALL_RUSTLS_SUITES,
+        &BOTH,
+        &[group::X25519_MLKEM768],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (got.protocol, got.suite),
+        (Protocol::Tls13, suite::TLS13_AES_256_GCM_SHA384)
+    );
+    assert_eq!(got.group, Some(group::X25519_MLKEM768));
+    let tls12 = rustls_connect(
+        server.addr,
+        &ALL_RUSTLS_SUITES,
+        &[Protocol::Tls12],
+        &ALL_GROUPS,
+    )
+    .await;
+    assert!(tls12.is_err(), "{tls12:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_many_concurrent_handshakes() {
+    let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
+        .await
+        .unwrap();
+    let addr = server.addr;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..64 {
+        let version = BOTH[i % 2];
+        tasks.spawn(async move {
+            rustls_connect(addr, &ALL_RUSTLS_SUITES, &[version], &ALL_GROUPS).await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn binds_other_loopback_addresses() {
+    let server = demo::spawn(
+        &demo::kube_apiserver_fips(),
+        SocketAddr::from(([127, 0, 3, 7], 0)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.addr.ip().to_string(), "127.0.3.7");
+    rustls_connect(server.addr, &ALL_RUSTLS_SUITES, &BOTH, &ALL_GROUPS)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn openssl_client_sees_kube_apiserver_fips_suites() {
+    let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
+        .await
+        .unwrap();
+    let addr = server.addr;
+    let got = tokio::task::spawn_blocking(move || {
+        (
+            s_client(addr, &["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"]),
+            s_client(addr, &["-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"]),
+            s_client(addr, &["-tls1_2", "-cipher", "AES128-SHA"]),
+        )
+    })
+    .await
+    .unwrap();
+    require_server!(got.0).assert_negotiated("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384");
+    require_server!(got.1).assert_refused();
+    require_server!(got.2).assert_refused();
+}
+
+// ---------------------------------------------------------------- OpenSSL s_server
+
+#[test]
+fn openssl_legacy_accepts_tls10_cbc_static_rsa_and_anonymous() {
+    let server = require_server!(OpensslServer::legacy(false));
+    let addr = server.addr();
+    s_client(addr, &["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"])
+        .unwrap()
+        .assert_negotiated("TLSv1", "AES128-SHA");
+    s_client(
+        addr,
+        &["-tls1_1", "-cipher", "DHE-RSA-CAMELLIA256-SHA:@SECLEVEL=0"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.1", "DHE-RSA-CAMELLIA256-SHA");
+    s_client(
+        addr,
+        &["-tls1_2", "-cipher", "ARIA128-GCM-SHA256:@SECLEVEL=0"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ARIA128-GCM-SHA256");
+    s_client(
+        addr,
+        &["-tls1_2", "-cipher", "ADH-AES128-GCM-SHA256:@SECLEVEL=0"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ADH-AES128-GCM-SHA256");
+    s_client(
+        addr,
+        &["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256");
+    // Client order: the client's first choice wins.
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "AES256-SHA");
+    // Rapid successive connections on the one-at-a-time server all succeed.
+    for _ in 0..10 {
+        s_client(addr, &["-tls1_2"])
+            .unwrap()
+            .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384");
+    }
+}
+
+#[test]
+fn openssl_legacy_serverpref_enforces_its_order() {
+    let server = require_server!(OpensslServer::legacy(true));
+    // The client puts a weak CBC suite first; OpenSSL's own order prefers ECDHE AES-GCM.
+    s_client(
+        server.addr(),
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+}
+
+#[test]
+fn openssl_tls13_only_refuses_tls12() {
+    let server = require_server!(OpensslServer::tls13_only());
+    s_client(server.addr(), &["-tls1_3"])
+        .unwrap()
+        .assert_negotiated("TLSv1.3", "TLS_AES_256_GCM_SHA384");
+    s_client(server.addr(), &["-tls1_2"])
+        .unwrap()
+        .assert_refused();
+}
+
+#[test]
+fn openssl_client_cert_required_refuses_anonymous_clients() {
+    let server = require_server!(OpensslServer::client_cert_required());
+    let tls12 = s_client(server.addr(), &["-tls1_2"]).unwrap();
+    tls12.assert_refused();
+    assert!(
+        tls12.output.contains("handshake failure"),
+        "{}",
+        tls12.output
+    );
+    // TLS 1.3: the client finishes, then the server alerts certificate_required.
+    let tls13 = s_client(server.addr(), &["-tls1_3"]).unwrap();
+    assert!(
+        !tls13.exit_ok && tls13.output.contains("certificate required"),
+        "{}",
+        tls13.output
+    );
+    // With a certificate (its own, which it trusts) the handshake succeeds.
+    let key = server.cert.key.to_str().unwrap().to_string();
+    let cert = server.cert.cert.to_str().unwrap().to_string();
+    s_client(server.addr(), &["-tls1_2", "-cert", &cert, "-key", &key])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384");
+}
+
+#[test]
+fn openssl_ecdsa_p384_certificate_serves_ecdsa_suites() {
+    let server = require_server!(OpensslServer::ecdsa(KeyKind::EcdsaP384));
+    let got = s_client(server.addr(), &["-tls1_2"]).unwrap();
+    got.assert_negotiated("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384");
+    assert!(
+        got.output.contains("Signature type: ECDSA"),
+        "{}",
+        got.output
+    );
+    s_client(
+        server.addr(),
+        &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+    )
+    .unwrap()
+    .assert_refused();
+}
+
+#[test]
+fn openssl_dhe_1024_uses_the_1024_bit_group() {
+    let server = require_server!(OpensslServer::dhe_1024());
+    let got = s_client(server.addr(), &["-cipher", "ALL:@SECLEVEL=0"]).unwrap();
+    got.assert_negotiated("TLSv1.2", "DHE-RSA-AES256-GCM-SHA384");
+    assert_eq!(
+        got.temp_key.as_deref(),
+        Some("DH, 1024 bits"),
+        "{}",
+        got.output
+    );
+    s_client(server.addr(), &["-cipher", "ECDHE:@SECLEVEL=0"])
+        .unwrap()
+        .assert_refused();
+}
+
+#[test]
+fn openssl_weak_certificates_are_served() {
+    let rsa1024 = require_server!(OpensslServer::rsa1024_cert());
+    let got = s_client(rsa1024.addr(), &["-cipher", "ALL:@SECLEVEL=0"]).unwrap();
+    assert!(got.established, "{}", got.output);
+    assert!(
+        got.output.contains("Peer certificate: CN = localhost"),
+        "{}",
+        got.output
+    );
+    assert!(
+        x509_key_bits(&rsa1024.cert.cert_der) == 1024,
+        "RSA-1024 certificate has another size"
+    );
+
+    let sha1 = require_server!(OpensslServer::sha1_cert());
+    assert!(
+        s_client(sha1.addr(), &["-cipher", "ALL:@SECLEVEL=0"])
+            .unwrap()
+            .established
+    );
+    assert_eq!(signature_oid(&sha1.cert.cert_der), "1.2.840.113549.1.1.5"); // sha1WithRSAEncryption
+
+    let expired = require_server!(OpensslServer::expired_cert());
+    assert!(s_client(expired.addr(), &[]).unwrap().established);
+    let (_, cert) = x509_parser::parse_x509_certificate(&expired.cert.cert_der).unwrap();
+    assert!(!cert.validity().is_valid());
+}
+
+#[test]
+fn openssl_group_limited_servers() {
+    let x25519 = require_server!(OpensslServer::groups("x25519"));
+    let got = s_client(x25519.addr(), &["-tls1_2"]).unwrap();
+    assert_eq!(
+        got.temp_key.as_deref(),
+        Some("X25519, 253 bits"),
+        "{}",
+        got.output
+    );
+    s_client(x25519.addr(), &["-tls1_3", "-groups", "P-256:P-384"])
+        .unwrap()
+        .assert_refused();
+
+    let p384 = require_server!(OpensslServer::groups("P-384"));
+    let got = s_client(p384.addr(), &["-tls1_3"]).unwrap();
+    assert_eq!(
+        got.temp_key.as_deref(),
+        Some("ECDH, secp384r1, 384 bits"),
+        "{}",
+        got.output
+    );
+    s_client(
+        p384.addr(),
+        &["-tls1_2", "-cipher", "ECDHE", "-groups", "x25519:P-256"],
+    )
+    .unwrap()
+    .assert_refused();
+}
+
+#[test]
+fn openssl_tls12_without_ems() {
+    let server = require_server!(OpensslServer::tls12_no_ems());
+    let openssl = common::find_binary("openssl").unwrap();
+    // -brief hides the session details, so ask without it.
+    let out = std::process::Command::new("timeout")
+        .arg("10")
+        .arg(openssl)
+        .args(["s_client", "-connect", &server.addr().to_string()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Extended master secret: no"), "{text}");
+    assert!(text.contains("Protocol  : TLSv1.2"), "{text}");
+}
+
+fn x509_key_bits(der: &[u8]) -> usize {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+    cert.public_key().parsed().unwrap().key_size()
+}
+
+fn signature_oid(der: &[u8]) -> String {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+    cert.signature_algorithm.algorithm.to_id_string()
+}
