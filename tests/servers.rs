@@ -12,7 +12,10 @@ use std::net::SocketAddr;
 use fipsprobe::demo::{self, group, suite, ClientAuth, KeyKind, ServerSpec};
 use fipsprobe::protocol::Protocol;
 
-use common::{rustls_connect, s_client, OpensslServer};
+use common::{
+    rustls_connect, s_client, EtcdServer, GnutlsServer, GoCrypto, GoTlsServer, NginxServer,
+    OpensslServer,
+};
 
 const ALL_RUSTLS_SUITES: [u16; 9] = [
     suite::TLS13_AES_128_GCM_SHA256,
@@ -493,4 +496,233 @@ fn x509_key_bits(der: &[u8]) -> usize {
 fn signature_oid(der: &[u8]) -> String {
     let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
     cert.signature_algorithm.algorithm.to_id_string()
+}
+
+// ---------------------------------------------------------------- Go crypto/tls (kubeserve)
+
+#[test]
+fn go_default_settings_accept_tls10_and_chacha_and_override_client_order() {
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
+    let addr = server.addr();
+    // Go 1.19's server default minimum is still TLS 1.0.
+    s_client(
+        addr,
+        &["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1", "ECDHE-RSA-AES128-SHA");
+    let tls13 = s_client(addr, &["-tls1_3"]).unwrap();
+    tls13.assert_negotiated("TLSv1.3", "TLS_AES_128_GCM_SHA256");
+    assert!(
+        tls13.output.contains("kubeserve fips=false"),
+        "{}",
+        tls13.output
+    );
+    // Go ignores the client's order: a CBC first choice loses to ECDHE AES-GCM ...
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+    // ... except that a client preferring ChaCha20 gets ChaCha20 (Go's "no AES hardware" guess).
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-RSA-CHACHA20-POLY1305");
+}
+
+#[test]
+fn go_boringcrypto_fipsonly_allows_only_tls12_aes_gcm() {
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::BoringFips));
+    let addr = server.addr();
+    let tls12 = s_client(addr, &["-tls1_2"]).unwrap();
+    tls12.assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+    assert!(
+        tls12.output.contains("kubeserve fips=true"),
+        "{}",
+        tls12.output
+    );
+    s_client(addr, &["-tls1_3"]).unwrap().assert_refused();
+    s_client(addr, &["-tls1", "-cipher", "ALL:@SECLEVEL=0"])
+        .unwrap()
+        .assert_refused();
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-SHA",
+        ],
+    )
+    .unwrap()
+    .assert_refused();
+    // x25519 is not a FIPS curve (but static-RSA AES-GCM is on Go 1.19's FIPS list).
+    s_client(addr, &["-tls1_2", "-cipher", "ECDHE", "-groups", "x25519"])
+        .unwrap()
+        .assert_refused();
+    s_client(addr, &["-tls1_2", "-cipher", "AES128-GCM-SHA256"])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "AES128-GCM-SHA256");
+}
+
+#[test]
+fn go_cis_benchmark_list_is_enforced_for_tls12_only() {
+    let server = require_server!(GoTlsServer::cis_benchmark(GoCrypto::Standard));
+    let addr = server.addr();
+    s_client(
+        addr,
+        &["-tls1_2", "-cipher", "AES128-SHA:ECDHE-RSA-AES128-SHA"],
+    )
+    .unwrap()
+    .assert_refused();
+    s_client(addr, &["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"])
+        .unwrap()
+        .assert_refused();
+    s_client(addr, &["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384");
+    // Go does not apply --tls-cipher-suites to TLS 1.3.
+    s_client(
+        addr,
+        &["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256");
+}
+
+#[test]
+fn go_dual_certificates_serve_rsa_and_ecdsa_suites() {
+    let server = require_server!(GoTlsServer::dual_cert(GoCrypto::Standard));
+    assert_eq!(server.certs.len(), 2);
+    s_client(
+        server.addr(),
+        &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256");
+    s_client(
+        server.addr(),
+        &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+}
+
+// ---------------------------------------------------------------- nginx, etcd, GnuTLS
+
+#[test]
+fn nginx_cipher_list_and_server_preference() {
+    let server = require_server!(NginxServer::start(
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA",
+        "TLSv1.2 TLSv1.3",
+        true
+    ));
+    let addr = server.addr();
+    let got = s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    )
+    .unwrap();
+    got.assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+    assert!(
+        got.output
+            .contains("nginx TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256"),
+        "{}",
+        got.output
+    );
+    s_client(addr, &["-tls1_2", "-cipher", "AES128-SHA"])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "AES128-SHA");
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-CHACHA20-POLY1305:AES256-SHA",
+        ],
+    )
+    .unwrap()
+    .assert_refused();
+    s_client(addr, &["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"])
+        .unwrap()
+        .assert_refused();
+
+    let client_order = require_server!(NginxServer::start(
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256",
+        "TLSv1.2",
+        false
+    ));
+    s_client(
+        client_order.addr(),
+        &[
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+}
+
+#[test]
+fn etcd_restricted_cipher_suites() {
+    let server = require_server!(EtcdServer::start(
+        Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+        false
+    ));
+    let addr = server.addr();
+    s_client(addr, &["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384");
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-SHA",
+        ],
+    )
+    .unwrap()
+    .assert_refused();
+}
+
+#[test]
+fn etcd_client_cert_auth_requires_a_certificate() {
+    let server = require_server!(EtcdServer::start(None, true));
+    let addr = server.addr();
+    s_client(addr, &["-tls1_2"]).unwrap().assert_refused();
+    let cert = server.cert.cert.to_str().unwrap().to_string();
+    let key = server.cert.key.to_str().unwrap().to_string();
+    s_client(addr, &["-tls1_2", "-cert", &cert, "-key", &key])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+}
+
+#[test]
+fn gnutls_priority_string_is_applied() {
+    let server = require_server!(GnutlsServer::start(
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+CAMELLIA-128-GCM"
+    ));
+    let addr = server.addr();
+    s_client(addr, &["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384");
+    s_client(addr, &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"])
+        .unwrap()
+        .assert_refused();
+    s_client(addr, &["-tls1_3"]).unwrap().assert_refused();
 }

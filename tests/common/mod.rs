@@ -11,10 +11,18 @@
 
 pub mod certs;
 pub mod client;
+pub mod etcd;
+pub mod gnutls;
+pub mod go;
+pub mod nginx;
 pub mod openssl;
 pub mod process;
 
 pub use certs::{CertFiles, CertSource};
 pub use client::{rustls_connect, s_client, RustlsOutcome, SClient};
+pub use etcd::EtcdServer;
+pub use gnutls::GnutlsServer;
+pub use go::{GoCrypto, GoTlsServer};
+pub use nginx::NginxServer;
 pub use openssl::OpensslServer;
 pub use process::{find_binary, free_port, skip_or_fail, ServerError, ServerProcess};

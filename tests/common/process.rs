@@ -132,11 +132,25 @@ impl ServerProcess {
     /// Spawns `cmd` (stdout/stderr to files in `dir`) and waits until `addr` accepts TCP.
     pub fn start(
         name: &str,
+        cmd: Command,
+        addr: SocketAddr,
+        dir: TempDir,
+        kill: KillMode,
+        deadline: Duration,
+    ) -> Result<ServerProcess, ServerError> {
+        let probe = move || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok();
+        ServerProcess::start_until(name, cmd, addr, dir, kill, deadline, &probe)
+    }
+
+    /// Like [`ServerProcess::start`], with another test of "up" (a unix socket appearing).
+    pub fn start_until(
+        name: &str,
         mut cmd: Command,
         addr: SocketAddr,
         dir: TempDir,
         kill: KillMode,
         deadline: Duration,
+        ready: &dyn Fn() -> bool,
     ) -> Result<ServerProcess, ServerError> {
         let out = File::create(dir.path().join("stdout.log")).map_err(|e| failed("log file", e))?;
         let err = File::create(dir.path().join("stderr.log")).map_err(|e| failed("log file", e))?;
@@ -155,7 +169,7 @@ impl ServerProcess {
             kill,
             name: name.to_string(),
         };
-        server.wait_until_up(deadline)?;
+        server.wait_until_up(deadline, ready)?;
         Ok(server)
     }
 
@@ -209,7 +223,11 @@ impl ServerProcess {
         self.dir.path().join(name)
     }
 
-    fn wait_until_up(&mut self, deadline: Duration) -> Result<(), ServerError> {
+    fn wait_until_up(
+        &mut self,
+        deadline: Duration,
+        ready: &dyn Fn() -> bool,
+    ) -> Result<(), ServerError> {
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -220,7 +238,7 @@ impl ServerProcess {
                     self.output()
                 )));
             }
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+            if ready() {
                 return Ok(());
             }
             if start.elapsed() > deadline {

@@ -1,0 +1,184 @@
+//! Go crypto/tls servers built from `testdata/go/`: `kubeserve` (kube-apiserver's TLS flags),
+//! plain and BoringCrypto (`GOEXPERIMENT=boringcrypto` + `crypto/tls/fipsonly`), and `unixrelay`.
+//!
+//! `go build` is slow (the BoringCrypto build takes about 30 s cold), so each binary is built once
+//! into `CARGO_TARGET_TMPDIR/go-bin/`, named by a hash of its sources, with a persistent GOCACHE
+//! next to it. Builds never touch the network (`GOPROXY=off`; standard library only).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use fipsprobe::demo::KeyKind;
+
+use super::certs::{CertFiles, CertSource};
+use super::process::{failed, require_binary, temp_dir, KillMode, ServerError, ServerProcess};
+
+/// Which Go crypto backend the program is built with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoCrypto {
+    /// Go's own crypto: what a stock kube-apiserver or etcd runs.
+    Standard,
+    /// BoringCrypto with `crypto/tls/fipsonly`: what a FIPS build looks like on the network.
+    BoringFips,
+}
+
+/// The CIS Kubernetes Benchmark's strong-cipher list for `--tls-cipher-suites` (1.6 edition,
+/// check 1.2.35), in its order. Go ignores it for TLS 1.3.
+pub const CIS_CIPHER_SUITES: &str = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,\
+TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,\
+TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,\
+TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+
+/// Serializes builds inside one test process (tests run in parallel threads).
+static BUILD_LOCK: Mutex<()> = Mutex::new(());
+
+/// Builds `testdata/go/{program}` (once per source hash and backend) and returns the binary.
+pub fn go_binary(program: &str, crypto: GoCrypto) -> Result<PathBuf, ServerError> {
+    let go = require_binary("go", "golang-go")?;
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/go")
+        .join(program);
+    let hash = source_hash(&source)?;
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go-bin");
+    let suffix = match crypto {
+        GoCrypto::Standard => "std",
+        GoCrypto::BoringFips => "boring",
+    };
+    let binary = cache.join(format!("{program}-{suffix}-{hash:016x}"));
+    let _guard = BUILD_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    std::fs::create_dir_all(&cache).map_err(|e| failed("creating go-bin dir", e))?;
+    // Build under a private name and rename, so another test process never runs half a binary.
+    let partial = cache.join(format!(".{program}-{suffix}-{}", std::process::id()));
+    let mut cmd = Command::new(go);
+    cmd.current_dir(&source)
+        .args(["build", "-o"])
+        .arg(&partial)
+        .arg(".")
+        .env("GOCACHE", cache.join("gocache"))
+        .env("GOPATH", cache.join("gopath"))
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GO111MODULE", "on");
+    match crypto {
+        GoCrypto::Standard => cmd.env_remove("GOEXPERIMENT"),
+        // BoringCrypto links a C module: it needs cgo (gcc is present wherever cargo builds).
+        GoCrypto::BoringFips => cmd
+            .env("GOEXPERIMENT", "boringcrypto")
+            .env("CGO_ENABLED", "1"),
+    };
+    let output = cmd.output().map_err(|e| failed("running go build", e))?;
+    if !output.status.success() {
+        return Err(ServerError::Failed(format!(
+            "go build {program} ({crypto:?}) failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    std::fs::rename(&partial, &binary).map_err(|e| failed("moving go binary", e))?;
+    Ok(binary)
+}
+
+fn source_hash(dir: &Path) -> Result<u64, ServerError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| failed(&format!("reading {}", dir.display()), e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "go" || x == "mod"))
+        .collect();
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        file.file_name().hash(&mut hasher);
+        std::fs::read(&file)
+            .map_err(|e| failed(&format!("reading {}", file.display()), e))?
+            .hash(&mut hasher);
+    }
+    Ok(hasher.finish())
+}
+
+/// A running `kubeserve`.
+pub struct GoTlsServer {
+    /// The process (address, temp dir, output).
+    pub process: ServerProcess,
+    /// The certificates it serves, in the order given.
+    pub certs: Vec<CertFiles>,
+}
+
+impl GoTlsServer {
+    /// Starts `kubeserve` with one certificate per entry of `keys` (RSA and ECDSA side by side
+    /// when both are given) and the extra kube-apiserver flags `args`
+    /// (`--tls-cipher-suites`, `--tls-min-version`, ...).
+    pub fn start(
+        crypto: GoCrypto,
+        keys: &[KeyKind],
+        args: &[&str],
+    ) -> Result<GoTlsServer, ServerError> {
+        let binary = go_binary("kubeserve", crypto)?;
+        let mut certs = Vec::new();
+        let process = ServerProcess::start_with_retry(
+            "kubeserve",
+            KillMode::Pid,
+            Duration::from_secs(10),
+            |port| {
+                let dir = temp_dir("fipsprobe-go-")?;
+                let mut cmd = Command::new(&binary);
+                cmd.args([
+                    "--bind-address",
+                    "127.0.0.1",
+                    "--secure-port",
+                    &port.to_string(),
+                ]);
+                certs.clear();
+                for (i, key) in keys.iter().enumerate() {
+                    let files = CertFiles::create(
+                        dir.path(),
+                        &format!("server{i}"),
+                        CertSource::Rcgen(*key),
+                    )?;
+                    cmd.arg("--tls-cert-file").arg(&files.cert);
+                    cmd.arg("--tls-private-key-file").arg(&files.key);
+                    certs.push(files);
+                }
+                cmd.args(args);
+                Ok((cmd, dir))
+            },
+        )?;
+        Ok(GoTlsServer { process, certs })
+    }
+
+    /// Go's defaults (no cipher or version flags), RSA-2048.
+    pub fn default_settings(crypto: GoCrypto) -> Result<GoTlsServer, ServerError> {
+        GoTlsServer::start(crypto, &[KeyKind::Rsa2048], &[])
+    }
+
+    /// The CIS benchmark cipher list with `--tls-min-version VersionTLS12`, RSA-2048.
+    pub fn cis_benchmark(crypto: GoCrypto) -> Result<GoTlsServer, ServerError> {
+        GoTlsServer::start(
+            crypto,
+            &[KeyKind::Rsa2048],
+            &[
+                "--tls-cipher-suites",
+                CIS_CIPHER_SUITES,
+                "--tls-min-version",
+                "VersionTLS12",
+            ],
+        )
+    }
+
+    /// RSA-2048 and ECDSA P-256 certificates side by side, Go's default suites.
+    pub fn dual_cert(crypto: GoCrypto) -> Result<GoTlsServer, ServerError> {
+        GoTlsServer::start(crypto, &[KeyKind::Rsa2048, KeyKind::EcdsaP256], &[])
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.process.addr
+    }
+}
