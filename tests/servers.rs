@@ -726,3 +726,63 @@ fn gnutls_priority_string_is_applied() {
         .assert_refused();
     s_client(addr, &["-tls1_3"]).unwrap().assert_refused();
 }
+
+// ---------------------------------------------------------------- nmap and non-TLS endpoints
+
+#[test]
+fn nmap_reference_sees_the_openssl_server_order() {
+    let server = require_server!(OpensslServer::start(
+        &[
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA",
+            "-serverpref",
+            "-no_tls1_3"
+        ],
+        KeyKind::Rsa2048
+    ));
+    let found = require_server!(common::nmap::ssl_enum_ciphers(server.addr()));
+    let tls12 = &found.versions.get("TLSv1.2").expect("nmap saw TLSv1.2");
+    assert_eq!(
+        tls12.ciphers,
+        [
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_RSA_WITH_AES_256_CBC_SHA"
+        ],
+        "{}",
+        found.raw
+    );
+    assert_eq!(tls12.preference.as_deref(), Some("server"), "{}", found.raw);
+    assert!(!found.versions.contains_key("TLSv1.3"), "{}", found.raw);
+}
+
+#[test]
+fn misbehaving_endpoints_behave_as_named() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    let garbage = common::MisbehavingServer::garbage();
+    let mut stream = std::net::TcpStream::connect(garbage.addr).unwrap();
+    stream.write_all(b"\x16\x03\x01\x00\x05hello").unwrap();
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got).unwrap();
+    assert_eq!(&got[..5], &[0x16, 0x03, 0x03, 0xFF, 0xFF]);
+
+    let silent = common::MisbehavingServer::silent();
+    let mut stream = std::net::TcpStream::connect(silent.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    stream.write_all(b"\x16\x03\x01\x00\x05hello").unwrap();
+    let err = stream.read(&mut [0u8; 16]).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{err}"
+    );
+
+    let closed = common::closed_port();
+    let err = std::net::TcpStream::connect(closed).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+}

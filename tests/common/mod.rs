@@ -14,7 +14,9 @@ pub mod client;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;
+pub mod misbehaving;
 pub mod nginx;
+pub mod nmap;
 pub mod openssl;
 pub mod process;
 
@@ -23,6 +25,7 @@ pub use client::{rustls_connect, s_client, RustlsOutcome, SClient};
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer};
+pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;
 pub use openssl::OpensslServer;
 pub use process::{find_binary, free_port, skip_or_fail, ServerError, ServerProcess};
