@@ -15,7 +15,7 @@ mod server;
 use std::net::SocketAddr;
 
 pub use cert::{generate_cert, CertOptions, GeneratedCert, KeyKind};
-pub use server::{spawn, spawn_with_cert, RunningServer};
+pub use server::{fleet_addrs, spawn, spawn_fleet, spawn_with_cert, RunningServer};
 
 use crate::protocol::Protocol;
 
@@ -89,6 +89,23 @@ pub struct ServerSpec {
     pub server_order: bool,
     /// Client-certificate request behaviour.
     pub client_auth: ClientAuth,
+}
+
+impl ServerSpec {
+    /// The suites this server accepts in `version`, in its order of preference: exactly what a
+    /// scan must report for that version (empty when the version is not served).
+    pub fn suites_for(&self, version: Protocol) -> Vec<u16> {
+        if !self.versions.contains(&version) {
+            return Vec::new();
+        }
+        // TLS 1.3 suites live in 0x13xx; every other rustls suite is TLS 1.2-only.
+        let is_tls13 = |code: &u16| code >> 8 == 0x13;
+        self.suites
+            .iter()
+            .copied()
+            .filter(|c| (version == Protocol::Tls13) == is_tls13(c))
+            .collect()
+    }
 }
 
 /// Why a demo server could not be built or started.

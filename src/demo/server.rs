@@ -111,6 +111,37 @@ pub async fn spawn_with_cert(
     })
 }
 
+/// Starts `spec` on every address in `addrs` with one shared certificate (one key generation
+/// however many servers), for benchmarks that scan a whole loopback range. Stops at the first
+/// failure; the servers already started are dropped (stopped) then.
+pub async fn spawn_fleet(
+    spec: &ServerSpec,
+    addrs: &[SocketAddr],
+) -> Result<Vec<RunningServer>, DemoError> {
+    let key = spec.key;
+    let cert =
+        tokio::task::spawn_blocking(move || generate_cert(key, &CertOptions::default())).await??;
+    let mut servers = Vec::with_capacity(addrs.len());
+    for addr in addrs {
+        servers.push(spawn_with_cert(spec, *addr, &cert).await?);
+    }
+    Ok(servers)
+}
+
+/// `count` loopback addresses 127.1.0.1, 127.1.0.2, … (skipping .0 and .255 of each /24), all
+/// on `port`: the same port on many addresses is what a CIDR scan with `-p PORT` expects.
+/// Linux routes all of 127.0.0.0/8 to `lo`, so no setup is needed. Capped at 127.1.255.254.
+pub fn fleet_addrs(count: usize, port: u16) -> Vec<SocketAddr> {
+    (0u32..256 * 256)
+        .filter(|i| !matches!(i % 256, 0 | 255))
+        .take(count)
+        .map(|i| {
+            let [_, _, high, low] = i.to_be_bytes();
+            SocketAddr::from(([127, 1, high, low], port))
+        })
+        .collect()
+}
+
 /// Builds the rustls configuration, checking the spec against what rustls can negotiate.
 fn server_config(
     spec: &ServerSpec,

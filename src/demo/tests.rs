@@ -117,3 +117,52 @@ async fn stops_listening_when_dropped() {
     }
     assert!(refused, "{addr} still accepts after drop");
 }
+
+#[test]
+fn suites_for_splits_by_version_in_spec_order() {
+    let spec = kube_apiserver_fips();
+    assert_eq!(
+        spec.suites_for(Protocol::Tls13),
+        [
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::TLS13_AES_256_GCM_SHA384
+        ]
+    );
+    assert_eq!(
+        spec.suites_for(Protocol::Tls12),
+        [
+            suite::ECDHE_RSA_AES_128_GCM_SHA256,
+            suite::ECDHE_RSA_AES_256_GCM_SHA384
+        ]
+    );
+    assert!(spec.suites_for(Protocol::Tls11).is_empty());
+}
+
+#[test]
+fn fleet_addrs_are_distinct_loopback_hosts() {
+    let addrs = fleet_addrs(600, 6443);
+    assert_eq!(addrs.len(), 600);
+    assert_eq!(addrs[0], SocketAddr::from(([127, 1, 0, 1], 6443)));
+    assert_eq!(addrs[253], SocketAddr::from(([127, 1, 0, 254], 6443)));
+    assert_eq!(addrs[254], SocketAddr::from(([127, 1, 1, 1], 6443)));
+    let unique: std::collections::HashSet<_> = addrs.iter().collect();
+    assert_eq!(unique.len(), 600);
+}
+
+#[tokio::test]
+async fn fleet_serves_one_port_on_many_addresses() {
+    // Port 0 per address would defeat the purpose; pick a free port on the first address and
+    // hope it is free on the others (they are unused loopback addresses).
+    let probe = std::net::TcpListener::bind("127.1.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let servers = spawn_fleet(&kube_apiserver_fips(), &fleet_addrs(20, port))
+        .await
+        .unwrap();
+    assert_eq!(servers.len(), 20);
+    for server in &servers {
+        assert_eq!(server.addr.port(), port);
+        assert_eq!(server.cert_der, servers[0].cert_der);
+        assert!(tokio::net::TcpStream::connect(server.addr).await.is_ok());
+    }
+}
