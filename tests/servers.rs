@@ -14,7 +14,7 @@ use fipsprobe::protocol::Protocol;
 
 use common::{
     rustls_connect, s_client, EtcdServer, GnutlsServer, GoCrypto, GoTlsServer, NginxServer,
-    OpensslServer,
+    OpensslServer, ServerError,
 };
 
 const ALL_RUSTLS_SUITES: [u16; 9] = [
@@ -785,4 +785,29 @@ fn misbehaving_endpoints_behave_as_named() {
     let closed = common::closed_port();
     let err = std::net::TcpStream::connect(closed).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn missing_binary_message_names_the_package() {
+    let err =
+        common::process::require_binary("fipsprobe-no-such-server", "gnutls-bin").unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("apt-get install gnutls-bin"), "{message}");
+    assert!(matches!(err, ServerError::Missing { .. }));
+}
+
+#[test]
+fn a_server_that_cannot_start_reports_its_stderr() {
+    let err = match OpensslServer::start(&["-no-such-option"], KeyKind::EcdsaP256) {
+        Ok(_) => panic!("s_server started with a bogus option"),
+        Err(err) => err,
+    };
+    if let ServerError::Missing { .. } = err {
+        return common::skip_or_fail(err);
+    }
+    let message = err.to_string();
+    assert!(
+        message.contains("exited") && message.contains("no-such-option"),
+        "{message}"
+    );
 }

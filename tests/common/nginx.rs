@@ -59,7 +59,7 @@ impl NginxServer {
 master_process off;
 worker_processes 1;
 pid {root}/nginx.pid;
-error_log {root}/error.log info;
+error_log stderr info;
 events {{ worker_connections 512; }}
 http {{
     access_log off;
@@ -105,8 +105,8 @@ http {{
         self.process.addr
     }
 
-    /// nginx's error log (startup problems land here, not on stderr).
+    /// nginx's error log (it logs to stderr, captured in the temp dir).
     pub fn error_log(&self) -> String {
-        std::fs::read_to_string(self.process.path("error.log")).unwrap_or_default()
+        self.process.output()
     }
 }
