@@ -725,6 +725,13 @@ fn gnutls_priority_string_is_applied() {
         .unwrap()
         .assert_refused();
     s_client(addr, &["-tls1_3"]).unwrap().assert_refused();
+    // gnutls-serv listens on every interface, but in a network namespace of its own.
+    let own = std::fs::read_link("/proc/self/ns/net").unwrap();
+    let its = std::fs::read_link(format!("/proc/{}/ns/net", server.inner.pid())).unwrap();
+    assert_ne!(
+        own, its,
+        "gnutls-serv runs in the test's own network namespace"
+    );
 }
 
 // ---------------------------------------------------------------- nmap and non-TLS endpoints
@@ -753,6 +760,32 @@ fn nmap_reference_sees_the_openssl_server_order() {
     );
     assert_eq!(tls12.preference.as_deref(), Some("server"), "{}", found.raw);
     assert!(!found.versions.contains_key("TLSv1.3"), "{}", found.raw);
+}
+
+#[test]
+fn nmap_and_openssl_ciphers_agree_on_the_legacy_server() {
+    let server = require_server!(OpensslServer::legacy(true));
+    let found = require_server!(common::nmap::ssl_enum_ciphers(server.addr()));
+    for version in [Protocol::Tls10, Protocol::Tls11, Protocol::Tls12] {
+        let expected: Vec<String> =
+            common::openssl::expected_suites("ALL:@SECLEVEL=0", None, version, KeyKind::Rsa2048)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.iana)
+                .collect();
+        let label = version.label().to_string();
+        let seen = &found
+            .versions
+            .get(&label)
+            .unwrap_or_else(|| panic!("nmap missed {label}\n{}", found.raw));
+        // Same suites in the same (server) order.
+        assert_eq!(seen.ciphers, expected, "{label}\n{}", found.raw);
+        assert_eq!(seen.preference.as_deref(), Some("server"));
+    }
+    let tls13 =
+        common::openssl::expected_suites("ALL", None, Protocol::Tls13, KeyKind::Rsa2048).unwrap();
+    let codes: Vec<u16> = tls13.iter().map(|s| s.code).collect();
+    assert_eq!(codes, [0x1302, 0x1303, 0x1301]);
 }
 
 #[test]

@@ -8,9 +8,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use fipsprobe::demo::KeyKind;
+use fipsprobe::protocol::Protocol;
 
 use super::certs::{CertFiles, CertSource};
-use super::process::{require_binary, temp_dir, write_file, KillMode, ServerError, ServerProcess};
+use super::process::{
+    failed, require_binary, temp_dir, write_file, KillMode, ServerError, ServerProcess,
+};
 
 /// A 1024-bit DH group (`openssl dhparam 1024`, generated once; public parameters) for the
 /// weak-DHE test. Embedded because generating one costs a fraction of a second per test.
@@ -192,4 +195,77 @@ impl OpensslServer {
     pub fn addr(&self) -> std::net::SocketAddr {
         self.process.addr
     }
+}
+
+/// One suite an OpenSSL server configuration accepts, as `openssl ciphers` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedSuite {
+    /// IANA code.
+    pub code: u16,
+    /// IANA (RFC) name.
+    pub iana: String,
+    /// OpenSSL name.
+    pub openssl: String,
+}
+
+/// The suites an `s_server -cipher CIPHER [-ciphersuites TLS13]` with a `key` certificate accepts
+/// in `version`, in OpenSSL's order (the server's order under `-serverpref`), from
+/// `openssl ciphers -V -stdname -s`. Suites whose authentication the certificate cannot do
+/// (ECDSA suites with an RSA key, DSS) are left out; anonymous suites stay. Empty for SSL
+/// versions (Debian's OpenSSL 3 has none).
+pub fn expected_suites(
+    cipher: &str,
+    tls13_suites: Option<&str>,
+    version: Protocol,
+    key: KeyKind,
+) -> Result<Vec<ExpectedSuite>, ServerError> {
+    let flag = match version {
+        Protocol::Ssl2 | Protocol::Ssl3 => return Ok(Vec::new()),
+        Protocol::Tls10 => "-tls1",
+        Protocol::Tls11 => "-tls1_1",
+        Protocol::Tls12 => "-tls1_2",
+        Protocol::Tls13 => "-tls1_3",
+    };
+    let openssl = require_binary("openssl", "openssl")?;
+    let mut cmd = Command::new(openssl);
+    cmd.args(["ciphers", "-V", "-stdname", "-s", flag]);
+    if let Some(suites) = tls13_suites {
+        cmd.args(["-ciphersuites", suites]);
+    }
+    let output = cmd
+        .arg(cipher)
+        .output()
+        .map_err(|e| failed("running openssl ciphers", e))?;
+    if !output.status.success() {
+        return Err(ServerError::Failed(format!(
+            "openssl ciphers {cipher:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    let usable_auth = if key.is_rsa() { "Au=RSA" } else { "Au=ECDSA" };
+    let mut suites = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        // `0xC0,0x30 - TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 - ECDHE-RSA-AES256-GCM-SHA384 TLSv1.2 Kx=ECDH Au=RSA ...`
+        let mut parts = line.split(" - ").map(str::trim);
+        let (Some(hex), Some(iana), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let bytes: Vec<u8> = hex
+            .split(',')
+            .filter_map(|b| u8::from_str_radix(b.trim_start_matches("0x"), 16).ok())
+            .collect();
+        let [high, low] = bytes[..] else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let auth_ok = fields
+            .iter()
+            .any(|f| *f == "Au=any" || *f == "Au=None" || *f == usable_auth);
+        if auth_ok {
+            suites.push(ExpectedSuite {
+                code: u16::from_be_bytes([high, low]),
+                iana: iana.to_string(),
+                openssl: fields.first().copied().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    Ok(suites)
 }
