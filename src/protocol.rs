@@ -82,7 +82,9 @@ impl FromStr for Protocol {
     /// Accepts the labels, case-insensitively, and the common short forms (`tls1.2`, `1.2`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase();
-        let norm = norm.strip_prefix("tls").map_or(norm.as_str(), |r| r.trim_start_matches('v'));
+        let norm = norm
+            .strip_prefix("tls")
+            .map_or(norm.as_str(), |r| r.trim_start_matches('v'));
         let found = match norm {
             "sslv2" | "ssl2" => Protocol::Ssl2,
             "sslv3" | "ssl3" => Protocol::Ssl3,

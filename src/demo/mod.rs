@@ -197,5 +197,15 @@ pub fn demo_specs() -> Vec<ServerSpec> {
     vec![kube_apiserver_fips(), etcd_non_fips()]
 }
 
+/// Starts every [`demo_specs`] server on `127.0.0.1` (a free port each), in report order:
+/// what `fipsprobe demo` scans.
+pub async fn spawn_demo() -> Result<Vec<RunningServer>, DemoError> {
+    let mut servers = Vec::new();
+    for spec in demo_specs() {
+        servers.push(spawn(&spec, SocketAddr::from(([127, 0, 0, 1], 0))).await?);
+    }
+    Ok(servers)
+}
+
 #[cfg(test)]
 mod tests;

@@ -17,8 +17,10 @@ async fn spawn_err(spec: ServerSpec) -> DemoError {
 
 #[tokio::test]
 async fn presets_start_and_report_their_address() {
-    for spec in demo_specs() {
-        let server = spawn(&spec, loopback()).await.unwrap();
+    let servers = spawn_demo().await.unwrap();
+    assert_eq!(servers.len(), demo_specs().len());
+    for (server, spec) in servers.into_iter().zip(demo_specs()) {
+        assert_eq!(server.spec, spec);
         assert!(server.addr.ip().is_loopback());
         assert_ne!(server.addr.port(), 0);
         assert!(!server.cert_der.is_empty());

@@ -190,10 +190,12 @@ impl<'de> Deserialize<'de> for SuiteCode {
         let hex = s
             .strip_prefix("0x")
             .or_else(|| s.strip_prefix("0X"))
-            .ok_or_else(|| serde::de::Error::custom(format!("suite code {s:?} must start with 0x")))?;
-        u16::from_str_radix(hex, 16)
-            .map(SuiteCode)
-            .map_err(|_| serde::de::Error::custom(format!("suite code {s:?} is not a 16-bit hex number")))
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("suite code {s:?} must start with 0x"))
+            })?;
+        u16::from_str_radix(hex, 16).map(SuiteCode).map_err(|_| {
+            serde::de::Error::custom(format!("suite code {s:?} is not a 16-bit hex number"))
+        })
     }
 }
 
