@@ -47,9 +47,21 @@ if [ "$(id -u)" -ne 0 ]; then
         exit 1
     fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
+
+# The nginx and etcd-server packages start system services on install (nginx on every interface,
+# port 80). The tests run their own instances on loopback, so forbid service starts during the
+# install with a temporary policy-rc.d (exit 101 = "action forbidden"), unless one exists.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    own_policy=1
+fi
+cleanup() { if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-$SUDO apt-get install -y -q --no-install-recommends $missing
-# The nginx package starts a system-wide nginx on :80 under systemd-less containers only when
-# asked; the tests start their own instances and never touch it.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+echo "install-test-deps: done"

@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 sh scripts/install-test-deps.sh
 
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "test.sh: cargo not found: install Rust (https://rustup.rs), then run this again" >&2
+    exit 127
+fi
+
 export FIPSPROBE_REQUIRE_SERVERS="${FIPSPROBE_REQUIRE_SERVERS:-1}"
 # Plain `cargo test` runs the unit, integration and doc tests (and builds the examples);
 # `--all-targets` would skip the doc tests.
