@@ -13,8 +13,8 @@ use fipsprobe::demo::{self, group, suite, ClientAuth, KeyKind, ServerSpec};
 use fipsprobe::protocol::Protocol;
 
 use common::{
-    rustls_connect, s_client, EtcdServer, GnutlsServer, GoCrypto, GoTlsServer, NginxServer,
-    OpensslServer, ServerError,
+    rustls_connect, s_client, s_client_session, EtcdServer, GnutlsServer, GoCrypto, GoTlsServer,
+    NginxServer, OpensslServer, ServerError,
 };
 
 const ALL_RUSTLS_SUITES: [u16; 9] = [
@@ -474,18 +474,23 @@ fn openssl_group_limited_servers() {
 #[test]
 fn openssl_tls12_without_ems() {
     let server = require_server!(OpensslServer::tls12_no_ems());
-    let openssl = common::find_binary("openssl").unwrap();
-    // -brief hides the session details, so ask without it.
-    let out = std::process::Command::new("timeout")
-        .arg("10")
-        .arg(openssl)
-        .args(["s_client", "-connect", &server.addr().to_string()])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Extended master secret: no"), "{text}");
-    assert!(text.contains("Protocol  : TLSv1.2"), "{text}");
+    let facts = s_client_session(server.addr(), &[]).unwrap();
+    assert_eq!(
+        facts.protocol.as_deref(),
+        Some("TLSv1.2"),
+        "{}",
+        facts.output
+    );
+    assert_eq!(
+        facts.extended_master_secret,
+        Some(false),
+        "{}",
+        facts.output
+    );
+    // The ordinary preset does offer EMS, so the flag above is what turned it off.
+    let normal = require_server!(OpensslServer::start(&["-tls1_2"], KeyKind::Rsa2048));
+    let facts = s_client_session(normal.addr(), &[]).unwrap();
+    assert_eq!(facts.extended_master_secret, Some(true), "{}", facts.output);
 }
 
 fn x509_key_bits(der: &[u8]) -> usize {
@@ -567,6 +572,15 @@ fn go_boringcrypto_fipsonly_allows_only_tls12_aes_gcm() {
     )
     .unwrap()
     .assert_refused();
+    // Go 1.19 has no extended master secret, BoringCrypto or not.
+    let facts = s_client_session(addr, &[]).unwrap();
+    assert_eq!(
+        facts.extended_master_secret,
+        Some(false),
+        "{}",
+        facts.output
+    );
+    assert_eq!(facts.secure_renegotiation, Some(true), "{}", facts.output);
     // x25519 is not a FIPS curve (but static-RSA AES-GCM is on Go 1.19's FIPS list).
     s_client(addr, &["-tls1_2", "-cipher", "ECDHE", "-groups", "x25519"])
         .unwrap()
@@ -617,6 +631,32 @@ fn go_dual_certificates_serve_rsa_and_ecdsa_suites() {
     )
     .unwrap()
     .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+}
+
+#[test]
+fn go_client_ca_optional_and_required() {
+    let optional = require_server!(GoTlsServer::client_cert(GoCrypto::Standard, false));
+    s_client(optional.addr(), &["-tls1_2"])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+    // ... yet it did send a CertificateRequest naming the CA.
+    let facts = s_client_session(optional.addr(), &["-tls1_2"]).unwrap();
+    assert!(
+        facts
+            .output
+            .contains("Acceptable client certificate CA names"),
+        "{}",
+        facts.output
+    );
+    let required = require_server!(GoTlsServer::client_cert(GoCrypto::Standard, true));
+    s_client(required.addr(), &["-tls1_2"])
+        .unwrap()
+        .assert_refused();
+    let cert = required.certs[0].cert.to_str().unwrap().to_string();
+    let key = required.certs[0].key.to_str().unwrap().to_string();
+    s_client(required.addr(), &["-tls1_2", "-cert", &cert, "-key", &key])
+        .unwrap()
+        .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
 }
 
 // ---------------------------------------------------------------- nginx, etcd, GnuTLS

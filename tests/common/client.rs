@@ -258,3 +258,49 @@ impl ServerCertVerifier for AcceptAny {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+/// Session facts `openssl s_client` prints without `-brief`.
+#[derive(Clone, Debug, Default)]
+pub struct SessionFacts {
+    /// `Protocol  :` from the session block (`TLSv1.2`).
+    pub protocol: Option<String>,
+    /// `Extended master secret: yes|no` (TLS <= 1.2 only).
+    pub extended_master_secret: Option<bool>,
+    /// `Secure Renegotiation IS [NOT] supported`.
+    pub secure_renegotiation: Option<bool>,
+    /// The whole output.
+    pub output: String,
+}
+
+/// Runs `timeout 10 openssl s_client -connect ADDR ARGS` (stdin closed) and reads the session
+/// block: EMS and secure renegotiation, which `-brief` does not print.
+pub fn s_client_session(addr: SocketAddr, args: &[&str]) -> Result<SessionFacts, ServerError> {
+    let openssl = require_binary("openssl", "openssl")?;
+    let timeout = require_binary("timeout", "coreutils")?;
+    let output = Command::new(timeout)
+        .arg("10")
+        .arg(openssl)
+        .args(["s_client", "-connect", &addr.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| super::process::failed("running openssl s_client", e))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .map(|v| v.trim().to_string())
+    };
+    Ok(SessionFacts {
+        protocol: field("Protocol  :"),
+        extended_master_secret: field("Extended master secret:").map(|v| v == "yes"),
+        secure_renegotiation: if text.contains("Secure Renegotiation IS NOT supported") {
+            Some(false)
+        } else if text.contains("Secure Renegotiation IS supported") {
+            Some(true)
+        } else {
+            None
+        },
+        output: text,
+    })
+}

@@ -177,6 +177,44 @@ impl GoTlsServer {
         GoTlsServer::start(crypto, &[KeyKind::Rsa2048, KeyKind::EcdsaP256], &[])
     }
 
+    /// Go's defaults, RSA-2048, asking for client certificates signed by the server's own
+    /// certificate (`--client-ca-file`): optional as kube-apiserver does (`VerifyClientCertIfGiven`),
+    /// or `required` as etcd's `--client-cert-auth` does. A client presenting the server's own
+    /// certificate and key is accepted.
+    pub fn client_cert(crypto: GoCrypto, required: bool) -> Result<GoTlsServer, ServerError> {
+        let binary = go_binary("kubeserve", crypto)?;
+        let mut certs = Vec::new();
+        let process = ServerProcess::start_with_retry(
+            "kubeserve",
+            KillMode::Pid,
+            Duration::from_secs(10),
+            |port| {
+                let dir = temp_dir("fipsprobe-go-")?;
+                let files =
+                    CertFiles::create(dir.path(), "server", CertSource::Rcgen(KeyKind::Rsa2048))?;
+                let mut cmd = Command::new(&binary);
+                cmd.args([
+                    "--bind-address",
+                    "127.0.0.1",
+                    "--secure-port",
+                    &port.to_string(),
+                ])
+                .arg("--tls-cert-file")
+                .arg(&files.cert)
+                .arg("--tls-private-key-file")
+                .arg(&files.key)
+                .arg("--client-ca-file")
+                .arg(&files.cert);
+                if required {
+                    cmd.arg("--require-client-cert");
+                }
+                certs = vec![files];
+                Ok((cmd, dir))
+            },
+        )?;
+        Ok(GoTlsServer { process, certs })
+    }
+
     /// Where it listens.
     pub fn addr(&self) -> std::net::SocketAddr {
         self.process.addr

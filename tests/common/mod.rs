@@ -21,7 +21,9 @@ pub mod openssl;
 pub mod process;
 
 pub use certs::{CertFiles, CertSource};
-pub use client::{rustls_connect, s_client, RustlsOutcome, SClient};
+pub use client::{
+    rustls_connect, s_client, s_client_session, RustlsOutcome, SClient, SessionFacts,
+};
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer};
