@@ -884,3 +884,62 @@ fn a_server_that_cannot_start_reports_its_stderr() {
         "{message}"
     );
 }
+
+#[test]
+fn gnutls_defaults_to_client_order_and_serves_dhe() {
+    let server = require_server!(GnutlsServer::start("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1"));
+    let addr = server.addr();
+    let dhe = s_client(addr, &["-tls1_2", "-cipher", "DHE-RSA-AES256-GCM-SHA384"]).unwrap();
+    dhe.assert_negotiated("TLSv1.2", "DHE-RSA-AES256-GCM-SHA384");
+    assert_eq!(
+        dhe.temp_key.as_deref(),
+        Some("DH, 2048 bits"),
+        "{}",
+        dhe.output
+    );
+    s_client(
+        addr,
+        &["-tls1", "-cipher", "ECDHE-RSA-AES256-SHA:@SECLEVEL=0"],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1", "ECDHE-RSA-AES256-SHA");
+    // No %SERVER_PRECEDENCE: the client's first choice wins.
+    s_client(
+        addr,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "AES128-SHA");
+}
+
+#[test]
+fn gnutls_cli_list_matches_nmap() {
+    let priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:-CIPHER-ALL:+AES-256-GCM:+AES-128-CBC:%SERVER_PRECEDENCE";
+    let server = require_server!(GnutlsServer::start(priority));
+    let found = require_server!(common::nmap::ssl_enum_ciphers(server.addr()));
+    for version in [Protocol::Tls11, Protocol::Tls12] {
+        let expected: Vec<String> =
+            common::gnutls::expected_suites(priority, version, KeyKind::Rsa2048)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.iana)
+                .collect();
+        assert!(!expected.is_empty());
+        let seen = found
+            .versions
+            .get(version.label())
+            .map(|v| v.ciphers.clone())
+            .unwrap_or_default();
+        assert_eq!(seen, expected, "{version}\n{}", found.raw);
+    }
+    assert!(
+        common::gnutls::expected_suites(priority, Protocol::Tls13, KeyKind::Rsa2048)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!found.versions.contains_key("TLSv1.3"), "{}", found.raw);
+}
