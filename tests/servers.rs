@@ -943,3 +943,36 @@ fn gnutls_cli_list_matches_nmap() {
     );
     assert!(!found.versions.contains_key("TLSv1.3"), "{}", found.raw);
 }
+
+#[test]
+fn nginx_without_dhparam_cannot_do_dhe() {
+    let listed = require_server!(NginxServer::start(
+        "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+        "TLSv1.2",
+        true
+    ));
+    s_client(listed.addr(), &["-cipher", "DHE-RSA-AES128-GCM-SHA256"])
+        .unwrap()
+        .assert_refused();
+    let dir = listed.process.dir.path().display().to_string();
+    std::fs::write(format!("{dir}/dh.pem"), common::openssl::DH1024_PEM).unwrap();
+    let with_dh = require_server!(NginxServer::start_with(
+        "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        "TLSv1.2",
+        true,
+        KeyKind::Rsa2048,
+        &format!("ssl_dhparam {dir}/dh.pem;"),
+    ));
+    let got = s_client(
+        with_dh.addr(),
+        &["-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"],
+    )
+    .unwrap();
+    got.assert_negotiated("TLSv1.2", "DHE-RSA-AES128-GCM-SHA256");
+    assert_eq!(
+        got.temp_key.as_deref(),
+        Some("DH, 1024 bits"),
+        "{}",
+        got.output
+    );
+}
