@@ -8,6 +8,27 @@
 //!
 //! rustls on aws-lc-rs knows only TLS 1.2 and 1.3 and nine AEAD suites; legacy servers (CBC,
 //! static RSA, TLS 1.0) come from OpenSSL and friends in `tests/common/`.
+//!
+//! ```
+//! use fipsprobe::demo::{self, suite};
+//! use fipsprobe::protocol::Protocol;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let runtime = tokio::runtime::Runtime::new()?;
+//! runtime.block_on(async {
+//!     let spec = demo::kube_apiserver_fips();
+//!     let server = demo::spawn(&spec, "127.0.0.1:0".parse()?).await?;
+//!     // What a scan of server.addr must find for TLS 1.2, in the server's order:
+//!     assert_eq!(
+//!         spec.suites_for(Protocol::Tls12),
+//!         [suite::ECDHE_RSA_AES_128_GCM_SHA256, suite::ECDHE_RSA_AES_256_GCM_SHA384]
+//!     );
+//!     assert!(server.addr.ip().is_loopback());
+//!     server.shutdown().await;
+//!     Ok(())
+//! })
+//! # }
+//! ```
 
 mod cert;
 mod server;
