@@ -976,3 +976,67 @@ fn nginx_without_dhparam_cannot_do_dhe() {
         got.output
     );
 }
+
+#[test]
+fn nmap_confirms_go_default_and_boringcrypto_suite_sets() {
+    use common::go::{
+        GO119_BORING_RSA_TLS12, GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13,
+    };
+    use std::collections::BTreeSet;
+
+    // nmap names suites; map them through `openssl ciphers` plus the few OpenSSL 3 lacks (3DES).
+    let mut codes: std::collections::HashMap<String, u16> = common::openssl::expected_suites(
+        "ALL:@SECLEVEL=0",
+        None,
+        Protocol::Tls12,
+        KeyKind::Rsa2048,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|s| (s.iana, s.code))
+    .collect();
+    codes.insert("TLS_RSA_WITH_3DES_EDE_CBC_SHA".into(), 0x000A);
+    codes.insert("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA".into(), 0xC012);
+    // nmap's draft names for TLS 1.3.
+    codes.insert("TLS_AKE_WITH_AES_128_GCM_SHA256".into(), 0x1301);
+    codes.insert("TLS_AKE_WITH_AES_256_GCM_SHA384".into(), 0x1302);
+    codes.insert("TLS_AKE_WITH_CHACHA20_POLY1305_SHA256".into(), 0x1303);
+    let sets = |found: &common::nmap::NmapResult| -> Vec<(String, BTreeSet<u16>)> {
+        found
+            .versions
+            .iter()
+            .map(|(label, v)| {
+                let set = v
+                    .ciphers
+                    .iter()
+                    .map(|n| *codes.get(n).unwrap_or_else(|| panic!("unmapped {n}")))
+                    .collect();
+                (label.clone(), set)
+            })
+            .collect()
+    };
+    let set = |codes: &[u16]| codes.iter().copied().collect::<BTreeSet<u16>>();
+
+    let plain = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
+    let found = require_server!(common::nmap::ssl_enum_ciphers(plain.addr()));
+    assert_eq!(
+        sets(&found),
+        vec![
+            ("TLSv1.0".to_string(), set(&GO119_DEFAULT_RSA_TLS10)),
+            ("TLSv1.1".to_string(), set(&GO119_DEFAULT_RSA_TLS10)),
+            ("TLSv1.2".to_string(), set(&GO119_DEFAULT_RSA_TLS12)),
+            ("TLSv1.3".to_string(), set(&GO119_TLS13)),
+        ],
+        "{}",
+        found.raw
+    );
+
+    let boring = require_server!(GoTlsServer::default_settings(GoCrypto::BoringFips));
+    let found = require_server!(common::nmap::ssl_enum_ciphers(boring.addr()));
+    assert_eq!(
+        sets(&found),
+        vec![("TLSv1.2".to_string(), set(&GO119_BORING_RSA_TLS12))],
+        "{}",
+        found.raw
+    );
+}

@@ -33,6 +33,29 @@ TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,\
 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,\
 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
 
+/// What Go 1.19's server accepts with default settings and one RSA certificate in TLS 1.0 and
+/// 1.1 (IANA codes), in Go's preference order with AES-GCM hardware
+/// (`cipherSuitesPreferenceOrder` minus `disabledCipherSuites` in crypto/tls/cipher_suites.go).
+/// 3DES is still a default in 1.19. nmap agrees (see `tests/servers.rs`).
+///
+/// Go's order quirk: when the first suite of the client's list that Go knows is not AES-GCM, Go
+/// switches to `cipherSuitesPreferenceOrderNoAES`, which puts ChaCha20 first. So a scanner that
+/// removes accepted suites one by one sees ChaCha20 "move up" once the AES-GCM suites are gone:
+/// that is not client order.
+pub const GO119_DEFAULT_RSA_TLS10: [u16; 6] = [0xC013, 0xC014, 0x002F, 0x0035, 0xC012, 0x000A];
+
+/// Like [`GO119_DEFAULT_RSA_TLS10`] for TLS 1.2.
+pub const GO119_DEFAULT_RSA_TLS12: [u16; 11] = [
+    0xC02F, 0xC030, 0xCCA8, 0xC013, 0xC014, 0x009C, 0x009D, 0x002F, 0x0035, 0xC012, 0x000A,
+];
+
+/// Go's TLS 1.3 suites (not configurable; AES-GCM first with AES hardware).
+pub const GO119_TLS13: [u16; 3] = [0x1301, 0x1302, 0x1303];
+
+/// What the BoringCrypto build with `crypto/tls/fipsonly` accepts with an RSA certificate:
+/// TLS 1.2 only (Go 1.19's fipsonly has no TLS 1.3), AES-GCM with ECDHE *and* static RSA.
+pub const GO119_BORING_RSA_TLS12: [u16; 4] = [0xC02F, 0xC030, 0x009C, 0x009D];
+
 /// Serializes builds inside one test process (tests run in parallel threads).
 static BUILD_LOCK: Mutex<()> = Mutex::new(());
 
