@@ -38,7 +38,8 @@ TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
 /// (`cipherSuitesPreferenceOrder` minus `disabledCipherSuites` in crypto/tls/cipher_suites.go).
 /// 3DES is still a default in 1.19. nmap agrees (see `tests/servers.rs`).
 ///
-/// Go's order quirk: when the first suite of the client's list that Go knows is not AES-GCM, Go
+/// Go (1.17+) ignores the order of `--tls-cipher-suites` and always uses its own preference
+/// order, filtered to the configured list. Go's order quirk: when the first suite of the client's list that Go knows is not AES-GCM, Go
 /// switches to `cipherSuitesPreferenceOrderNoAES`, which puts ChaCha20 first. So a scanner that
 /// removes accepted suites one by one sees ChaCha20 "move up" once the AES-GCM suites are gone:
 /// that is not client order.

@@ -258,9 +258,9 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         if self.kill == KillMode::Group {
             // The child leads its own group (process_group(0)), so -PID names only processes we
-            // started.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            // started. The shell's builtin kill: a fresh Debian has no /usr/bin/kill (procps).
+            let _ = Command::new("sh")
+                .args(["-c", &format!("kill -9 -{}", self.child.id())])
                 .stderr(Stdio::null())
                 .status();
         }
