@@ -1,0 +1,67 @@
+#!/bin/sh
+# Installs the Debian packages the test suite's real servers need, only when a binary is missing.
+# Idempotent and quick when everything is present. Needs root (or sudo) on Debian/Ubuntu.
+#
+#   binary        package       used by
+#   openssl       openssl       tests/common/openssl.rs (s_server, s_client), certificate tools
+#   etcd          etcd-server   tests/common/etcd.rs
+#   nginx         nginx         tests/common/nginx.rs
+#   gnutls-serv   gnutls-bin    tests/common/gnutls.rs
+#   go            golang-go     tests/common/go.rs (testdata/go programs)
+#   nmap          nmap          conformance cross-check (ssl-enum-ciphers)
+#   unshare       util-linux    GnuTLS server isolated in its own network namespace
+#   ip            iproute2      bringing up loopback inside that namespace
+#   timeout       coreutils     bounding every s_client run
+set -eu
+
+missing=""
+need() { # need BINARY PACKAGE
+    if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ] && [ ! -x "/sbin/$1" ]; then
+        missing="$missing $2"
+    fi
+}
+need openssl openssl
+need etcd etcd-server
+need nginx nginx
+need gnutls-serv gnutls-bin
+need go golang-go
+need nmap nmap
+need unshare util-linux
+need ip iproute2
+need timeout coreutils
+
+if [ -z "$missing" ]; then
+    echo "install-test-deps: all test servers present"
+    exit 0
+fi
+
+echo "install-test-deps: installing:$missing"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-deps: apt-get not found; install these packages by hand:$missing" >&2
+    exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "install-test-deps: not root and no sudo; install by hand:$missing" >&2
+        exit 1
+    fi
+fi
+
+# The nginx and etcd-server packages start system services on install (nginx on every interface,
+# port 80). The tests run their own instances on loopback, so forbid service starts during the
+# install with a temporary policy-rc.d (exit 101 = "action forbidden"), unless one exists.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    own_policy=1
+fi
+cleanup() { if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+echo "install-test-deps: done"

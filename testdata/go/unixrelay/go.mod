@@ -1,0 +1,3 @@
+module fipsprobe.test/unixrelay
+
+go 1.19
