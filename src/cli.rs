@@ -1,12 +1,12 @@
 //! The command line (clap). `ScanArgs::into_job` turns arguments into a validated scan; the
 //! engine never sees clap. Every error here is a one-line message and exit code 2.
 
-use std::io::{BufReader, IsTerminal};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use fipsprobe::policy::{Policy, Waivers};
@@ -195,34 +195,21 @@ impl ScanArgs {
     pub fn into_job(&self, args: Vec<String>) -> Result<ScanJob> {
         let mut includes: Vec<TargetSpec> = Vec::new();
         for t in &self.targets {
-            includes.push(targets::parse_target(t)?);
+            includes.extend(targets::parse_target_list(t)?);
         }
         for list in &self.input_list {
-            if list == "-" {
-                let stdin = std::io::stdin();
-                includes.extend(TargetSet::read_list(stdin.lock(), "stdin")?);
-            } else {
-                let file =
-                    std::fs::File::open(list).with_context(|| format!("reading -iL {list}"))?;
-                includes.extend(TargetSet::read_list(BufReader::new(file), list)?);
-            }
+            includes.extend(TargetSet::read_list_path(list)?);
         }
         if includes.is_empty() {
             bail!("no targets: name at least one target, or a list with -iL FILE");
         }
-        let excludes = self
-            .exclude
-            .iter()
-            .filter(|e| !e.trim().is_empty())
-            .map(|e| targets::parse_target(e))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut excludes = Vec::new();
+        for e in &self.exclude {
+            excludes.extend(targets::parse_target_list(e)?);
+        }
         let mut ports = targets::parse_ports(&self.ports)?;
         if self.profile == Some(Profile::Kubernetes) {
-            for p in targets::KUBERNETES_PROFILE_PORTS {
-                if !ports.contains(p) {
-                    ports.push(*p);
-                }
-            }
+            ports = targets::merge_ports(ports, targets::KUBERNETES_PROFILE_PORTS);
         }
         if self.concurrency == 0 || self.per_host == 0 {
             bail!("--concurrency and --per-host must be at least 1");

@@ -150,10 +150,10 @@ fn dns_matches(pattern: &str, host: &str) -> bool {
 }
 
 fn rfc3339(ts: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ts)
+    ::time::OffsetDateTime::from_unix_timestamp(ts)
         .ok()
         .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
+            t.format(&::time::format_description::well_known::Rfc3339)
                 .ok()
         })
         .unwrap_or_else(|| ts.to_string())

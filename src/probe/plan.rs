@@ -187,9 +187,6 @@ impl VersionSweep {
                 self.state = State::Done;
             }
             (State::OrderTest, _) => self.state = State::Done,
-            (State::Sweeping, Answer::Ssl2 { .. }) | (State::OrderTest, Answer::Ssl2 { .. }) => {
-                self.state = State::Done
-            }
         }
     }
 
