@@ -55,7 +55,7 @@ const SHA_B: &str = "00000000000000000000000000000000000000000000000000000000000
 fn suite(name: &str, code: u16, openssl: Option<&str>, approved: bool) -> SuiteEntry {
     SuiteEntry {
         name: name.to_string(),
-        code: SuiteCode(code),
+        code: SuiteCode(u32::from(code)),
         openssl: openssl.map(str::to_string),
         approved,
     }
@@ -72,6 +72,7 @@ fn endpoint(target: &str, host: &str, addr: &str, port: u16) -> Endpoint {
         ip: ip(addr),
         port,
         sni: None,
+        explicit: true,
         service: None,
         status: Status::Tls,
         error: None,
@@ -81,6 +82,7 @@ fn endpoint(target: &str, host: &str, addr: &str, port: u16) -> Endpoint {
         certificate: None,
         findings: Vec::new(),
         verdict: Verdict::Pass,
+        incomplete: false,
         handshakes: 40,
         duration_ms: 120,
         extensions: BTreeMap::new(),
