@@ -39,7 +39,7 @@ fn long_version() -> &'static str {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan endpoints: enumerate accepted versions and suites, grade against a policy.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Start built-in loopback servers (a FIPS kube-apiserver, a non-FIPS etcd) and scan them.
     Demo(DemoArgs),
     /// List the cipher database, graded by a policy.
@@ -192,7 +192,7 @@ pub struct ScanArgs {
 
 impl ScanArgs {
     /// Parses and validates everything before a packet is sent.
-    pub fn into_job(&self, args: Vec<String>) -> Result<ScanJob> {
+    pub fn to_job(&self, args: Vec<String>) -> Result<ScanJob> {
         let mut includes: Vec<TargetSpec> = Vec::new();
         for t in &self.targets {
             includes.extend(targets::parse_target_list(t)?);
@@ -226,7 +226,7 @@ impl ScanArgs {
         };
         let per_host = self.per_host;
         Ok(ScanJob {
-            targets: TargetSet::new(includes, excludes, ports, self.shard.clone()),
+            targets: TargetSet::new(includes, excludes, ports, self.shard),
             resolver,
             config: ScanConfig {
                 probe: ProbeConfig {

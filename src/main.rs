@@ -71,7 +71,7 @@ fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
 }
 
 fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
-    let job = args.into_job(argv)?;
+    let job = args.to_job(argv)?;
     let baseline = match &args.baseline {
         Some(path) => Some(load_report(path)?),
         None => None,

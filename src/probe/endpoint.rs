@@ -557,11 +557,7 @@ impl Facts {
 
     fn observe_flight(&mut self, suite: u16, msg: ServerMessage) {
         match msg {
-            ServerMessage::Certificate(c) => {
-                if self.chain.is_none() {
-                    self.chain = Some(c.chain);
-                }
-            }
+            ServerMessage::Certificate(c) if self.chain.is_none() => self.chain = Some(c.chain),
             ServerMessage::CertificateRequest(_) => self.client_auth = Some("requested"),
             ServerMessage::ServerKeyExchange(ske) => {
                 let kind = match cipher_db::db().suite(suite).map(|s| s.kx) {
