@@ -1,0 +1,285 @@
+//! Go crypto/tls servers: `kubeserve` (kube-apiserver's TLS flags) built with Debian's Go 1.19,
+//! plain and BoringCrypto (`GOEXPERIMENT=boringcrypto` + `crypto/tls/fipsonly`), scanned
+//! in-process. Go's quirks a scanner must get right:
+//! - Go chooses by its own order and ignores the order of `--tls-cipher-suites`;
+//! - it keeps two orders and picks one per handshake from the client's first suite: AES-GCM
+//!   first when that suite is AES-GCM (and the CPU has AES), ChaCha20 first otherwise. That is
+//!   still the server's order, never the client's;
+//! - the cipher flags do not touch TLS 1.3 (always AES-128-GCM, AES-256-GCM, ChaCha20);
+//! - with an RSA and an ECDSA certificate side by side, it serves the first certificate whose
+//!   suites the client offers, so a client offering everything gets the RSA suites, and the
+//!   ECDSA suites only once no RSA suite is left;
+//! - Go 1.19 has no extended master secret (plain or BoringCrypto).
+
+use fipsprobe::demo::KeyKind;
+use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
+use fipsprobe::report::model::Severity::{Fail, Warn};
+use fipsprobe::report::model::{Endpoint, Verdict};
+
+use crate::common::go::{
+    GO119_BORING_RSA_TLS12, GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13,
+};
+use crate::common::{GoCrypto, GoTlsServer};
+use crate::require_server;
+use crate::support::{
+    assert_grade, assert_version, extra, go_order, minimal_handshakes, scan, summary, versions,
+    Pol,
+};
+
+/// What Go adds to its default RSA list in TLS 1.0/1.1 with an ECDSA certificate beside it
+/// (ECDHE-ECDSA AES-CBC, in Go's order), once the RSA suites are gone.
+const GO119_DEFAULT_ECDSA_TLS10: [u16; 2] = [0xC009, 0xC00A];
+
+/// Like [`GO119_DEFAULT_ECDSA_TLS10`] for TLS 1.2.
+const GO119_DEFAULT_ECDSA_TLS12: [u16; 5] = [0xC02B, 0xC02C, 0xCCA9, 0xC009, 0xC00A];
+
+/// The suites the CIS list leaves an RSA certificate in TLS 1.2, in Go's order (the list also
+/// names ECDSA suites, which an RSA certificate cannot serve).
+const CIS_RSA_TLS12: [u16; 3] = [0xC02F, 0xC030, 0xCCA8];
+
+/// TLS 1.3 as Go 1.19 serves it whatever the flags say.
+fn assert_go_tls13(e: &Endpoint) {
+    let want = go_order(&GO119_TLS13);
+    assert_eq!(
+        crate::support::hex(&crate::support::codes(e, Tls13)),
+        crate::support::hex(&want),
+        "{}",
+        summary(e)
+    );
+    // server_order for TLS 1.3 is checked by `go_order_quirk_is_server_order` (probe bug).
+}
+
+/// The findings every plain Go build shows beyond versions and suites: no EMS (a fail under
+/// IG D.Q, a warning under 140-2) and the x25519 key share it picks in TLS 1.3.
+fn go_extras(pol: Pol) -> Vec<crate::support::Found> {
+    vec![
+        extra(
+            "ems_missing",
+            if pol == Pol::Fips3 { Fail } else { Warn },
+            None,
+            Some(Tls12),
+        ),
+        extra("group_not_approved", Fail, Some("x25519"), None),
+    ]
+}
+
+#[test]
+fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    // Go 1.19's server minimum is still TLS 1.0, with 3DES; TLS 1.0 and 1.1 share one list.
+    assert_version(&e, Tls10, &GO119_DEFAULT_RSA_TLS10, Some(true));
+    assert_version(&e, Tls11, &GO119_DEFAULT_RSA_TLS10, Some(true));
+    assert_version(&e, Tls12, &go_order(&GO119_DEFAULT_RSA_TLS12), Some(true));
+    assert_go_tls13(&e);
+    let preferred = if crate::support::go_aes_hardware() {
+        "TLS_AES_128_GCM_SHA256"
+    } else {
+        "TLS_CHACHA20_POLY1305_SHA256"
+    };
+    assert_eq!(e.preferred_suite.as_deref(), Some(preferred));
+    assert_eq!(e.extensions["extended_master_secret"], false);
+    assert_eq!(e.extensions["secure_renegotiation"], true);
+    assert!(e.groups.contains(&"x25519".to_string()), "{}", summary(&e));
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+
+    let mut extras3 = go_extras(Pol::Fips3);
+    let mut extras2 = go_extras(Pol::Fips2);
+    if preferred.contains("CHACHA20") {
+        // Without AES hardware Go prefers ChaCha20, which neither policy approves.
+        let finding = extra(
+            "preferred_suite_not_approved",
+            Fail,
+            Some(preferred),
+            Some(Tls13),
+        );
+        extras3.push(finding.clone());
+        extras2.push(finding);
+    }
+    // fips-140-3: TLS 1.0/1.1, static RSA, 3DES, ChaCha20 (1.2 and 1.3), x25519 and the
+    // missing EMS each fail; ECDHE AES-CBC-SHA is allowed with a warning.
+    let e3 = assert_grade(&e, Pol::Fips3, &extras3, Verdict::Fail);
+    // fips-140-2: TLS 1.0/1.1 and static RSA AES only warn, but 3DES, ChaCha20 and x25519 fail.
+    let e2 = assert_grade(&e, Pol::Fips2, &extras2, Verdict::Fail);
+
+    // Spelled out, so that a regression in the model above cannot hide one: every
+    // non-approved suite of the Go default list fails 140-3 in every version it is accepted.
+    let fails = |g: &Endpoint, name: &str, p: Protocol| {
+        g.findings.iter().any(|f| {
+            f.id == "suite_not_approved"
+                && f.severity == Fail
+                && f.item.as_deref() == Some(name)
+                && f.protocol == Some(p)
+        })
+    };
+    for p in [Tls10, Tls11, Tls12] {
+        for name in [
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_RSA_WITH_AES_256_CBC_SHA",
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        ] {
+            assert!(fails(&e3, name, p), "{name} {p}\n{}", summary(&e3));
+        }
+        assert!(fails(&e2, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", p));
+    }
+    for p in [Tls10, Tls11] {
+        assert!(e3
+            .findings
+            .iter()
+            .any(|f| f.id == "protocol_not_approved" && f.severity == Fail && f.protocol == Some(p)));
+    }
+    assert!(fails(&e3, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Tls12));
+    assert!(fails(&e3, "TLS_CHACHA20_POLY1305_SHA256", Tls13));
+    assert!(fails(&e2, "TLS_CHACHA20_POLY1305_SHA256", Tls13));
+    assert!(fails(&e3, "TLS_RSA_WITH_AES_128_GCM_SHA256", Tls12));
+}
+
+#[test]
+fn go_cis_benchmark_list_is_enforced_for_tls12_but_not_tls13() {
+    let server = require_server!(GoTlsServer::cis_benchmark(GoCrypto::Standard));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls12, Tls13], "{}", summary(&e));
+    // server_order of TLS 1.2 is checked by `go_order_quirk_is_server_order` (probe bug).
+    let tls12 = crate::support::codes(&e, Tls12);
+    assert_eq!(
+        crate::support::hex(&tls12),
+        crate::support::hex(&go_order(&CIS_RSA_TLS12))
+    );
+    assert_go_tls13(&e);
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // The CIS list still carries ChaCha20 (1.2) and Go adds it to TLS 1.3: both fail, as do
+    // x25519 and (under 140-3) the missing EMS.
+    assert_grade(&e, Pol::Fips3, &go_extras(Pol::Fips3), Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, &go_extras(Pol::Fips2), Verdict::Fail);
+}
+
+#[test]
+fn go_dual_certificates_serve_rsa_then_ecdsa_suites() {
+    let server = require_server!(GoTlsServer::dual_cert(GoCrypto::Standard));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    // Go serves the RSA certificate (listed first) to any client that offers an RSA suite, so
+    // the RSA suites come first in the order a client offering everything sees, then the
+    // ECDSA certificate's suites.
+    let mut tls10 = GO119_DEFAULT_RSA_TLS10.to_vec();
+    tls10.extend(GO119_DEFAULT_ECDSA_TLS10);
+    let mut tls12 = go_order(&GO119_DEFAULT_RSA_TLS12);
+    tls12.extend(go_order(&GO119_DEFAULT_ECDSA_TLS12));
+    assert_version(&e, Tls10, &tls10, Some(true));
+    assert_version(&e, Tls11, &tls10, Some(true));
+    assert_version(&e, Tls12, &tls12, Some(true));
+    assert_go_tls13(&e);
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    assert_grade(&e, Pol::Fips3, &go_extras(Pol::Fips3), Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, &go_extras(Pol::Fips2), Verdict::Fail);
+}
+
+#[test]
+fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_rsa() {
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::BoringFips));
+    let e = scan(server.addr());
+    // Go 1.19's fipsonly: TLS 1.2 only, ECDHE and static-RSA AES-GCM, P-curves only.
+    assert_eq!(versions(&e), [Tls12], "{}", summary(&e));
+    assert_version(&e, Tls12, &GO119_BORING_RSA_TLS12, Some(true));
+    assert_eq!(
+        e.preferred_suite.as_deref(),
+        Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+    );
+    assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
+    assert_eq!(e.extensions["extended_master_secret"], false);
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+
+    // fips-140-2 passes, with warnings only: the static-RSA AES-GCM suites Go's 140-2
+    // fipsonly allows (SP 800-52r2 dropped them, 140-2 modules shipped them), no TLS 1.3,
+    // and no EMS (mandatory only for 140-3 validations).
+    let e2 = assert_grade(
+        &e,
+        Pol::Fips2,
+        &[
+            extra("tls13_missing", Warn, None, None),
+            extra("ems_missing", Warn, None, Some(Tls12)),
+        ],
+        Verdict::Pass,
+    );
+    assert!(e2.findings.iter().all(|f| f.severity == Warn), "{}", summary(&e2));
+
+    // fips-140-3 fails, exactly on: the two static-RSA suites (RSA key transport disallowed
+    // since 2024) and the missing extended master secret (IG D.Q; Go 1.19 never sends it,
+    // BoringCrypto or not). No TLS 1.3 stays a warning.
+    assert_grade(
+        &e,
+        Pol::Fips3,
+        &[
+            extra("tls13_missing", Warn, None, None),
+            extra("ems_missing", Fail, None, Some(Tls12)),
+        ],
+        Verdict::Fail,
+    );
+}
+
+#[test]
+fn binary_exit_codes_follow_the_policy_on_the_boringcrypto_build() {
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::BoringFips));
+    let target = server.addr().to_string();
+    for (policy, code) in [("fips-140-2", 0), ("fips-140-3", 1)] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fipsprobe"))
+            .args(["scan", &target, "--format", "json", "--policy", policy])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{policy}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: fipsprobe::report::model::Report = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(report.policy.id, policy);
+        let e = &report.endpoints[0];
+        assert_eq!(
+            crate::support::codes(e, Tls12),
+            GO119_BORING_RSA_TLS12.to_vec()
+        );
+        let want = if code == 0 {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        assert_eq!(e.verdict, want, "{policy}");
+    }
+}
+
+/// Go's order quirk: the order test offers the accepted suites reversed, so its first suite is
+/// ChaCha20 whenever ChaCha20 was accepted last, and Go answers from its ChaCha20-first list.
+#[test]
+#[ignore = "probe bug: Go's ChaCha20-first switch is reported as client order \
+            (server_order false for Go TLS 1.3, and for TLS 1.2 when ChaCha20 is the last \
+            accepted suite): the order test offers the accepted list reversed, starting with \
+            ChaCha20, which flips Go to its ChaCha20-first order"]
+fn go_order_quirk_is_server_order() {
+    for (name, server) in [
+        (
+            "default",
+            require_server!(GoTlsServer::default_settings(GoCrypto::Standard)),
+        ),
+        (
+            "cis",
+            require_server!(GoTlsServer::cis_benchmark(GoCrypto::Standard)),
+        ),
+        (
+            "dual",
+            require_server!(GoTlsServer::start(
+                GoCrypto::Standard,
+                &[KeyKind::Rsa2048, KeyKind::EcdsaP256],
+                &[]
+            )),
+        ),
+    ] {
+        let e = scan(server.addr());
+        for (p, r) in &e.protocols {
+            assert_eq!(r.server_order, Some(true), "{name} {p}\n{}", summary(&e));
+        }
+    }
+}

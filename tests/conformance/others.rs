@@ -1,0 +1,201 @@
+//! The non-Go servers: nginx with an `ssl_ciphers` list and server preference, GnuTLS
+//! `gnutls-serv` with a priority string (client order and `%SERVER_PRECEDENCE`), and OpenSSL
+//! `s_server` with every legacy suite. Expected lists come from the stacks themselves
+//! (`openssl ciphers -V -s`, `gnutls-cli -l --priority`), not from fipsprobe's database.
+
+use fipsprobe::demo::KeyKind;
+use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
+use fipsprobe::report::model::Severity::{Fail, Warn};
+use fipsprobe::report::model::Verdict;
+
+use crate::common::{gnutls, openssl, GnutlsServer, NginxServer, OpensslServer};
+use crate::require_server;
+use crate::support::{
+    assert_grade, assert_grade_except, assert_version, assert_version_client_order, extra, minimal_handshakes, scan,
+    summary, versions, Pol,
+};
+
+fn openssl_codes(cipher: &str, version: Protocol) -> Vec<u16> {
+    openssl::expected_suites(cipher, None, version, KeyKind::Rsa2048)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.code)
+        .collect()
+}
+
+fn gnutls_codes(priority: &str, version: Protocol) -> Vec<u16> {
+    gnutls::expected_suites(priority, version, KeyKind::Rsa2048)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.code)
+        .collect()
+}
+
+// ---------------------------------------------------------------- nginx
+
+const NGINX_CIPHERS: &str = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
+
+#[test]
+fn nginx_cipher_list_with_server_preference() {
+    let server = require_server!(NginxServer::start(NGINX_CIPHERS, "TLSv1.2 TLSv1.3", true));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls12, Tls13], "{}", summary(&e));
+    assert_version(&e, Tls12, &openssl_codes(NGINX_CIPHERS, Tls12), Some(true));
+    // ssl_ciphers does not reach TLS 1.3: OpenSSL's default TLS 1.3 suites, server order.
+    assert_version(&e, Tls13, &openssl_codes(NGINX_CIPHERS, Tls13), Some(true));
+    assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+    assert_eq!(e.extensions["extended_master_secret"], true);
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // nginx's default curve list puts x25519 first, and with server preference it wins.
+    let extras = [extra("group_not_approved", Fail, Some("x25519"), None)];
+    // AES128-SHA is static RSA (warn under 140-2, fail under 140-3); TLS 1.3 ChaCha20 and
+    // x25519 fail both.
+    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+}
+
+#[test]
+fn nginx_fips_configuration_passes_both_policies() {
+    let ciphers = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+    let server = require_server!(NginxServer::start_with(
+        ciphers,
+        "TLSv1.2",
+        true,
+        KeyKind::Rsa2048,
+        "ssl_ecdh_curve secp384r1:prime256v1;"
+    ));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls12], "{}", summary(&e));
+    assert_version(&e, Tls12, &[0xC030, 0xC02F], Some(true));
+    // Server preference: secp384r1 first (x25519 is not on nginx's list here).
+    assert_eq!(e.groups.first().map(String::as_str), Some("secp384r1"));
+    assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    let extras = [extra("tls13_missing", Warn, None, None)];
+    assert_grade(&e, Pol::Fips3, &extras, Verdict::Pass);
+    assert_grade(&e, Pol::Fips2, &extras, Verdict::Pass);
+}
+
+// ---------------------------------------------------------------- GnuTLS
+
+/// TLS 1.1 to 1.3, AES-256-GCM, AES-128-CBC and ChaCha20: every kind of finding, few suites.
+const GNUTLS_PRIORITY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:\
+-CIPHER-ALL:+AES-256-GCM:+AES-128-CBC:+CHACHA20-POLY1305";
+
+fn gnutls_extras() -> Vec<crate::support::Found> {
+    // gnutls-serv asks for a client certificate by default; not a finding. ChaCha20 and the
+    // x25519 key share (TLS 1.3, the client's first share) fail both policies.
+    vec![extra("group_not_approved", Fail, Some("x25519"), None)]
+}
+
+#[test]
+fn gnutls_priority_string_in_client_order() {
+    let server = require_server!(GnutlsServer::start(GNUTLS_PRIORITY));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls11, Tls12, Tls13], "{}", summary(&e));
+    for p in [Tls11, Tls12, Tls13] {
+        assert_version_client_order(&e, p, &gnutls_codes(GNUTLS_PRIORITY, p));
+    }
+    assert_eq!(e.extensions["client_certificate"], "requested");
+    assert_eq!(e.extensions["extended_master_secret"], true);
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    let mut extras = gnutls_extras();
+    let preferred = e.preferred_suite.clone().unwrap();
+    if preferred.contains("CHACHA20") {
+        extras.push(extra(
+            "preferred_suite_not_approved",
+            Fail,
+            Some(&preferred),
+            Some(Tls13),
+        ));
+    }
+    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+}
+
+#[test]
+fn gnutls_priority_string_with_server_precedence() {
+    let priority = format!("{GNUTLS_PRIORITY}:%SERVER_PRECEDENCE");
+    let server = require_server!(GnutlsServer::start(&priority));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls11, Tls12, Tls13], "{}", summary(&e));
+    for p in [Tls11, Tls12, Tls13] {
+        assert_version(&e, p, &gnutls_codes(&priority, p), Some(true));
+    }
+    assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // With its own precedence GnuTLS picks secp256r1 (first in NORMAL) over our x25519 key
+    // share, so fipsprobe never sees x25519, though the server accepts it: the group findings
+    // are left to `gnutls_x25519_is_reported_when_not_preferred` (probe bug).
+    assert_eq!(e.groups.first().map(String::as_str), Some("secp256r1"));
+    for pol in [Pol::Fips3, Pol::Fips2] {
+        assert_grade_except(&e, pol, &[], Verdict::Fail, &["group_not_approved"]);
+    }
+}
+
+#[test]
+#[ignore = "probe bug: `groups` lists only the groups the server chose in our handshakes, not \
+            every group it accepts: gnutls-serv with %SERVER_PRECEDENCE accepts x25519 (TLS 1.2 \
+            and 1.3) but prefers secp256r1, so fipsprobe reports groups [secp256r1] and misses \
+            the x25519 group_not_approved failure"]
+fn gnutls_x25519_is_reported_when_not_preferred() {
+    let priority = format!("{GNUTLS_PRIORITY}:%SERVER_PRECEDENCE");
+    let server = require_server!(GnutlsServer::start(&priority));
+    // The server does accept x25519 when it is all a client offers.
+    for version in ["-tls1_2", "-tls1_3"] {
+        let got = crate::common::s_client(server.addr(), &[version, "-groups", "X25519"]).unwrap();
+        assert!(got.established, "{}", got.output);
+        assert!(
+            got.temp_key.as_deref().is_some_and(|k| k.starts_with("X25519")),
+            "{}",
+            got.output
+        );
+    }
+    let e = scan(server.addr());
+    assert!(e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
+    assert_grade(&e, Pol::Fips3, &gnutls_extras(), Verdict::Fail);
+}
+
+// ---------------------------------------------------------------- OpenSSL s_server
+
+const LEGACY: &str = "ALL:@SECLEVEL=0";
+
+#[test]
+fn openssl_legacy_with_server_preference() {
+    let server = require_server!(OpensslServer::legacy(true));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    for p in [Tls10, Tls11, Tls12] {
+        assert_version(&e, p, &openssl_codes(LEGACY, p), Some(true));
+    }
+    assert_version(&e, Tls13, &openssl_codes("ALL", Tls13), Some(true));
+    assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    let extras = [extra("group_not_approved", Fail, Some("x25519"), None)];
+    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+}
+
+#[test]
+fn openssl_legacy_in_client_order() {
+    let server = require_server!(OpensslServer::legacy(false));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    for p in [Tls10, Tls11, Tls12] {
+        assert_version_client_order(&e, p, &openssl_codes(LEGACY, p));
+    }
+    assert_version_client_order(&e, Tls13, &openssl_codes("ALL", Tls13));
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    let mut extras = vec![extra("group_not_approved", Fail, Some("x25519"), None)];
+    let preferred = e.preferred_suite.clone().unwrap();
+    if preferred.contains("CHACHA20") {
+        extras.push(extra(
+            "preferred_suite_not_approved",
+            Fail,
+            Some(&preferred),
+            Some(Tls13),
+        ));
+    }
+    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+}

@@ -1,0 +1,385 @@
+//! Helpers for the conformance tests: scan one real server in-process, grade the result under a
+//! second policy, and an independent model of what each bundled policy should say about the
+//! suites, versions and facts these servers show, written from the standards (SP 800-52r2,
+//! SP 800-131A r2, IG D.Q) rather than read from `cipher-db/`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use fipsprobe::policy::{self, Policy, Waivers};
+use fipsprobe::probe::{ScanConfig, Stop};
+use fipsprobe::protocol::Protocol;
+use fipsprobe::report::model::{Endpoint, Severity, Status, Verdict};
+use fipsprobe::scan::{self, ScanJob};
+use fipsprobe::targets::{self, StaticResolver, TargetSet};
+
+/// The two bundled policies every server is graded under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pol {
+    /// `fips-140-2`: SP 800-52r2 as published (140-2-era modules).
+    Fips2,
+    /// `fips-140-3`: SP 800-52r2 + SP 800-131A r2 transitions + IG D.Q.
+    Fips3,
+}
+
+impl Pol {
+    /// The policy id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Pol::Fips2 => "fips-140-2",
+            Pol::Fips3 => "fips-140-3",
+        }
+    }
+}
+
+/// Scans `addr` with the real engine (`scan::run`, default settings, the address named
+/// explicitly) and returns its one endpoint graded under `fips-140-3`. The scan must be complete.
+pub fn scan(addr: SocketAddr) -> Endpoint {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        let target = targets::parse_target(&addr.to_string()).unwrap();
+        let job = ScanJob {
+            targets: TargetSet::new(vec![target], Vec::new(), vec![addr.port()], None),
+            resolver: Arc::new(StaticResolver::default()),
+            config: ScanConfig::default(),
+            policy: Policy::load(Pol::Fips3.id()).unwrap(),
+            waivers: Waivers::none(),
+            args: vec!["conformance".into(), addr.to_string()],
+        };
+        scan::run(job, Stop::default(), |_, _| {}).await
+    });
+    assert_eq!(report.endpoints.len(), 1, "{report:#?}");
+    let endpoint = report.endpoints.into_iter().next().unwrap();
+    assert_eq!(endpoint.status, Status::Tls, "{endpoint:#?}");
+    assert!(!endpoint.incomplete, "incomplete scan: {endpoint:#?}");
+    assert_eq!(endpoint.error, None, "{endpoint:#?}");
+    endpoint
+}
+
+/// The same observations graded under `pol` (what `scan::run` does with `--policy`).
+pub fn graded(endpoint: &Endpoint, pol: Pol) -> Endpoint {
+    let mut e = endpoint.clone();
+    let today = time::OffsetDateTime::now_utc().date();
+    policy::grade(
+        &Policy::load(pol.id()).unwrap(),
+        &mut e,
+        &Waivers::none(),
+        today,
+    );
+    e
+}
+
+/// The accepted suite codes of `version`, in reported order (empty when not accepted).
+pub fn codes(e: &Endpoint, version: Protocol) -> Vec<u16> {
+    e.protocols
+        .get(&version)
+        .map(|r| {
+            r.suites
+                .iter()
+                .map(|s| u16::try_from(s.code.0).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The accepted versions, oldest first.
+pub fn versions(e: &Endpoint) -> Vec<Protocol> {
+    e.protocols.keys().copied().collect()
+}
+
+/// Asserts the exact suites (and their order) of `version`, the per-version preferred suite
+/// (the first of the list), and `server_order`.
+#[track_caller]
+pub fn assert_version(e: &Endpoint, version: Protocol, suites: &[u16], server_order: Option<bool>) {
+    let result = e
+        .protocols
+        .get(&version)
+        .unwrap_or_else(|| panic!("{version} not accepted: {}", summary(e)));
+    assert_eq!(
+        hex(&codes(e, version)),
+        hex(suites),
+        "{version} suites\n{}",
+        summary(e)
+    );
+    assert_eq!(
+        result.preferred.as_deref(),
+        result.suites.first().map(|s| s.name.as_str()),
+        "{version} preferred"
+    );
+    assert_eq!(
+        result.server_order,
+        server_order,
+        "{version} server_order\n{}",
+        summary(e)
+    );
+}
+
+/// Like [`assert_version`] for a server that follows the client's order: the suites as a set
+/// (the order is ours), `server_order == Some(false)`.
+#[track_caller]
+pub fn assert_version_client_order(e: &Endpoint, version: Protocol, suites: &[u16]) {
+    let mut got = codes(e, version);
+    got.sort_unstable();
+    let mut want = suites.to_vec();
+    want.sort_unstable();
+    assert_eq!(hex(&got), hex(&want), "{version} suites\n{}", summary(e));
+    let result = &e.protocols[&version];
+    assert_eq!(result.server_order, Some(false), "{version}\n{}", summary(e));
+    assert_eq!(
+        result.preferred.as_deref(),
+        result.suites.first().map(|s| s.name.as_str())
+    );
+}
+
+/// `0xC02F`-style codes, for readable assertion failures.
+pub fn hex(codes: &[u16]) -> Vec<String> {
+    codes.iter().map(|c| format!("0x{c:04X}")).collect()
+}
+
+/// One line per version and finding, for assertion messages.
+pub fn summary(e: &Endpoint) -> String {
+    let mut out = format!(
+        "{}:{} verdict={:?} preferred={:?} groups={:?} handshakes={} error={:?}\n",
+        e.ip, e.port, e.verdict, e.preferred_suite, e.groups, e.handshakes, e.error
+    );
+    for (p, r) in &e.protocols {
+        let list: Vec<String> = r.suites.iter().map(|s| s.code.to_string()).collect();
+        out += &format!(
+            "  {p}: order={:?} [{}]\n",
+            r.server_order,
+            list.join(", ")
+        );
+    }
+    for f in &e.findings {
+        out += &format!(
+            "  finding {} {:?} {:?} {:?}\n",
+            f.id, f.severity, f.item, f.protocol
+        );
+    }
+    out
+}
+
+/// A finding as compared: id, severity, item, protocol.
+pub type Found = (String, Severity, Option<String>, Option<Protocol>);
+
+/// A finding the test expects beyond the per-version and per-suite ones.
+pub fn extra(
+    id: &str,
+    severity: Severity,
+    item: Option<&str>,
+    protocol: Option<Protocol>,
+) -> Found {
+    (id.to_string(), severity, item.map(str::to_string), protocol)
+}
+
+/// What `pol` must say about accepting `version`, by the standards: TLS 1.2 and 1.3 are fine;
+/// TLS 1.0/1.1 are tolerated with a warning by SP 800-52r2 (140-2) and refused by every
+/// 140-3 stack; SSL is never allowed.
+pub fn version_grade(pol: Pol, version: Protocol) -> Option<Severity> {
+    match version {
+        Protocol::Tls12 | Protocol::Tls13 => None,
+        Protocol::Tls10 | Protocol::Tls11 if pol == Pol::Fips2 => Some(Severity::Warn),
+        _ => Some(Severity::Fail),
+    }
+}
+
+/// What `pol` must say about an accepted suite (by IANA name): `None` approved, else the
+/// finding id and severity. Written from SP 800-52r2 §3.3.1 and SP 800-131A r2:
+/// - ChaCha20, 3DES, Camellia, ARIA, anonymous, NULL, export: never approved;
+/// - static RSA key transport: warned under 140-2 (FIPS 140-2 modules shipped it), failed
+///   under 140-3 (disallowed since 2024);
+/// - ECDHE/DHE with AES-GCM/CCM: approved; CCM_8 and CBC with SHA-2 approved under 140-2 and
+///   approved with a warning under 140-3; CBC with SHA-1 approved with a warning in both;
+/// - TLS 1.3: AES-GCM approved, ChaCha20 not.
+pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
+    const NOT: Option<(&str, Severity)> = Some(("suite_not_approved", Severity::Fail));
+    const DISCOURAGED: Option<(&str, Severity)> = Some(("suite_discouraged", Severity::Warn));
+    let never = [
+        "_anon_", "NULL", "EXPORT", "CHACHA20", "3DES", "_DES_", "RC4", "CAMELLIA", "ARIA",
+        "SEED", "IDEA",
+    ];
+    if never.iter().any(|bad| name.contains(bad)) {
+        return NOT;
+    }
+    if name.starts_with("TLS_AES_") {
+        return None;
+    }
+    if name.starts_with("TLS_RSA_WITH_AES_") {
+        return match pol {
+            Pol::Fips2 => Some(("suite_not_approved", Severity::Warn)),
+            Pol::Fips3 => NOT,
+        };
+    }
+    let forward_secret = ["TLS_ECDHE_RSA_", "TLS_ECDHE_ECDSA_", "TLS_DHE_RSA_"]
+        .iter()
+        .any(|kx| name.starts_with(kx));
+    if !forward_secret || !name.contains("_AES_") {
+        return NOT;
+    }
+    if name.ends_with("_CCM_8") {
+        return if pol == Pol::Fips3 { DISCOURAGED } else { None };
+    }
+    if name.contains("_GCM_") || name.ends_with("_CCM") {
+        return None;
+    }
+    if name.ends_with("_CBC_SHA256") || name.ends_with("_CBC_SHA384") {
+        return if pol == Pol::Fips3 { DISCOURAGED } else { None };
+    }
+    if name.ends_with("_CBC_SHA") {
+        return DISCOURAGED;
+    }
+    NOT
+}
+
+/// The findings `e` must carry under `pol`: one per non-approved version, one per
+/// non-approved or discouraged suite and version (from the model above), plus `extras`
+/// (EMS, TLS 1.3, groups, preferred suite: what the test knows about the server).
+pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (&version, result) in &e.protocols {
+        if let Some(sev) = version_grade(pol, version) {
+            out.push(extra(
+                "protocol_not_approved",
+                sev,
+                Some(version.label()),
+                Some(version),
+            ));
+        }
+        for s in &result.suites {
+            if let Some((id, sev)) = suite_grade(pol, &s.name) {
+                out.push(extra(id, sev, Some(&s.name), Some(version)));
+            }
+        }
+    }
+    out.extend(extras.iter().cloned());
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+/// The findings of `e` in the compared shape, sorted.
+pub fn found(e: &Endpoint) -> Vec<Found> {
+    let mut out: Vec<Found> = e
+        .findings
+        .iter()
+        .map(|f| (f.id.clone(), f.severity, f.item.clone(), f.protocol))
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+/// Grades `scanned` under `pol` and asserts the exact findings (`extras` beyond the version and
+/// suite ones), that every suite/version finding's message names its suite and version, the
+/// `approved` flag of every suite, and the verdict. Returns the graded endpoint.
+#[track_caller]
+pub fn assert_grade(scanned: &Endpoint, pol: Pol, extras: &[Found], verdict: Verdict) -> Endpoint {
+    assert_grade_except(scanned, pol, extras, verdict, &[])
+}
+
+/// Like [`assert_grade`], leaving the findings with an id in `skip` out of the comparison
+/// (for a fact a separate, ignored test shows fipsprobe gets wrong).
+#[track_caller]
+pub fn assert_grade_except(
+    scanned: &Endpoint,
+    pol: Pol,
+    extras: &[Found],
+    verdict: Verdict,
+    skip: &[&str],
+) -> Endpoint {
+    let e = graded(scanned, pol);
+    let keep = |f: &Found| !skip.contains(&f.0.as_str());
+    let want: Vec<Found> = expected_findings(&e, pol, extras)
+        .into_iter()
+        .filter(keep)
+        .collect();
+    let got: Vec<Found> = found(&e).into_iter().filter(keep).collect();
+    if got != want {
+        let missing: Vec<_> = want.iter().filter(|f| !got.contains(f)).collect();
+        let unexpected: Vec<_> = got.iter().filter(|f| !want.contains(f)).collect();
+        panic!(
+            "{}: findings differ\nmissing: {missing:#?}\nunexpected: {unexpected:#?}\n{}",
+            pol.id(),
+            summary(&e)
+        );
+    }
+    for f in &e.findings {
+        if let (Some(item), Some(p)) = (&f.item, f.protocol) {
+            if f.id.starts_with("suite_") || f.id.starts_with("protocol_") {
+                assert!(
+                    f.message.contains(item.as_str()) && f.message.contains(p.label()),
+                    "{}: message does not name {item} and {p}: {}",
+                    pol.id(),
+                    f.message
+                );
+            }
+        }
+    }
+    for (p, r) in &e.protocols {
+        for s in &r.suites {
+            let approved = !matches!(
+                suite_grade(pol, &s.name),
+                Some(("suite_not_approved", _))
+            );
+            assert_eq!(s.approved, approved, "{}: {p} {} approved", pol.id(), s.name);
+        }
+    }
+    assert_eq!(e.verdict, verdict, "{} verdict\n{}", pol.id(), summary(&e));
+    e
+}
+
+/// The handshakes fipsprobe's plan needs for what `e` shows, and no more: per version probed,
+/// one hello per accepted suite plus the one that is declined (none when every candidate was
+/// accepted, which never happens with these servers), plus one order test when two or more
+/// suites were accepted; one hello for each version not accepted; and one full TLS 1.3
+/// handshake for the certificate when no TLS <= 1.2 flight showed it.
+pub fn minimal_handshakes(e: &Endpoint) -> u32 {
+    let mut n = 0;
+    for version in Protocol::ALL {
+        let accepted = e.protocols.get(&version).map_or(0, |r| r.suites.len() as u32);
+        n += if version == Protocol::Ssl2 {
+            1
+        } else {
+            accepted + 1 + u32::from(accepted >= 2)
+        };
+    }
+    let cleartext_chain = e.protocols.keys().any(|p| *p <= Protocol::Tls12);
+    if e.protocols.contains_key(&Protocol::Tls13) && !cleartext_chain {
+        n += 1;
+    }
+    n
+}
+
+/// Whether Go's `hasAESGCMHardwareSupport` holds on this machine (AES + carry-less multiply on
+/// x86-64, AES + PMULL on arm64). Go's suite order depends on it: without it Go always puts
+/// ChaCha20 first.
+pub fn go_aes_hardware() -> bool {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags: Vec<&str> = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("flags") || l.starts_with("Features"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|f| f.split_whitespace().collect())
+        .unwrap_or_default();
+    let has = |f: &str| flags.contains(&f);
+    match std::env::consts::ARCH {
+        "x86_64" => has("aes") && has("pclmulqdq"),
+        "aarch64" => has("aes") && has("pmull"),
+        _ => false,
+    }
+}
+
+/// Go's order for a list given in its AES-hardware order: unchanged with AES hardware, else
+/// ChaCha20 first (`cipherSuitesPreferenceOrderNoAES`, `defaultCipherSuitesTLS13NoAES`).
+pub fn go_order(aes_order: &[u16]) -> Vec<u16> {
+    if go_aes_hardware() {
+        return aes_order.to_vec();
+    }
+    let chacha = [0xCCA8, 0xCCA9, 0x1303];
+    let (mut first, rest): (Vec<u16>, Vec<u16>) =
+        aes_order.iter().partition(|c| chacha.contains(c));
+    first.extend(rest);
+    first
+}
