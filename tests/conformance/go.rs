@@ -11,7 +11,6 @@
 //!   ECDSA suites only once no RSA suite is left;
 //! - Go 1.19 has no extended master secret (plain or BoringCrypto).
 
-use fipsprobe::demo::KeyKind;
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
 use fipsprobe::report::model::Severity::{Fail, Warn};
 use fipsprobe::report::model::{Endpoint, Verdict};
@@ -19,7 +18,7 @@ use fipsprobe::report::model::{Endpoint, Verdict};
 use crate::common::go::{
     GO119_BORING_RSA_TLS12, GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13,
 };
-use crate::common::{GoCrypto, GoTlsServer};
+use crate::common::{s_client, GoCrypto, GoTlsServer};
 use crate::require_server;
 use crate::support::{
     assert_grade, assert_version, extra, go_order, minimal_handshakes, scan, summary, versions,
@@ -259,6 +258,30 @@ fn binary_exit_codes_follow_the_policy_on_the_boringcrypto_build() {
             accepted suite): the order test offers the accepted list reversed, starting with \
             ChaCha20, which flips Go to its ChaCha20-first order"]
 fn go_order_quirk_is_server_order() {
+    // Ground truth: offered two AES-GCM suites in the reverse of Go's order, Go picks its own
+    // first, in TLS 1.3 and (CIS list) TLS 1.2 alike: Go chooses, not the client.
+    let cis = require_server!(GoTlsServer::cis_benchmark(GoCrypto::Standard));
+    s_client(
+        cis.addr(),
+        &[
+            "-tls1_3",
+            "-ciphersuites",
+            "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.3", "TLS_AES_128_GCM_SHA256");
+    s_client(
+        cis.addr(),
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    )
+    .unwrap()
+    .assert_negotiated("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256");
+    drop(cis);
     for (name, server) in [
         (
             "default",
@@ -270,11 +293,7 @@ fn go_order_quirk_is_server_order() {
         ),
         (
             "dual",
-            require_server!(GoTlsServer::start(
-                GoCrypto::Standard,
-                &[KeyKind::Rsa2048, KeyKind::EcdsaP256],
-                &[]
-            )),
+            require_server!(GoTlsServer::dual_cert(GoCrypto::Standard)),
         ),
     ] {
         let e = scan(server.addr());

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use fipsprobe::policy::{self, Policy, Waivers};
 use fipsprobe::probe::{ScanConfig, Stop};
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, Severity, Status, Verdict};
+use fipsprobe::report::model::{Endpoint, Report, Severity, Status, Verdict};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
 
@@ -35,6 +35,17 @@ impl Pol {
 /// Scans `addr` with the real engine (`scan::run`, default settings, the address named
 /// explicitly) and returns its one endpoint graded under `fips-140-3`. The scan must be complete.
 pub fn scan(addr: SocketAddr) -> Endpoint {
+    let report = scan_report(addr);
+    assert_eq!(report.endpoints.len(), 1, "{report:#?}");
+    let endpoint = report.endpoints.into_iter().next().unwrap();
+    assert_eq!(endpoint.status, Status::Tls, "{endpoint:#?}");
+    assert!(!endpoint.incomplete, "incomplete scan: {endpoint:#?}");
+    assert_eq!(endpoint.error, None, "{endpoint:#?}");
+    endpoint
+}
+
+/// The whole report of a scan of `addr` (graded under `fips-140-3`), unchecked.
+pub fn scan_report(addr: SocketAddr) -> Report {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -53,11 +64,7 @@ pub fn scan(addr: SocketAddr) -> Endpoint {
         scan::run(job, Stop::default(), |_, _| {}).await
     });
     assert_eq!(report.endpoints.len(), 1, "{report:#?}");
-    let endpoint = report.endpoints.into_iter().next().unwrap();
-    assert_eq!(endpoint.status, Status::Tls, "{endpoint:#?}");
-    assert!(!endpoint.incomplete, "incomplete scan: {endpoint:#?}");
-    assert_eq!(endpoint.error, None, "{endpoint:#?}");
-    endpoint
+    report
 }
 
 /// The same observations graded under `pol` (what `scan::run` does with `--policy`).
