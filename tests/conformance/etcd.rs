@@ -20,7 +20,8 @@ const RESTRICTED: &str = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,\
 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
 
 /// The AES-GCM pair a hardened etcd would list.
-const GCM_ONLY: &str = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+const GCM_ONLY: &str =
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
 
 /// What etcd shows beyond versions and suites: Go 1.19's missing EMS and its x25519 share.
 fn etcd_extras(pol: Pol) -> Vec<Found> {

@@ -21,8 +21,7 @@ use crate::common::go::{
 use crate::common::{s_client, GoCrypto, GoTlsServer};
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_version, extra, go_order, minimal_handshakes, scan, summary, versions,
-    Pol,
+    assert_grade, assert_version, extra, go_order, minimal_handshakes, scan, summary, versions, Pol,
 };
 
 /// What Go adds to its default RSA list in TLS 1.0/1.1 with an ECDSA certificate beside it
@@ -66,7 +65,12 @@ fn go_extras(pol: Pol) -> Vec<crate::support::Found> {
 fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
     let server = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
     let e = scan(server.addr());
-    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    assert_eq!(
+        versions(&e),
+        [Tls10, Tls11, Tls12, Tls13],
+        "{}",
+        summary(&e)
+    );
     // Go 1.19's server minimum is still TLS 1.0, with 3DES; TLS 1.0 and 1.1 share one list.
     assert_version(&e, Tls10, &GO119_DEFAULT_RSA_TLS10, Some(true));
     assert_version(&e, Tls11, &GO119_DEFAULT_RSA_TLS10, Some(true));
@@ -124,12 +128,15 @@ fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
         assert!(fails(&e2, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", p));
     }
     for p in [Tls10, Tls11] {
-        assert!(e3
-            .findings
-            .iter()
-            .any(|f| f.id == "protocol_not_approved" && f.severity == Fail && f.protocol == Some(p)));
+        assert!(e3.findings.iter().any(|f| f.id == "protocol_not_approved"
+            && f.severity == Fail
+            && f.protocol == Some(p)));
     }
-    assert!(fails(&e3, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Tls12));
+    assert!(fails(
+        &e3,
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        Tls12
+    ));
     assert!(fails(&e3, "TLS_CHACHA20_POLY1305_SHA256", Tls13));
     assert!(fails(&e2, "TLS_CHACHA20_POLY1305_SHA256", Tls13));
     assert!(fails(&e3, "TLS_RSA_WITH_AES_128_GCM_SHA256", Tls12));
@@ -158,7 +165,12 @@ fn go_cis_benchmark_list_is_enforced_for_tls12_but_not_tls13() {
 fn go_dual_certificates_serve_rsa_then_ecdsa_suites() {
     let server = require_server!(GoTlsServer::dual_cert(GoCrypto::Standard));
     let e = scan(server.addr());
-    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    assert_eq!(
+        versions(&e),
+        [Tls10, Tls11, Tls12, Tls13],
+        "{}",
+        summary(&e)
+    );
     // Go serves the RSA certificate (listed first) to any client that offers an RSA suite, so
     // the RSA suites come first in the order a client offering everything sees, then the
     // ECDSA certificate's suites.
@@ -202,7 +214,11 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
         ],
         Verdict::Pass,
     );
-    assert!(e2.findings.iter().all(|f| f.severity == Warn), "{}", summary(&e2));
+    assert!(
+        e2.findings.iter().all(|f| f.severity == Warn),
+        "{}",
+        summary(&e2)
+    );
 
     // fips-140-3 fails, exactly on: the two static-RSA suites (RSA key transport disallowed
     // since 2024) and the missing extended master secret (IG D.Q; Go 1.19 never sends it,

@@ -12,8 +12,8 @@ use crate::common::misbehaving::Behaviour;
 use crate::common::{gnutls, openssl, GnutlsServer, MisbehavingServer, NginxServer, OpensslServer};
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_grade_except, assert_version, assert_version_client_order, extra, minimal_handshakes, scan,
-    scan_report, summary, versions, Pol,
+    assert_grade, assert_grade_except, assert_version, assert_version_client_order, extra,
+    minimal_handshakes, scan, scan_report, summary, versions, Pol,
 };
 use fipsprobe::scan::Outcome;
 
@@ -148,7 +148,9 @@ fn gnutls_x25519_is_reported_when_not_preferred() {
         let got = crate::common::s_client(server.addr(), &[version, "-groups", "X25519"]).unwrap();
         assert!(got.established, "{}", got.output);
         assert!(
-            got.temp_key.as_deref().is_some_and(|k| k.starts_with("X25519")),
+            got.temp_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("X25519")),
             "{}",
             got.output
         );
@@ -166,7 +168,12 @@ const LEGACY: &str = "ALL:@SECLEVEL=0";
 fn openssl_legacy_with_server_preference() {
     let server = require_server!(OpensslServer::legacy(true));
     let e = scan(server.addr());
-    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    assert_eq!(
+        versions(&e),
+        [Tls10, Tls11, Tls12, Tls13],
+        "{}",
+        summary(&e)
+    );
     for p in [Tls10, Tls11, Tls12] {
         assert_version(&e, p, &openssl_codes(LEGACY, p), Some(true));
     }
@@ -182,7 +189,12 @@ fn openssl_legacy_with_server_preference() {
 fn openssl_legacy_in_client_order() {
     let server = require_server!(OpensslServer::legacy(false));
     let e = scan(server.addr());
-    assert_eq!(versions(&e), [Tls10, Tls11, Tls12, Tls13], "{}", summary(&e));
+    assert_eq!(
+        versions(&e),
+        [Tls10, Tls11, Tls12, Tls13],
+        "{}",
+        summary(&e)
+    );
     for p in [Tls10, Tls11, Tls12] {
         assert_version_client_order(&e, p, &openssl_codes(LEGACY, p));
     }
@@ -228,12 +240,16 @@ fn a_suite_that_was_not_offered_is_reported_as_a_protocol_violation() {
     let e = &report.endpoints[0];
     let error = e.error.as_deref().unwrap_or_default();
     assert!(
-        error.contains("TLSv1.2: protocol violation: server chose suite 0x1301, which was not offered"),
+        error.contains(
+            "TLSv1.2: protocol violation: server chose suite 0x1301, which was not offered"
+        ),
         "{error}"
     );
     // Answering a TLS 1.1 hello with TLS 1.2 is one too.
     assert!(
-        error.contains("TLSv1.1: protocol violation: server answered a TLSv1.1 hello with version 0x0303"),
+        error.contains(
+            "TLSv1.1: protocol violation: server answered a TLSv1.1 hello with version 0x0303"
+        ),
         "{error}"
     );
     assert!(e.protocols.is_empty(), "{}", summary(e));

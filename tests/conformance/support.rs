@@ -135,7 +135,12 @@ pub fn assert_version_client_order(e: &Endpoint, version: Protocol, suites: &[u1
     want.sort_unstable();
     assert_eq!(hex(&got), hex(&want), "{version} suites\n{}", summary(e));
     let result = &e.protocols[&version];
-    assert_eq!(result.server_order, Some(false), "{version}\n{}", summary(e));
+    assert_eq!(
+        result.server_order,
+        Some(false),
+        "{version}\n{}",
+        summary(e)
+    );
     assert_eq!(
         result.preferred.as_deref(),
         result.suites.first().map(|s| s.name.as_str())
@@ -155,11 +160,7 @@ pub fn summary(e: &Endpoint) -> String {
     );
     for (p, r) in &e.protocols {
         let list: Vec<String> = r.suites.iter().map(|s| s.code.to_string()).collect();
-        out += &format!(
-            "  {p}: order={:?} [{}]\n",
-            r.server_order,
-            list.join(", ")
-        );
+        out += &format!("  {p}: order={:?} [{}]\n", r.server_order, list.join(", "));
     }
     for f in &e.findings {
         out += &format!(
@@ -206,8 +207,8 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
     const NOT: Option<(&str, Severity)> = Some(("suite_not_approved", Severity::Fail));
     const DISCOURAGED: Option<(&str, Severity)> = Some(("suite_discouraged", Severity::Warn));
     let never = [
-        "_anon_", "NULL", "EXPORT", "CHACHA20", "3DES", "_DES_", "RC4", "CAMELLIA", "ARIA",
-        "SEED", "IDEA",
+        "_anon_", "NULL", "EXPORT", "CHACHA20", "3DES", "_DES_", "RC4", "CAMELLIA", "ARIA", "SEED",
+        "IDEA",
     ];
     if never.iter().any(|bad| name.contains(bad)) {
         return NOT;
@@ -326,11 +327,14 @@ pub fn assert_grade_except(
     }
     for (p, r) in &e.protocols {
         for s in &r.suites {
-            let approved = !matches!(
-                suite_grade(pol, &s.name),
-                Some(("suite_not_approved", _))
+            let approved = !matches!(suite_grade(pol, &s.name), Some(("suite_not_approved", _)));
+            assert_eq!(
+                s.approved,
+                approved,
+                "{}: {p} {} approved",
+                pol.id(),
+                s.name
             );
-            assert_eq!(s.approved, approved, "{}: {p} {} approved", pol.id(), s.name);
         }
     }
     assert_eq!(e.verdict, verdict, "{} verdict\n{}", pol.id(), summary(&e));
@@ -345,7 +349,10 @@ pub fn assert_grade_except(
 pub fn minimal_handshakes(e: &Endpoint) -> u32 {
     let mut n = 0;
     for version in Protocol::ALL {
-        let accepted = e.protocols.get(&version).map_or(0, |r| r.suites.len() as u32);
+        let accepted = e
+            .protocols
+            .get(&version)
+            .map_or(0, |r| r.suites.len() as u32);
         n += if version == Protocol::Ssl2 {
             1
         } else {
