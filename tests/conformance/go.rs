@@ -318,3 +318,17 @@ fn go_order_quirk_is_server_order() {
         }
     }
 }
+
+#[test]
+fn go_order_quirk_gives_the_same_result_on_every_scan() {
+    // Go's answer depends on the client's first suite; fipsprobe's offers are deterministic,
+    // so the suites, their order and the preferred suite must not move between scans.
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
+    let first = scan(server.addr());
+    for _ in 0..3 {
+        let again = scan(server.addr());
+        assert_eq!(again.protocols, first.protocols, "{}", summary(&again));
+        assert_eq!(again.preferred_suite, first.preferred_suite);
+        assert_eq!(again.handshakes, first.handshakes);
+    }
+}
