@@ -11,8 +11,9 @@
 //!   ECDSA suites only once no RSA suite is left;
 //! - Go 1.19 has no extended master secret (plain or BoringCrypto).
 
+use fipsprobe::demo::KeyKind;
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
-use fipsprobe::report::model::Severity::{Fail, Warn};
+use fipsprobe::report::model::Severity::{Fail, Info, Warn};
 use fipsprobe::report::model::{Endpoint, Verdict};
 
 use crate::common::go::{
@@ -331,4 +332,37 @@ fn go_order_quirk_gives_the_same_result_on_every_scan() {
         assert_eq!(again.preferred_suite, first.preferred_suite);
         assert_eq!(again.handshakes, first.handshakes);
     }
+}
+
+#[test]
+fn go_tls13_only_with_an_ecdsa_certificate() {
+    // `--tls-min-version VersionTLS13`: no cleartext certificate, so fipsprobe spends one full
+    // TLS 1.3 handshake on it (counted in `minimal_handshakes`).
+    let server = require_server!(GoTlsServer::start(
+        GoCrypto::Standard,
+        &[KeyKind::EcdsaP256],
+        &["--tls-min-version", "VersionTLS13"]
+    ));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls13], "{}", summary(&e));
+    assert_go_tls13(&e);
+    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    let leaf = &e.certificate.as_ref().unwrap()["chain"][0];
+    assert_eq!(leaf["key_type"], "EC", "{leaf}");
+    assert_eq!(leaf["curve"], "secp256r1", "{leaf}");
+    // No TLS 1.2, so no EMS question; ChaCha20 and x25519 still fail both.
+    assert!(!e.extensions.contains_key("extended_master_secret"));
+    let x25519 = extra("group_not_approved", Fail, Some("x25519"), None);
+    assert_grade(
+        &e,
+        Pol::Fips3,
+        &[x25519.clone(), extra("tls12_missing", Info, None, None)],
+        Verdict::Fail,
+    );
+    assert_grade(
+        &e,
+        Pol::Fips2,
+        &[x25519, extra("tls12_missing", Warn, None, None)],
+        Verdict::Fail,
+    );
 }
