@@ -141,13 +141,14 @@ fn nmap_agrees_on_go_default_settings_except_where_go_puts_chacha20() {
     let server = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
     let (e, nmap) = require_server!(both(server.addr()));
     assert_nmap_versions(&nmap, &["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
-    // nmap limitation: nmap sorts suites by offering them to the server a few at a time and
-    // seeing which it picks. Go picks between two orders by the client's first suite (AES-GCM
-    // first when that suite is AES-GCM, ChaCha20 first otherwise), so each comparison nmap
-    // makes with ChaCha20 leading its offer "wins" for ChaCha20, and nmap ranks ChaCha20
-    // above ECDHE-RSA-AES256-GCM, an order Go never uses for any single client. fipsprobe
-    // reports Go's AES-GCM order (Go's `cipherSuitesPreferenceOrder`; s_client confirms in
-    // tests/servers.rs). Apart from ChaCha20's place the orders agree.
+    // nmap limitation: nmap orders suites with a merge sort whose comparison is a ClientHello
+    // offering two suites (`compare_ciphers` in ssl-enum-ciphers.nse). Go picks between two
+    // orders by the client's first suite (AES-GCM first when that suite is AES-GCM, ChaCha20
+    // first otherwise), so a comparison that offers ChaCha20 first is won by ChaCha20, and
+    // nmap ranks it above ECDHE-RSA-AES256-GCM: an order Go never uses for any one client.
+    // fipsprobe reports Go's AES-GCM order (`cipherSuitesPreferenceOrder`, what a client
+    // offering AES-GCM first gets; s_client confirms in tests/servers.rs). With ChaCha20
+    // taken out, the two orders agree.
     assert_eq!(
         differences(&e, &nmap),
         [Diff::Order(Tls12)],

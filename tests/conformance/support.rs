@@ -214,7 +214,13 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
         return NOT;
     }
     if name.starts_with("TLS_AES_") {
-        return None;
+        // TLS 1.3: AES-GCM and AES-CCM approved; CCM_8 left out of RHEL's FIPS policy.
+        let ccm8 = name == "TLS_AES_128_CCM_8_SHA256";
+        return if ccm8 && pol == Pol::Fips3 {
+            DISCOURAGED
+        } else {
+            None
+        };
     }
     if name.starts_with("TLS_RSA_WITH_AES_") {
         return match pol {
