@@ -22,7 +22,8 @@ use crate::common::go::{
 use crate::common::{s_client, GoCrypto, GoTlsServer};
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_version, extra, go_order, minimal_handshakes, scan, summary, versions, Pol,
+    assert_grade, assert_version, codes, extra, go_aes_hardware, go_order, hex, minimal_handshakes,
+    scan, summary, versions, Found, Pol,
 };
 
 /// What Go adds to its default RSA list in TLS 1.0/1.1 with an ECDSA certificate beside it
@@ -39,18 +40,13 @@ const CIS_RSA_TLS12: [u16; 3] = [0xC02F, 0xC030, 0xCCA8];
 /// TLS 1.3 as Go 1.19 serves it whatever the flags say.
 fn assert_go_tls13(e: &Endpoint) {
     let want = go_order(&GO119_TLS13);
-    assert_eq!(
-        crate::support::hex(&crate::support::codes(e, Tls13)),
-        crate::support::hex(&want),
-        "{}",
-        summary(e)
-    );
+    assert_eq!(hex(&codes(e, Tls13)), hex(&want), "{}", summary(e));
     // server_order for TLS 1.3 is checked by `go_order_quirk_is_server_order` (probe bug).
 }
 
 /// The findings every plain Go build shows beyond versions and suites: no EMS (a fail under
 /// IG D.Q, a warning under 140-2) and the x25519 key share it picks in TLS 1.3.
-fn go_extras(pol: Pol) -> Vec<crate::support::Found> {
+fn go_extras(pol: Pol) -> Vec<Found> {
     vec![
         extra(
             "ems_missing",
@@ -77,7 +73,7 @@ fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
     assert_version(&e, Tls11, &GO119_DEFAULT_RSA_TLS10, Some(true));
     assert_version(&e, Tls12, &go_order(&GO119_DEFAULT_RSA_TLS12), Some(true));
     assert_go_tls13(&e);
-    let preferred = if crate::support::go_aes_hardware() {
+    let preferred = if go_aes_hardware() {
         "TLS_AES_128_GCM_SHA256"
     } else {
         "TLS_CHACHA20_POLY1305_SHA256"
@@ -149,11 +145,8 @@ fn go_cis_benchmark_list_is_enforced_for_tls12_but_not_tls13() {
     let e = scan(server.addr());
     assert_eq!(versions(&e), [Tls12, Tls13], "{}", summary(&e));
     // server_order of TLS 1.2 is checked by `go_order_quirk_is_server_order` (probe bug).
-    let tls12 = crate::support::codes(&e, Tls12);
-    assert_eq!(
-        crate::support::hex(&tls12),
-        crate::support::hex(&go_order(&CIS_RSA_TLS12))
-    );
+    let tls12 = codes(&e, Tls12);
+    assert_eq!(hex(&tls12), hex(&go_order(&CIS_RSA_TLS12)));
     assert_go_tls13(&e);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     // The CIS list still carries ChaCha20 (1.2) and Go adds it to TLS 1.3: both fail, as do
@@ -254,10 +247,7 @@ fn binary_exit_codes_follow_the_policy_on_the_boringcrypto_build() {
         let report: fipsprobe::report::model::Report = serde_json::from_str(&stdout).unwrap();
         assert_eq!(report.policy.id, policy);
         let e = &report.endpoints[0];
-        assert_eq!(
-            crate::support::codes(e, Tls12),
-            GO119_BORING_RSA_TLS12.to_vec()
-        );
+        assert_eq!(codes(e, Tls12), GO119_BORING_RSA_TLS12.to_vec());
         let want = if code == 0 {
             Verdict::Pass
         } else {

@@ -16,7 +16,7 @@ use crate::common::{
     EtcdServer, GnutlsServer, GoCrypto, GoTlsServer, NginxServer, OpensslServer, ServerError,
 };
 use crate::require_server;
-use crate::support::{scan, summary};
+use crate::support::{go_aes_hardware, scan, summary};
 
 /// A difference between the two tools, in a form the tests list exactly.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -166,7 +166,7 @@ fn nmap_agrees_on_go_default_settings_except_where_go_puts_chacha20() {
         list.iter()
             .position(|n| n == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
     };
-    if crate::support::go_aes_hardware() {
+    if go_aes_hardware() {
         assert_eq!(position(&ours), Some(2), "{}", report(&e, &nmap));
         assert_eq!(position(theirs), Some(1), "{}", report(&e, &nmap));
     }

@@ -7,15 +7,18 @@ use fipsprobe::demo::KeyKind;
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
 use fipsprobe::report::model::Severity::{Fail, Warn};
 use fipsprobe::report::model::Verdict;
+use fipsprobe::scan::Outcome;
 
 use crate::common::misbehaving::Behaviour;
-use crate::common::{gnutls, openssl, GnutlsServer, MisbehavingServer, NginxServer, OpensslServer};
+use crate::common::{
+    gnutls, openssl, s_client, GnutlsServer, MisbehavingServer, NginxServer, OpensslServer,
+    ServerError,
+};
 use crate::require_server;
 use crate::support::{
     assert_grade, assert_grade_except, assert_version, assert_version_client_order, extra,
-    minimal_handshakes, scan, scan_report, summary, versions, Pol,
+    minimal_handshakes, scan, scan_report, summary, versions, Found, Pol,
 };
-use fipsprobe::scan::Outcome;
 
 fn openssl_codes(cipher: &str, version: Protocol) -> Vec<u16> {
     openssl::expected_suites(cipher, None, version, KeyKind::Rsa2048)
@@ -84,7 +87,7 @@ fn nginx_fips_configuration_passes_both_policies() {
 const GNUTLS_PRIORITY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:\
 -CIPHER-ALL:+AES-256-GCM:+AES-128-CBC:+CHACHA20-POLY1305";
 
-fn gnutls_extras() -> Vec<crate::support::Found> {
+fn gnutls_extras() -> Vec<Found> {
     // gnutls-serv asks for a client certificate by default; not a finding. ChaCha20 and the
     // x25519 key share (TLS 1.3, the client's first share) fail both policies.
     vec![extra("group_not_approved", Fail, Some("x25519"), None)]
@@ -145,7 +148,7 @@ fn gnutls_x25519_is_reported_when_not_preferred() {
     let server = require_server!(GnutlsServer::start(&priority));
     // The server does accept x25519 when it is all a client offers.
     for version in ["-tls1_2", "-tls1_3"] {
-        let got = crate::common::s_client(server.addr(), &[version, "-groups", "X25519"]).unwrap();
+        let got = s_client(server.addr(), &[version, "-groups", "X25519"]).unwrap();
         assert!(got.established, "{}", got.output);
         assert!(
             got.temp_key
@@ -270,7 +273,7 @@ fn an_endpoint_that_only_violates_the_protocol_does_not_pass() {
 
 /// nginx preferring ECDHE but also accepting DHE with a 1024-bit group (`ssl_dhparam`), P-256
 /// only: FIPS-clean except the DHE group, which SP 800-131A r2 disallows (< 2048 bits).
-fn nginx_with_weak_dhe() -> Result<(NginxServer, tempfile::TempDir), crate::common::ServerError> {
+fn nginx_with_weak_dhe() -> Result<(NginxServer, tempfile::TempDir), ServerError> {
     let dir = tempfile::tempdir().unwrap();
     let dh = dir.path().join("dh1024.pem");
     std::fs::write(&dh, openssl::DH1024_PEM).unwrap();
@@ -288,7 +291,7 @@ fn nginx_with_weak_dhe() -> Result<(NginxServer, tempfile::TempDir), crate::comm
 fn nginx_dhe_behind_ecdhe_is_enumerated() {
     let (server, _dh) = require_server!(nginx_with_weak_dhe());
     // Ground truth: a client that offers only the DHE suite gets the 1024-bit group.
-    let dhe = crate::common::s_client(
+    let dhe = s_client(
         server.addr(),
         &["-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"],
     )
