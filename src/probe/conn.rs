@@ -131,16 +131,35 @@ pub async fn exchange(
             flight.closed = true;
             return Ok(flight);
         }
-        reader
-            .feed(buf.get(..n).unwrap_or_default())
-            .map_err(decode_error)?;
-        while let Some(msg) = reader.next_message().map_err(decode_error)? {
-            let stop = stops(&msg, until);
-            flight.messages.push(msg);
-            if stop {
-                return Ok(flight);
+        let fed = reader.feed(buf.get(..n).unwrap_or_default());
+        if let Err(e) = fed {
+            return declined_or(flight, e);
+        }
+        loop {
+            match reader.next_message() {
+                Ok(Some(msg)) => {
+                    let stop = stops(&msg, until);
+                    flight.messages.push(msg);
+                    if stop {
+                        return Ok(flight);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return declined_or(flight, e),
             }
         }
+    }
+}
+
+/// An SSLv2 ERROR message is the SSLv2 way of declining (no common cipher): an answer like
+/// a TLS alert, not a malformed flight. Every other decode error is a failure.
+fn declined_or(mut flight: Flight, e: DecodeError) -> Result<Flight, ConnError> {
+    match e {
+        DecodeError::Ssl2Error { .. } => {
+            flight.closed = true;
+            Ok(flight)
+        }
+        other => Err(decode_error(other)),
     }
 }
 

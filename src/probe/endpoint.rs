@@ -160,29 +160,46 @@ pub async fn probe(
     };
     let mut lead_sweep = sweep_for(lead);
     let first_answer = match lead_sweep.next_offer() {
-        Some(offer) => ctx.offer(&offer, Some(stream)).await,
+        Some(offer) => ctx.offer(&offer, Some(stream), cfg.retries).await,
         None => Answer::Declined,
     };
+    let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
     if let Answer::Failed(why) = &first_answer {
         if !ctx.saw_tls.load(Ordering::Relaxed) {
-            endpoint.status = if why.starts_with("not TLS") {
-                Status::NotTls
-            } else if why.contains("no answer") {
-                Status::Timeout
-            } else {
-                Status::Error
-            };
-            endpoint.error = Some(why.clone());
-            endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
-            endpoint.duration_ms = elapsed_ms(started);
-            return endpoint;
+            let status = failure_status(why);
+            // Silence to the newest hello may be version intolerance (some old stacks hang on
+            // an unknown version instead of answering): one older hello tells the two apart,
+            // without retries so that a truly silent port costs one timeout more, not two.
+            let older = others
+                .iter()
+                .position(|s| s.version() != Protocol::Ssl2)
+                .filter(|_| matches!(status, Status::Timeout | Status::Error));
+            let mut answered = false;
+            if let Some(i) = older {
+                let mut sweep = others.remove(i);
+                if let Some(offer) = sweep.next_offer() {
+                    let answer = ctx.offer(&offer, None, 0).await;
+                    answered = ctx.saw_tls.load(Ordering::Relaxed);
+                    if answered {
+                        sweep.observe(answer);
+                    }
+                }
+                others.insert(i, sweep);
+            }
+            if !answered {
+                endpoint.status = status;
+                endpoint.error = Some(why.clone());
+                endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
+                endpoint.duration_ms = elapsed_ms(started);
+                return endpoint;
+            }
         }
     }
     lead_sweep.observe(first_answer);
 
     let mut sweeps = vec![ctx.run(lead_sweep)];
-    for &v in rest {
-        sweeps.push(ctx.run(sweep_for(v)));
+    for sweep in others {
+        sweeps.push(ctx.run(sweep));
     }
     let sweeps = join_all(sweeps).await;
     let tls13_accepted = sweeps
@@ -202,12 +219,16 @@ pub async fn probe(
     endpoint.status = Status::Tls;
 
     let mut problems = Vec::new();
+    let mut violated = false;
     for sweep in &sweeps {
         if let Some(f) = sweep.failure() {
             endpoint.incomplete = true;
             problems.push(format!("{}: {f}", sweep.version()));
         }
         if let Some(v) = sweep.violation() {
+            // The sweep stopped at the violation: later suites of this version are unknown.
+            endpoint.incomplete = true;
+            violated = true;
             problems.push(format!("{}: protocol violation: {v}", sweep.version()));
         }
         if sweep.accepted().is_empty() {
@@ -235,6 +256,10 @@ pub async fn probe(
         .and_then(|p| p.preferred.clone());
     if !problems.is_empty() {
         endpoint.error = Some(problems.join("; "));
+    }
+    if violated && endpoint.protocols.is_empty() {
+        // It speaks TLS, but nothing it said can be trusted as an acceptance.
+        endpoint.status = Status::Error;
     }
     let facts = ctx
         .facts
@@ -283,6 +308,19 @@ fn suite_entry(version: Protocol, code: u32) -> SuiteEntry {
         code: SuiteCode(code),
         openssl,
         approved: false,
+    }
+}
+
+/// The status of an endpoint whose first hello got no TLS answer, from the failure's text
+/// (the `ConnError` display).
+fn failure_status(why: &str) -> Status {
+    if why.starts_with("not TLS") || why.starts_with("malformed TLS") {
+        // Bytes came back, but not one valid TLS message: whatever it is, it is not TLS.
+        Status::NotTls
+    } else if why.starts_with("no answer") || why.starts_with("connect timed out") {
+        Status::Timeout
+    } else {
+        Status::Error
     }
 }
 
@@ -364,15 +402,15 @@ impl Ctx<'_> {
 
     async fn run(&self, mut sweep: VersionSweep) -> VersionSweep {
         while let Some(offer) = sweep.next_offer() {
-            let answer = self.offer(&offer, None).await;
+            let answer = self.offer(&offer, None, self.cfg.retries).await;
             sweep.observe(answer);
         }
         sweep
     }
 
     /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
-    /// answer, retrying transient failures.
-    async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>) -> Answer {
+    /// answer, retrying transient failures up to `retries` times.
+    async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>, retries: u32) -> Answer {
         let hello = build_hello(offer, self.sni.as_deref());
         let until = if offer.purpose == Purpose::First && offer.version <= Protocol::Tls12 {
             ReadUntil::FlightEnd
@@ -411,7 +449,7 @@ impl Ctx<'_> {
             };
             match result {
                 Ok(flight) => return self.interpret(offer, flight),
-                Err(e) if e.is_transient() && attempt < self.cfg.retries => {
+                Err(e) if e.is_transient() && attempt < retries => {
                     attempt += 1;
                     retry::backoff(attempt).await;
                 }
