@@ -82,7 +82,13 @@ async fn scan(addr: SocketAddr, per_host: usize) -> (Endpoint, Duration) {
         explicit: true,
     };
     let started = Instant::now();
-    let e = probe(&spec, &cfg, &limits.host(addr.ip()), &CancellationToken::new()).await;
+    let e = probe(
+        &spec,
+        &cfg,
+        &limits.host(addr.ip()),
+        &CancellationToken::new(),
+    )
+    .await;
     (e, started.elapsed())
 }
 
@@ -115,11 +121,7 @@ fn sorted(mut v: Vec<u16>) -> Vec<u16> {
 /// one for the TLS 1.3 certificate.
 fn budget(e: &Endpoint) -> u32 {
     let accepted: usize = e.protocols.values().map(|p| p.suites.len()).sum();
-    let order_tests = e
-        .protocols
-        .values()
-        .filter(|p| p.suites.len() >= 2)
-        .count();
+    let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();
     let tls13 = usize::from(e.protocols.contains_key(&Protocol::Tls13));
     u32::try_from(accepted + Protocol::ALL.len() + 6 + order_tests + tls13).unwrap()
 }
@@ -243,7 +245,10 @@ async fn tls13_only() {
         KeyKind::Rsa2048,
         false,
     );
-    assert!(e.certificate.is_some(), "TLS 1.3 chain via the full handshake");
+    assert!(
+        e.certificate.is_some(),
+        "TLS 1.3 chain via the full handshake"
+    );
     eprintln!("tls13-only: {} handshakes, {took:?}", e.handshakes);
 }
 

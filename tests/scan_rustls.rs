@@ -76,7 +76,13 @@ async fn scan(addr: SocketAddr, per_host: usize) -> Endpoint {
         sni: None,
         explicit: true,
     };
-    probe(&spec, &cfg, &limits.host(addr.ip()), &CancellationToken::new()).await
+    probe(
+        &spec,
+        &cfg,
+        &limits.host(addr.ip()),
+        &CancellationToken::new(),
+    )
+    .await
 }
 
 fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
@@ -103,11 +109,7 @@ fn name_of(code: u16) -> String {
 /// one for the TLS 1.3 certificate.
 fn budget(e: &Endpoint) -> u32 {
     let accepted: usize = e.protocols.values().map(|p| p.suites.len()).sum();
-    let order_tests = e
-        .protocols
-        .values()
-        .filter(|p| p.suites.len() >= 2)
-        .count();
+    let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();
     let tls13 = usize::from(e.protocols.contains_key(&Protocol::Tls13));
     u32::try_from(accepted + Protocol::ALL.len() + 6 + order_tests + tls13).unwrap()
 }
@@ -153,7 +155,11 @@ async fn check(spec: ServerSpec) -> Endpoint {
         } else {
             Some(spec.server_order)
         };
-        assert_eq!(result.server_order, order, "{} {v}: server_order", spec.name);
+        assert_eq!(
+            result.server_order, order,
+            "{} {v}: server_order",
+            spec.name
+        );
         assert_eq!(
             result.preferred.as_deref(),
             Some(name_of(found[0]).as_str()),
@@ -226,7 +232,10 @@ async fn kube_apiserver_fips_preset() {
         Some("TLS_AES_128_GCM_SHA256"),
         "server order, TLS 1.3 first"
     );
-    assert!(e.certificate.is_some(), "certificate from the TLS 1.2 flight");
+    assert!(
+        e.certificate.is_some(),
+        "certificate from the TLS 1.2 flight"
+    );
 }
 
 #[tokio::test]
@@ -306,7 +315,10 @@ async fn tls13_only_server_order_chacha_first() {
 async fn tls13_only_client_order() {
     check(spec(
         "tls13-client-order",
-        &[suite::TLS13_AES_128_GCM_SHA256, suite::TLS13_CHACHA20_POLY1305_SHA256],
+        &[
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::TLS13_CHACHA20_POLY1305_SHA256,
+        ],
         &[Protocol::Tls13],
         &[group::X25519, group::SECP256R1],
         KeyKind::Rsa2048,
@@ -406,4 +418,23 @@ async fn per_host_one_gives_the_same_result() {
     let b = scan(server.addr, 4).await;
     assert_eq!(a.protocols, b.protocols);
     assert_eq!(a.handshakes, b.handshakes);
+}
+
+/// Pure ML-KEM only in TLS 1.3: found only if our hello lists the group (a HelloRetryRequest
+/// then names the suite).
+#[tokio::test]
+async fn pure_mlkem_tls13_only() {
+    check(spec(
+        "mlkem768-only",
+        &[
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::TLS13_AES_128_GCM_SHA256,
+        ],
+        &[Protocol::Tls13],
+        &[group::MLKEM768],
+        KeyKind::EcdsaP256,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
 }

@@ -64,10 +64,12 @@ const GROUPS_TLS12: &[u16] = &[
 ];
 
 /// Groups offered in TLS 1.3 hellos; a server that wants another share answers with a
-/// HelloRetryRequest, which names the suite just as well.
+/// HelloRetryRequest, which names the suite just as well. Pure ML-KEM (0x0200..0x0202) is
+/// listed too: a server configured with nothing else would otherwise look like it refused
+/// TLS 1.3.
 const GROUPS_TLS13: &[u16] = &[
-    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0100, 0x0101, 0x0102, 0x0103,
-    0x0104, 0x001F, 0x0020, 0x0021,
+    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0200, 0x0201, 0x0202, 0x0100,
+    0x0101, 0x0102, 0x0103, 0x0104, 0x001F, 0x0020, 0x0021,
 ];
 
 /// Key shares sent in TLS 1.3 hellos: the two groups nearly every server takes.
