@@ -541,7 +541,11 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
         suites: &suites,
         sni,
         groups: if tls13 { GROUPS_TLS13 } else { GROUPS_TLS12 },
-        key_shares: if tls13 { KEY_SHARES_TLS13 } else { &[] },
+        key_shares: if tls13 && offer.key_shares {
+            KEY_SHARES_TLS13
+        } else {
+            &[]
+        },
         sig_schemes: SIG_SCHEMES,
         ems: true,
         renegotiation_scsv: offer.version == Protocol::Ssl3,

@@ -13,6 +13,13 @@
 //! That costs (accepted + 1) handshakes per version, plus one for the order test where at
 //! least two suites were accepted in our order.
 //!
+//! TLS 1.3 offers after the first carry an empty key_share list (RFC 8446 §4.2.8 allows it):
+//! the server names its suite and group in a HelloRetryRequest without computing a key
+//! exchange or signing anything, which keeps a scan cheap for the server. The first offer
+//! carries real shares, so TLS 1.3 detection does not depend on that; and a server that
+//! declines the first empty-share offer gets the same offer again with shares (one extra
+//! handshake), and shares from then on.
+//!
 //! Deciding from the sweep also keeps servers with order heuristics right: Go picks from a
 //! ChaCha20-first list when the client's first suite is not AES-GCM, so a reversed offer led
 //! by ChaCha20 or 3DES made Go look like it followed the client. Every sweep offer keeps our
@@ -29,6 +36,9 @@ pub struct Offer {
     pub suites: Vec<u32>,
     /// Why this offer is made; the engine uses it to decide how much of the flight to read.
     pub purpose: Purpose,
+    /// TLS 1.3: send key shares. When false, the key_share list is empty and the server
+    /// answers with a HelloRetryRequest. Ignored below TLS 1.3.
+    pub key_shares: bool,
 }
 
 /// Why an offer is made.
@@ -75,6 +85,20 @@ pub struct VersionSweep {
     server_order: Option<bool>,
     failure: Option<String>,
     violation: Option<String>,
+    shares: Shares,
+}
+
+/// Whether TLS 1.3 offers carry key shares (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shares {
+    /// The first offer: real shares.
+    First,
+    /// Empty shares, not yet answered.
+    Trying,
+    /// Empty shares work with this server.
+    Empty,
+    /// This server needs shares.
+    Needed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +131,7 @@ impl VersionSweep {
             server_order: None,
             failure: None,
             violation: None,
+            shares: Shares::First,
         }
     }
 
@@ -117,6 +142,7 @@ impl VersionSweep {
 
     /// The next hello to send, or `None` when the sweep is complete.
     pub fn next_offer(&self) -> Option<Offer> {
+        let key_shares = matches!(self.shares, Shares::First | Shares::Needed);
         match self.state {
             State::Done => None,
             State::Sweeping => Some(Offer {
@@ -127,17 +153,30 @@ impl VersionSweep {
                 } else {
                     Purpose::Sweep
                 },
+                key_shares,
             }),
             State::OrderTest => Some(Offer {
                 version: self.version,
                 suites: self.found.iter().rev().copied().collect(),
                 purpose: Purpose::OrderTest,
+                key_shares,
             }),
         }
     }
 
     /// Records the server's answer to the offer last returned by [`Self::next_offer`].
     pub fn observe(&mut self, answer: Answer) {
+        if self.shares == Shares::Trying && self.state == State::Sweeping {
+            let works =
+                matches!(answer, Answer::Chosen { version, .. } if version == self.version.wire());
+            if !works && !matches!(answer, Answer::Failed(_)) {
+                // Declined (or downgraded) without shares, after accepting TLS 1.3 with them:
+                // ask again the same way the first offer did.
+                self.shares = Shares::Needed;
+                return;
+            }
+            self.shares = Shares::Empty;
+        }
         match (self.state, answer) {
             (State::Done, _) => {}
             (_, Answer::Failed(why)) => {
@@ -171,6 +210,9 @@ impl VersionSweep {
                     Some(i) => {
                         self.candidates.remove(i);
                         self.found.push(suite);
+                        if self.version == Protocol::Tls13 && self.shares == Shares::First {
+                            self.shares = Shares::Trying;
+                        }
                         if self.candidates.is_empty() {
                             self.finish_sweep();
                         }
@@ -369,6 +411,68 @@ mod tests {
         }
     }
 
+    /// Runs a TLS 1.3 sweep against a server-order server that accepts `supported`; when
+    /// `needs_shares`, it declines every hello without key shares. Returns the offers made.
+    fn run_tls13(sweep: &mut VersionSweep, supported: &[u32], needs_shares: bool) -> Vec<Offer> {
+        let mut offers = Vec::new();
+        while let Some(offer) = sweep.next_offer() {
+            let answer = if needs_shares && !offer.key_shares {
+                Answer::Declined
+            } else {
+                serve(&offer, supported, true)
+            };
+            offers.push(offer);
+            sweep.observe(answer);
+            assert!(offers.len() < 20, "sweep does not terminate");
+        }
+        offers
+    }
+
+    #[test]
+    fn tls13_offers_after_the_first_carry_no_key_shares() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1302, 0x1303, 0x1301, 0x1304]);
+        let offers = run_tls13(&mut s, &[0x1301, 0x1302, 0x1303], false);
+        assert_eq!(s.accepted(), &[0x1301, 0x1302, 0x1303]);
+        assert_eq!(s.server_order(), Some(true));
+        let shares: Vec<bool> = offers.iter().map(|o| o.key_shares).collect();
+        assert_eq!(
+            shares,
+            [true, false, false, false],
+            "3 accepted + 1 decline"
+        );
+    }
+
+    #[test]
+    fn tls13_server_that_needs_key_shares_costs_one_more_handshake() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1302, 0x1303, 0x1301]);
+        let offers = run_tls13(&mut s, &[0x1301, 0x1303], true);
+        assert_eq!(s.accepted(), &[0x1301, 0x1303], "nothing missed");
+        let shares: Vec<bool> = offers.iter().map(|o| o.key_shares).collect();
+        // First (shares), second without (declined), again with shares, then the decline.
+        assert_eq!(shares, [true, false, true, true]);
+        assert_eq!(
+            offers[1].suites, offers[2].suites,
+            "the same offer is repeated"
+        );
+    }
+
+    #[test]
+    fn tls13_single_suite_server_is_confirmed_with_shares() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1302, 0x1303, 0x1301]);
+        let offers = run_tls13(&mut s, &[0x1301], false);
+        assert_eq!(s.accepted(), &[0x1301]);
+        // The empty-share decline is not trusted until the server has answered one.
+        assert_eq!(offers.len(), 3);
+    }
+
+    #[test]
+    fn key_shares_stay_on_below_tls13() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3]);
+        let offers = run_tls13(&mut s, &[1, 2], true);
+        assert!(offers.iter().all(|o| o.key_shares));
+        assert_eq!(s.accepted(), &[1, 2]);
+    }
+
     #[test]
     fn order_test_answers_are_read_right() {
         // Found in our order, so the reversed offer decides.
@@ -402,7 +506,8 @@ mod tests {
         let n = run(&mut s, &[0x1302], true);
         assert_eq!(s.accepted(), &[0x1302]);
         assert_eq!(s.server_order(), None);
-        assert_eq!(n, 2);
+        // 1 accepted + 1 decline without key shares + the same decline confirmed with them.
+        assert_eq!(n, 3);
     }
 
     #[test]
