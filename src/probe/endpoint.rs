@@ -1,8 +1,16 @@
 //! Probes one endpoint: a connect first (closed ports cost one SYN), then one sweep per
 //! protocol version, run side by side within the per-host connection cap.
 //!
-//! The first hello goes out on the connection the sweep opened. Only when it shows the port
-//! speaks TLS (an alert counts) are the other versions tried.
+//! The first hello (the highest version) goes out on the connection the connect sweep
+//! opened. When it gets no TLS answer: bytes that are not TLS end the probe as `not_tls`;
+//! silence may be version intolerance, so one older hello (no retry) decides between
+//! `timeout` and going on. A timeout is never taken for a rejection: the version it happened
+//! in is reported incomplete, not absent.
+//!
+//! Against a server that serves one connection at a time (OpenSSL `s_server`), the sweeps'
+//! connections wait in its listen backlog with their hellos already sent, and each is
+//! answered as soon as the one before closes: we close right after the ServerHello, so this
+//! costs milliseconds, not timeouts (tests/scan_openssl.rs checks it with the default cap).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -111,12 +111,9 @@ enum State {
 impl VersionSweep {
     /// A sweep of `version` over `candidates` (in offer order; duplicates are dropped).
     pub fn new(version: Protocol, candidates: impl IntoIterator<Item = u32>) -> VersionSweep {
-        let mut unique: Vec<u32> = Vec::new();
-        for c in candidates {
-            if !unique.contains(&c) {
-                unique.push(c);
-            }
-        }
+        // Hundreds of candidates per version: a set keeps this linear.
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<u32> = candidates.into_iter().filter(|c| seen.insert(*c)).collect();
         let state = if unique.is_empty() {
             State::Done
         } else {
