@@ -288,3 +288,34 @@ async fn ecdsa_certificate() {
         eprintln!("{label}: {} handshakes, {took:?}", e.handshakes);
     }
 }
+
+/// A 1024-bit DHE group behind a preferred ECDHE suite: the group size must still be read
+/// (from the DHE suite's own sweep flight, at no extra handshake).
+#[tokio::test]
+async fn dhe_group_behind_ecdhe_is_measured() {
+    let cipher = "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0";
+    let server = require_server!(OpensslServer::start_with(
+        &["-cipher", cipher, "-tls1_2", "-serverpref"],
+        common::CertSource::Rcgen(KeyKind::Rsa2048),
+        common::openssl::Extra {
+            dh1024: true,
+            ..Default::default()
+        },
+    ));
+    let (e, _) = scan(server.addr(), 4).await;
+    check(
+        "dhe-behind-ecdhe",
+        &e,
+        cipher,
+        &[Protocol::Tls12],
+        KeyKind::Rsa2048,
+        true,
+    );
+    assert_eq!(codes(&e, Protocol::Tls12), [0xC02F, 0x009E]);
+    assert_eq!(
+        e.extensions.get("dh_bits"),
+        Some(&serde_json::json!(1024)),
+        "{:?}",
+        e.extensions
+    );
+}

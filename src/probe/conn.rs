@@ -52,6 +52,9 @@ pub enum ReadUntil {
     ServerHello,
     /// Read on to ServerHelloDone (TLS <= 1.2): certificate and key-exchange facts for free.
     FlightEnd,
+    /// Read on to ServerHelloDone only when the ServerHello chose a suite for which this
+    /// says yes (a DHE suite, when its group size is still unknown); else stop there.
+    FlightEndIf(fn(u16) -> bool),
 }
 
 /// What the server sent, in order, up to the point we stopped reading.
@@ -170,7 +173,14 @@ fn stops(msg: &ServerMessage, until: ReadUntil) -> bool {
         | ServerMessage::Ssl2ServerHello(_)
         | ServerMessage::ServerHelloDone
         | ServerMessage::EncryptedRecord => true,
-        ServerMessage::ServerHello(sh) => until == ReadUntil::ServerHello || sh.version() >= 0x0304,
+        ServerMessage::ServerHello(sh) => {
+            sh.version() >= 0x0304
+                || match until {
+                    ReadUntil::ServerHello => true,
+                    ReadUntil::FlightEnd => false,
+                    ReadUntil::FlightEndIf(wanted) => !wanted(sh.cipher_suite),
+                }
+        }
         _ => false,
     }
 }

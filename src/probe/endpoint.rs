@@ -321,6 +321,11 @@ fn suite_entry(version: Protocol, code: u32) -> SuiteEntry {
     }
 }
 
+/// Whether `code` is an ephemeral finite-field DH suite (its ServerKeyExchange has the group).
+fn is_dhe(code: u16) -> bool {
+    cipher_db::db().suite(code).is_some_and(|s| s.kx == Kx::Dhe)
+}
+
 /// The status of an endpoint whose first hello got no TLS answer, from the failure's text
 /// (the `ConnError` display).
 fn failure_status(why: &str) -> Status {
@@ -422,8 +427,14 @@ impl Ctx<'_> {
     /// answer, retrying transient failures up to `retries` times.
     async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>, retries: u32) -> Answer {
         let hello = build_hello(offer, self.sni.as_deref());
-        let until = if offer.purpose == Purpose::First && offer.version <= Protocol::Tls12 {
+        let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
+            ReadUntil::ServerHello
+        } else if offer.purpose == Purpose::First {
             ReadUntil::FlightEnd
+        } else if self.lock_facts().dh_bits.is_none() {
+            // A DHE suite behind the preferred one (nginx: ECDHE first, DHE with a weak group
+            // after it) shows its group only in its own flight; it costs no extra handshake.
+            ReadUntil::FlightEndIf(is_dhe)
         } else {
             ReadUntil::ServerHello
         };
