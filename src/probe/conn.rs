@@ -46,7 +46,7 @@ impl ConnError {
 }
 
 /// How much of the server's first flight to read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum ReadUntil {
     /// Stop at the ServerHello (or HelloRetryRequest): all a sweep needs.
     ServerHello,
