@@ -319,3 +319,34 @@ async fn dhe_group_behind_ecdhe_is_measured() {
         e.extensions
     );
 }
+
+/// TLS 1.3 only with a required client certificate: the CertificateRequest is encrypted, so
+/// the suites come from the ServerHellos and the chain from the one full handshake (which the
+/// server then refuses for want of a client certificate).
+#[tokio::test]
+async fn tls13_only_client_certificate_required() {
+    let server = require_server!(OpensslServer::start_with(
+        &["-tls1_3"],
+        common::CertSource::Rcgen(KeyKind::Rsa2048),
+        common::openssl::Extra {
+            require_client_cert: true,
+            ..Default::default()
+        },
+    ));
+    let (e, took) = scan(server.addr(), 4).await;
+    check(
+        "tls13-client-cert",
+        &e,
+        "DEFAULT",
+        &[Protocol::Tls13],
+        KeyKind::Rsa2048,
+        false,
+    );
+    let cert = e.certificate.as_ref().expect("certificate facts");
+    assert!(cert.get("error").is_none(), "{cert}");
+    assert_eq!(
+        e.extensions.get("client_certificate"),
+        Some(&serde_json::Value::from("requested"))
+    );
+    eprintln!("tls13-client-cert: {} handshakes, {took:?}", e.handshakes);
+}
