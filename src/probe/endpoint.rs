@@ -339,6 +339,36 @@ fn failure_status(why: &str) -> Status {
     }
 }
 
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// `failure_status` reads `ConnError` texts: keep the two in step.
+    #[test]
+    fn failures_map_to_statuses() {
+        let cases = [
+            (ConnError::NotTls("HTTP".into()), Status::NotTls),
+            (
+                ConnError::Protocol("record too long".into()),
+                Status::NotTls,
+            ),
+            (
+                ConnError::ReadTimeout(Duration::from_secs(1)),
+                Status::Timeout,
+            ),
+            (
+                ConnError::ConnectTimeout(Duration::from_secs(1)),
+                Status::Timeout,
+            ),
+            (ConnError::Io("broken".into()), Status::Error),
+        ];
+        for (error, status) in cases {
+            assert_eq!(failure_status(&error.to_string()), status, "{error}");
+        }
+    }
+}
+
 fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
