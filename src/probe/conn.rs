@@ -46,12 +46,15 @@ impl ConnError {
 }
 
 /// How much of the server's first flight to read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum ReadUntil {
     /// Stop at the ServerHello (or HelloRetryRequest): all a sweep needs.
     ServerHello,
     /// Read on to ServerHelloDone (TLS <= 1.2): certificate and key-exchange facts for free.
     FlightEnd,
+    /// Read on to ServerHelloDone only when the ServerHello chose a suite for which this
+    /// says yes (a DHE suite, when its group size is still unknown); else stop there.
+    FlightEndIf(fn(u16) -> bool),
 }
 
 /// What the server sent, in order, up to the point we stopped reading.
@@ -131,16 +134,35 @@ pub async fn exchange(
             flight.closed = true;
             return Ok(flight);
         }
-        reader
-            .feed(buf.get(..n).unwrap_or_default())
-            .map_err(decode_error)?;
-        while let Some(msg) = reader.next_message().map_err(decode_error)? {
-            let stop = stops(&msg, until);
-            flight.messages.push(msg);
-            if stop {
-                return Ok(flight);
+        let fed = reader.feed(buf.get(..n).unwrap_or_default());
+        if let Err(e) = fed {
+            return declined_or(flight, e);
+        }
+        loop {
+            match reader.next_message() {
+                Ok(Some(msg)) => {
+                    let stop = stops(&msg, until);
+                    flight.messages.push(msg);
+                    if stop {
+                        return Ok(flight);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return declined_or(flight, e),
             }
         }
+    }
+}
+
+/// An SSLv2 ERROR message is the SSLv2 way of declining (no common cipher): an answer like
+/// a TLS alert, not a malformed flight. Every other decode error is a failure.
+fn declined_or(mut flight: Flight, e: DecodeError) -> Result<Flight, ConnError> {
+    match e {
+        DecodeError::Ssl2Error { .. } => {
+            flight.closed = true;
+            Ok(flight)
+        }
+        other => Err(decode_error(other)),
     }
 }
 
@@ -151,7 +173,14 @@ fn stops(msg: &ServerMessage, until: ReadUntil) -> bool {
         | ServerMessage::Ssl2ServerHello(_)
         | ServerMessage::ServerHelloDone
         | ServerMessage::EncryptedRecord => true,
-        ServerMessage::ServerHello(sh) => until == ReadUntil::ServerHello || sh.version() >= 0x0304,
+        ServerMessage::ServerHello(sh) => {
+            sh.version() >= 0x0304
+                || match until {
+                    ReadUntil::ServerHello => true,
+                    ReadUntil::FlightEnd => false,
+                    ReadUntil::FlightEndIf(wanted) => !wanted(sh.cipher_suite),
+                }
+        }
         _ => false,
     }
 }

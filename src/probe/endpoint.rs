@@ -1,8 +1,16 @@
 //! Probes one endpoint: a connect first (closed ports cost one SYN), then one sweep per
 //! protocol version, run side by side within the per-host connection cap.
 //!
-//! The first hello goes out on the connection the sweep opened. Only when it shows the port
-//! speaks TLS (an alert counts) are the other versions tried.
+//! The first hello (the highest version) goes out on the connection the connect sweep
+//! opened. When it gets no TLS answer: bytes that are not TLS end the probe as `not_tls`;
+//! silence may be version intolerance, so one older hello (no retry) decides between
+//! `timeout` and going on. A timeout is never taken for a rejection: the version it happened
+//! in is reported incomplete, not absent.
+//!
+//! Against a server that serves one connection at a time (OpenSSL `s_server`), the sweeps'
+//! connections wait in its listen backlog with their hellos already sent, and each is
+//! answered as soon as the one before closes: we close right after the ServerHello, so this
+//! costs milliseconds, not timeouts (tests/scan_openssl.rs checks it with the default cap).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -64,10 +72,12 @@ const GROUPS_TLS12: &[u16] = &[
 ];
 
 /// Groups offered in TLS 1.3 hellos; a server that wants another share answers with a
-/// HelloRetryRequest, which names the suite just as well.
+/// HelloRetryRequest, which names the suite just as well. Pure ML-KEM (0x0200..0x0202) is
+/// listed too: a server configured with nothing else would otherwise look like it refused
+/// TLS 1.3.
 const GROUPS_TLS13: &[u16] = &[
-    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0100, 0x0101, 0x0102, 0x0103,
-    0x0104, 0x001F, 0x0020, 0x0021,
+    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0200, 0x0201, 0x0202, 0x0100,
+    0x0101, 0x0102, 0x0103, 0x0104, 0x001F, 0x0020, 0x0021,
 ];
 
 /// Key shares sent in TLS 1.3 hellos: the two groups nearly every server takes.
@@ -160,29 +170,46 @@ pub async fn probe(
     };
     let mut lead_sweep = sweep_for(lead);
     let first_answer = match lead_sweep.next_offer() {
-        Some(offer) => ctx.offer(&offer, Some(stream)).await,
+        Some(offer) => ctx.offer(&offer, Some(stream), cfg.retries).await,
         None => Answer::Declined,
     };
+    let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
     if let Answer::Failed(why) = &first_answer {
         if !ctx.saw_tls.load(Ordering::Relaxed) {
-            endpoint.status = if why.starts_with("not TLS") {
-                Status::NotTls
-            } else if why.contains("no answer") {
-                Status::Timeout
-            } else {
-                Status::Error
-            };
-            endpoint.error = Some(why.clone());
-            endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
-            endpoint.duration_ms = elapsed_ms(started);
-            return endpoint;
+            let status = failure_status(why);
+            // Silence to the newest hello may be version intolerance (some old stacks hang on
+            // an unknown version instead of answering): one older hello tells the two apart,
+            // without retries so that a truly silent port costs one timeout more, not two.
+            let older = others
+                .iter()
+                .position(|s| s.version() != Protocol::Ssl2)
+                .filter(|_| matches!(status, Status::Timeout | Status::Error));
+            let mut answered = false;
+            if let Some(i) = older {
+                let mut sweep = others.remove(i);
+                if let Some(offer) = sweep.next_offer() {
+                    let answer = ctx.offer(&offer, None, 0).await;
+                    answered = ctx.saw_tls.load(Ordering::Relaxed);
+                    if answered {
+                        sweep.observe(answer);
+                    }
+                }
+                others.insert(i, sweep);
+            }
+            if !answered {
+                endpoint.status = status;
+                endpoint.error = Some(why.clone());
+                endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
+                endpoint.duration_ms = elapsed_ms(started);
+                return endpoint;
+            }
         }
     }
     lead_sweep.observe(first_answer);
 
     let mut sweeps = vec![ctx.run(lead_sweep)];
-    for &v in rest {
-        sweeps.push(ctx.run(sweep_for(v)));
+    for sweep in others {
+        sweeps.push(ctx.run(sweep));
     }
     let sweeps = join_all(sweeps).await;
     let tls13_accepted = sweeps
@@ -202,12 +229,16 @@ pub async fn probe(
     endpoint.status = Status::Tls;
 
     let mut problems = Vec::new();
+    let mut violated = false;
     for sweep in &sweeps {
         if let Some(f) = sweep.failure() {
             endpoint.incomplete = true;
             problems.push(format!("{}: {f}", sweep.version()));
         }
         if let Some(v) = sweep.violation() {
+            // The sweep stopped at the violation: later suites of this version are unknown.
+            endpoint.incomplete = true;
+            violated = true;
             problems.push(format!("{}: protocol violation: {v}", sweep.version()));
         }
         if sweep.accepted().is_empty() {
@@ -235,6 +266,10 @@ pub async fn probe(
         .and_then(|p| p.preferred.clone());
     if !problems.is_empty() {
         endpoint.error = Some(problems.join("; "));
+    }
+    if violated && endpoint.protocols.is_empty() {
+        // It speaks TLS, but nothing it said can be trusted as an acceptance.
+        endpoint.status = Status::Error;
     }
     let facts = ctx
         .facts
@@ -283,6 +318,54 @@ fn suite_entry(version: Protocol, code: u32) -> SuiteEntry {
         code: SuiteCode(code),
         openssl,
         approved: false,
+    }
+}
+
+/// Whether `code` is an ephemeral finite-field DH suite (its ServerKeyExchange has the group).
+fn is_dhe(code: u16) -> bool {
+    cipher_db::db().suite(code).is_some_and(|s| s.kx == Kx::Dhe)
+}
+
+/// The status of an endpoint whose first hello got no TLS answer, from the failure's text
+/// (the `ConnError` display).
+fn failure_status(why: &str) -> Status {
+    if why.starts_with("not TLS") || why.starts_with("malformed TLS") {
+        // Bytes came back, but not one valid TLS message: whatever it is, it is not TLS.
+        Status::NotTls
+    } else if why.starts_with("no answer") || why.starts_with("connect timed out") {
+        Status::Timeout
+    } else {
+        Status::Error
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// `failure_status` reads `ConnError` texts: keep the two in step.
+    #[test]
+    fn failures_map_to_statuses() {
+        let cases = [
+            (ConnError::NotTls("HTTP".into()), Status::NotTls),
+            (
+                ConnError::Protocol("record too long".into()),
+                Status::NotTls,
+            ),
+            (
+                ConnError::ReadTimeout(Duration::from_secs(1)),
+                Status::Timeout,
+            ),
+            (
+                ConnError::ConnectTimeout(Duration::from_secs(1)),
+                Status::Timeout,
+            ),
+            (ConnError::Io("broken".into()), Status::Error),
+        ];
+        for (error, status) in cases {
+            assert_eq!(failure_status(&error.to_string()), status, "{error}");
+        }
     }
 }
 
@@ -364,18 +447,24 @@ impl Ctx<'_> {
 
     async fn run(&self, mut sweep: VersionSweep) -> VersionSweep {
         while let Some(offer) = sweep.next_offer() {
-            let answer = self.offer(&offer, None).await;
+            let answer = self.offer(&offer, None, self.cfg.retries).await;
             sweep.observe(answer);
         }
         sweep
     }
 
     /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
-    /// answer, retrying transient failures.
-    async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>) -> Answer {
+    /// answer, retrying transient failures up to `retries` times.
+    async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>, retries: u32) -> Answer {
         let hello = build_hello(offer, self.sni.as_deref());
-        let until = if offer.purpose == Purpose::First && offer.version <= Protocol::Tls12 {
+        let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
+            ReadUntil::ServerHello
+        } else if offer.purpose == Purpose::First {
             ReadUntil::FlightEnd
+        } else if self.lock_facts().dh_bits.is_none() {
+            // A DHE suite behind the preferred one (nginx: ECDHE first, DHE with a weak group
+            // after it) shows its group only in its own flight; it costs no extra handshake.
+            ReadUntil::FlightEndIf(is_dhe)
         } else {
             ReadUntil::ServerHello
         };
@@ -411,7 +500,7 @@ impl Ctx<'_> {
             };
             match result {
                 Ok(flight) => return self.interpret(offer, flight),
-                Err(e) if e.is_transient() && attempt < self.cfg.retries => {
+                Err(e) if e.is_transient() && attempt < retries => {
                     attempt += 1;
                     retry::backoff(attempt).await;
                 }
@@ -501,7 +590,11 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
         suites: &suites,
         sni,
         groups: if tls13 { GROUPS_TLS13 } else { GROUPS_TLS12 },
-        key_shares: if tls13 { KEY_SHARES_TLS13 } else { &[] },
+        key_shares: if tls13 && offer.key_shares {
+            KEY_SHARES_TLS13
+        } else {
+            &[]
+        },
         sig_schemes: SIG_SCHEMES,
         ems: true,
         renegotiation_scsv: offer.version == Protocol::Ssl3,

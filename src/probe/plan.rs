@@ -2,11 +2,28 @@
 //! for one protocol version. Pure: no I/O, no clock, no tokio.
 //!
 //! The sweep offers every remaining candidate, records the suite the server chose, removes
-//! it and offers the rest again, until the server declines. A server that chooses by its
-//! own order therefore reveals that order; one that follows the client reveals ours. To tell
-//! the two apart, the accepted suites are offered once more in reverse order: a server-order
-//! server picks the same first suite again. That costs (accepted + 1) handshakes per version
-//! plus one for the order test where at least two suites were accepted.
+//! it and offers the rest again, until the server declines. A server that follows the client
+//! therefore reveals the accepted suites in our offer order; one that chooses by its own order
+//! reveals that order. So when the suites came back in any other order than ours, the server
+//! does not follow the client, and no further handshake is needed. Only when they came back
+//! in our order (client order, or a server order that happens to agree with ours) are the
+//! accepted suites offered once more, reversed: a server-order server picks the same first
+//! suite again, a client-order server picks our new first.
+//!
+//! That costs (accepted + 1) handshakes per version, plus one for the order test where at
+//! least two suites were accepted in our order.
+//!
+//! TLS 1.3 offers after the first carry an empty key_share list (RFC 8446 §4.2.8 allows it):
+//! the server names its suite and group in a HelloRetryRequest without computing a key
+//! exchange or signing anything, which keeps a scan cheap for the server. The first offer
+//! carries real shares, so TLS 1.3 detection does not depend on that; and a server that
+//! declines the first empty-share offer gets the same offer again with shares (one extra
+//! handshake), and shares from then on.
+//!
+//! Deciding from the sweep also keeps servers with order heuristics right: Go picks from a
+//! ChaCha20-first list when the client's first suite is not AES-GCM, so a reversed offer led
+//! by ChaCha20 or 3DES made Go look like it followed the client. Every sweep offer keeps our
+//! order (AES-GCM first), so Go shows its usual AES-GCM-first order, which is not ours.
 
 use crate::protocol::Protocol;
 
@@ -19,6 +36,9 @@ pub struct Offer {
     pub suites: Vec<u32>,
     /// Why this offer is made; the engine uses it to decide how much of the flight to read.
     pub purpose: Purpose,
+    /// TLS 1.3: send key shares. When false, the key_share list is empty and the server
+    /// answers with a HelloRetryRequest. Ignored below TLS 1.3.
+    pub key_shares: bool,
 }
 
 /// Why an offer is made.
@@ -57,12 +77,28 @@ pub enum Answer {
 #[derive(Clone, Debug)]
 pub struct VersionSweep {
     version: Protocol,
+    /// Every candidate in offer order (the order a client-order server follows).
+    order: Vec<u32>,
     candidates: Vec<u32>,
     found: Vec<u32>,
     state: State,
     server_order: Option<bool>,
     failure: Option<String>,
     violation: Option<String>,
+    shares: Shares,
+}
+
+/// Whether TLS 1.3 offers carry key shares (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shares {
+    /// The first offer: real shares.
+    First,
+    /// Empty shares, not yet answered.
+    Trying,
+    /// Empty shares work with this server.
+    Empty,
+    /// This server needs shares.
+    Needed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,12 +111,9 @@ enum State {
 impl VersionSweep {
     /// A sweep of `version` over `candidates` (in offer order; duplicates are dropped).
     pub fn new(version: Protocol, candidates: impl IntoIterator<Item = u32>) -> VersionSweep {
-        let mut unique: Vec<u32> = Vec::new();
-        for c in candidates {
-            if !unique.contains(&c) {
-                unique.push(c);
-            }
-        }
+        // Hundreds of candidates per version: a set keeps this linear.
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<u32> = candidates.into_iter().filter(|c| seen.insert(*c)).collect();
         let state = if unique.is_empty() {
             State::Done
         } else {
@@ -88,12 +121,14 @@ impl VersionSweep {
         };
         VersionSweep {
             version,
+            order: unique.clone(),
             candidates: unique,
             found: Vec::new(),
             state,
             server_order: None,
             failure: None,
             violation: None,
+            shares: Shares::First,
         }
     }
 
@@ -104,6 +139,7 @@ impl VersionSweep {
 
     /// The next hello to send, or `None` when the sweep is complete.
     pub fn next_offer(&self) -> Option<Offer> {
+        let key_shares = matches!(self.shares, Shares::First | Shares::Needed);
         match self.state {
             State::Done => None,
             State::Sweeping => Some(Offer {
@@ -114,17 +150,30 @@ impl VersionSweep {
                 } else {
                     Purpose::Sweep
                 },
+                key_shares,
             }),
             State::OrderTest => Some(Offer {
                 version: self.version,
                 suites: self.found.iter().rev().copied().collect(),
                 purpose: Purpose::OrderTest,
+                key_shares,
             }),
         }
     }
 
     /// Records the server's answer to the offer last returned by [`Self::next_offer`].
     pub fn observe(&mut self, answer: Answer) {
+        if self.shares == Shares::Trying && self.state == State::Sweeping {
+            let works =
+                matches!(answer, Answer::Chosen { version, .. } if version == self.version.wire());
+            if !works && !matches!(answer, Answer::Failed(_)) {
+                // Declined (or downgraded) without shares, after accepting TLS 1.3 with them:
+                // ask again the same way the first offer did.
+                self.shares = Shares::Needed;
+                return;
+            }
+            self.shares = Shares::Empty;
+        }
         match (self.state, answer) {
             (State::Done, _) => {}
             (_, Answer::Failed(why)) => {
@@ -158,6 +207,9 @@ impl VersionSweep {
                     Some(i) => {
                         self.candidates.remove(i);
                         self.found.push(suite);
+                        if self.version == Protocol::Tls13 && self.shares == Shares::First {
+                            self.shares = Shares::Trying;
+                        }
                         if self.candidates.is_empty() {
                             self.finish_sweep();
                         }
@@ -191,11 +243,25 @@ impl VersionSweep {
     }
 
     fn finish_sweep(&mut self) {
-        self.state = if self.found.len() >= 2 && self.version != Protocol::Ssl2 {
-            State::OrderTest
+        self.state = State::Done;
+        if self.found.len() < 2 || self.version == Protocol::Ssl2 {
+            return;
+        }
+        if self.found_in_offer_order() {
+            self.state = State::OrderTest;
         } else {
-            State::Done
-        };
+            // A client-order server could only have answered in our order.
+            self.server_order = Some(true);
+        }
+    }
+
+    /// Whether the suites were found in the order we offer them.
+    fn found_in_offer_order(&self) -> bool {
+        let rank = |s: &u32| self.order.iter().position(|o| o == s);
+        self.found.windows(2).all(|pair| match pair {
+            [a, b] => matches!((rank(a), rank(b)), (Some(x), Some(y)) if x < y),
+            _ => true,
+        })
     }
 
     /// True when no more offers are needed.
@@ -225,6 +291,7 @@ impl VersionSweep {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -257,10 +324,20 @@ mod tests {
     }
 
     #[test]
-    fn server_order_sweep_reveals_the_servers_order() {
+    fn server_order_other_than_ours_needs_no_order_test() {
         let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3, 4, 5]);
         let n = run(&mut s, &[4, 2, 5], true);
         assert_eq!(s.accepted(), &[4, 2, 5]);
+        assert_eq!(s.server_order(), Some(true));
+        // Three accepted, one decline: the order is already proven.
+        assert_eq!(n, 3 + 1);
+    }
+
+    #[test]
+    fn server_order_agreeing_with_ours_is_tested() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3, 4, 5]);
+        let n = run(&mut s, &[2, 4, 5], true);
+        assert_eq!(s.accepted(), &[2, 4, 5]);
         assert_eq!(s.server_order(), Some(true));
         assert_eq!(n, 3 + 1 + 1);
     }
@@ -268,9 +345,156 @@ mod tests {
     #[test]
     fn client_order_is_detected() {
         let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3, 4, 5]);
-        run(&mut s, &[4, 2, 5], false);
+        let n = run(&mut s, &[4, 2, 5], false);
         assert_eq!(s.accepted(), &[2, 4, 5]);
         assert_eq!(s.server_order(), Some(false));
+        assert_eq!(n, 3 + 1 + 1);
+    }
+
+    /// Go 1.17+: its own order, but ChaCha20 first when the client's first suite that Go
+    /// knows is not AES-GCM (`aesgcmPreferred` in crypto/tls).
+    fn go_like(offer: &Offer, served: &[u32]) -> Answer {
+        const AES_GCM: [u32; 4] = [0xC02B, 0xC02C, 0xC02F, 0xC030];
+        const KNOWN: [u32; 8] = [
+            0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA8, 0xCCA9, 0xC013, 0x000A,
+        ];
+        // RSA certificate: the ECDSA suites are known but not served.
+        const AES_ORDER: [u32; 5] = [0xC02F, 0xC030, 0xCCA8, 0xC013, 0x000A];
+        const NO_AES_ORDER: [u32; 5] = [0xCCA8, 0xC02F, 0xC030, 0xC013, 0x000A];
+        let aes_first = offer
+            .suites
+            .iter()
+            .find(|s| KNOWN.contains(s))
+            .is_some_and(|s| AES_GCM.contains(s));
+        let order = if aes_first { AES_ORDER } else { NO_AES_ORDER };
+        match order
+            .iter()
+            .find(|s| offer.suites.contains(s) && served.contains(s))
+        {
+            Some(&s) => Answer::Chosen {
+                version: offer.version.wire(),
+                suite: s as u16,
+            },
+            None => Answer::Declined,
+        }
+    }
+
+    #[test]
+    fn go_order_heuristic_is_server_order_and_repeatable() {
+        // Our order: AES-256-GCM first, as in cipher-db.
+        let ours = [
+            0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F, 0xC013, 0x000A, 0x0005,
+        ];
+        // Go's defaults, and the CIS list (where a reversed offer leads with ChaCha20, the
+        // last suite found, and Go's ChaCha20-first order then looked like client order).
+        let defaults: &[u32] = &[0xC02F, 0xC030, 0xCCA8, 0xC013, 0x000A];
+        let cis: &[u32] = &[0xC02F, 0xC030, 0xCCA8];
+        for served in [defaults, cis] {
+            let mut results = Vec::new();
+            for _ in 0..2 {
+                let mut s = VersionSweep::new(Protocol::Tls12, ours);
+                let mut n = 0;
+                while let Some(offer) = s.next_offer() {
+                    n += 1;
+                    s.observe(go_like(&offer, served));
+                    assert!(n < 20);
+                }
+                assert_eq!(s.accepted(), served, "Go's AES-GCM order");
+                assert_eq!(s.server_order(), Some(true), "Go never follows the client");
+                assert_eq!(n, served.len() + 1, "no order test needed");
+                results.push((s.accepted().to_vec(), s.server_order()));
+            }
+            assert_eq!(results[0], results[1]);
+        }
+    }
+
+    /// Runs a TLS 1.3 sweep against a server-order server that accepts `supported`; when
+    /// `needs_shares`, it declines every hello without key shares. Returns the offers made.
+    fn run_tls13(sweep: &mut VersionSweep, supported: &[u32], needs_shares: bool) -> Vec<Offer> {
+        let mut offers = Vec::new();
+        while let Some(offer) = sweep.next_offer() {
+            let answer = if needs_shares && !offer.key_shares {
+                Answer::Declined
+            } else {
+                serve(&offer, supported, true)
+            };
+            offers.push(offer);
+            sweep.observe(answer);
+            assert!(offers.len() < 20, "sweep does not terminate");
+        }
+        offers
+    }
+
+    #[test]
+    fn tls13_offers_after_the_first_carry_no_key_shares() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1302, 0x1303, 0x1301, 0x1304]);
+        let offers = run_tls13(&mut s, &[0x1301, 0x1302, 0x1303], false);
+        assert_eq!(s.accepted(), &[0x1301, 0x1302, 0x1303]);
+        assert_eq!(s.server_order(), Some(true));
+        let shares: Vec<bool> = offers.iter().map(|o| o.key_shares).collect();
+        assert_eq!(
+            shares,
+            [true, false, false, false],
+            "3 accepted + 1 decline"
+        );
+    }
+
+    #[test]
+    fn tls13_server_that_needs_key_shares_costs_one_more_handshake() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1302, 0x1303, 0x1301]);
+        let offers = run_tls13(&mut s, &[0x1301, 0x1303], true);
+        assert_eq!(s.accepted(), &[0x1301, 0x1303], "nothing missed");
+        let shares: Vec<bool> = offers.iter().map(|o| o.key_shares).collect();
+        // First (shares), second without (declined), again with shares, then the decline.
+        assert_eq!(shares, [true, false, true, true]);
+        assert_eq!(
+            offers[1].suites, offers[2].suites,
+            "the same offer is repeated"
+        );
+    }
+
+    #[test]
+    fn tls13_single_suite_server_is_confirmed_with_shares() {
+        let mut s = VersionSweep::new(Protocol::Tls13, [0x1302, 0x1303, 0x1301]);
+        let offers = run_tls13(&mut s, &[0x1301], false);
+        assert_eq!(s.accepted(), &[0x1301]);
+        // The empty-share decline is not trusted until the server has answered one.
+        assert_eq!(offers.len(), 3);
+    }
+
+    #[test]
+    fn key_shares_stay_on_below_tls13() {
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3]);
+        let offers = run_tls13(&mut s, &[1, 2], true);
+        assert!(offers.iter().all(|o| o.key_shares));
+        assert_eq!(s.accepted(), &[1, 2]);
+    }
+
+    #[test]
+    fn order_test_answers_are_read_right() {
+        // Found in our order, so the reversed offer decides.
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3]);
+        for suite in [1, 2] {
+            s.observe(Answer::Chosen {
+                version: 0x0303,
+                suite,
+            });
+        }
+        s.observe(Answer::Declined);
+        let offer = s.next_offer().unwrap();
+        assert_eq!(offer.purpose, Purpose::OrderTest);
+        assert_eq!(offer.suites, vec![2, 1]);
+        // A timeout in the order test is no verdict either way.
+        let mut t = s.clone();
+        t.observe(Answer::Failed("timed out".into()));
+        assert_eq!(t.server_order(), None);
+        assert_eq!(t.accepted(), &[1, 2]);
+        s.observe(Answer::Chosen {
+            version: 0x0303,
+            suite: 1,
+        });
+        assert_eq!(s.server_order(), Some(true));
+        assert!(s.is_done());
     }
 
     #[test]
@@ -279,7 +503,8 @@ mod tests {
         let n = run(&mut s, &[0x1302], true);
         assert_eq!(s.accepted(), &[0x1302]);
         assert_eq!(s.server_order(), None);
-        assert_eq!(n, 2);
+        // 1 accepted + 1 decline without key shares + the same decline confirmed with them.
+        assert_eq!(n, 3);
     }
 
     #[test]

@@ -1,0 +1,136 @@
+//! The probe against Go 1.19 crypto/tls (`testdata/go/kubeserve`, kube-apiserver's TLS flags):
+//! default settings and the CIS benchmark cipher list. Go always chooses by its own order, but
+//! switches to a ChaCha20-first order when the client's first suite is not AES-GCM: the probe
+//! must still report `server_order: true`, Go's AES-GCM order, and the same result every time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::go::{GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13};
+use common::{GoCrypto, GoTlsServer};
+use fipsprobe::probe::limits::Limits;
+use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::protocol::Protocol;
+use fipsprobe::report::model::{Endpoint, Status};
+use fipsprobe::targets::EndpointSpec;
+use tokio_util::sync::CancellationToken;
+
+async fn scan(addr: SocketAddr) -> (Endpoint, Duration) {
+    let limits = Limits::new(4, None);
+    let spec = EndpointSpec {
+        target: addr.to_string().into(),
+        host: addr.ip().to_string().into(),
+        ip: addr.ip(),
+        port: addr.port(),
+        sni: None,
+        explicit: true,
+    };
+    let started = Instant::now();
+    let e = probe(
+        &spec,
+        &ProbeConfig::default(),
+        &limits.host(addr.ip()),
+        &CancellationToken::new(),
+    )
+    .await;
+    (e, started.elapsed())
+}
+
+fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
+    e.protocols
+        .get(&v)
+        .map(|p| {
+            p.suites
+                .iter()
+                .map(|s| u16::try_from(s.code.0).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// accepted + versions tried + 6, one per order test, one for the TLS 1.3 certificate.
+fn budget(e: &Endpoint) -> u32 {
+    let accepted: usize = e.protocols.values().map(|p| p.suites.len()).sum();
+    let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();
+    let tls13 = usize::from(e.protocols.contains_key(&Protocol::Tls13));
+    u32::try_from(accepted + Protocol::ALL.len() + 6 + order_tests + tls13).unwrap()
+}
+
+/// Scans twice; both scans must agree and match `want` (version, Go's order) exactly.
+async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> Endpoint {
+    let (first, took) = scan(addr).await;
+    let (second, _) = scan(addr).await;
+    for e in [&first, &second] {
+        assert_eq!(e.status, Status::Tls, "{label}: {:?}", e.error);
+        assert!(!e.incomplete, "{label}: {:?}", e.error);
+        assert_eq!(
+            e.protocols.keys().copied().collect::<Vec<_>>(),
+            want.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+            "{label}: versions"
+        );
+        for (v, suites) in want {
+            assert_eq!(codes(e, *v), suites.to_vec(), "{label} {v}: Go's order");
+            let p = &e.protocols[v];
+            assert_eq!(
+                p.server_order,
+                Some(true),
+                "{label} {v}: Go uses its own order"
+            );
+            assert_eq!(p.preferred.as_deref(), Some(p.suites[0].name.as_str()));
+        }
+        assert!(
+            e.handshakes <= budget(e),
+            "{label}: {} handshakes, budget {}",
+            e.handshakes,
+            budget(e)
+        );
+    }
+    assert_eq!(first.protocols, second.protocols, "{label}: repeatable");
+    assert_eq!(first.preferred_suite, second.preferred_suite, "{label}");
+    assert_eq!(first.handshakes, second.handshakes, "{label}");
+    eprintln!(
+        "{label}: {} handshakes (budget {}), {took:?}",
+        first.handshakes,
+        budget(&first)
+    );
+    first
+}
+
+#[tokio::test]
+async fn go_default_settings() {
+    let server = require_server!(GoTlsServer::default_settings(GoCrypto::Standard));
+    let e = check(
+        "go default",
+        server.addr(),
+        &[
+            (Protocol::Tls10, &GO119_DEFAULT_RSA_TLS10),
+            (Protocol::Tls11, &GO119_DEFAULT_RSA_TLS10),
+            (Protocol::Tls12, &GO119_DEFAULT_RSA_TLS12),
+            (Protocol::Tls13, &GO119_TLS13),
+        ],
+    )
+    .await;
+    assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_128_GCM_SHA256"));
+    assert!(e.certificate.is_some());
+}
+
+#[tokio::test]
+async fn go_cis_benchmark() {
+    let server = require_server!(GoTlsServer::cis_benchmark(GoCrypto::Standard));
+    // The CIS list filtered to what an RSA certificate serves, in Go's own (AES-GCM) order.
+    let tls12: &[u16] = &[0xC02F, 0xC030, 0xCCA8];
+    let e = check(
+        "go cis",
+        server.addr(),
+        &[(Protocol::Tls12, tls12), (Protocol::Tls13, &GO119_TLS13)],
+    )
+    .await;
+    assert_eq!(
+        e.protocols[&Protocol::Tls12].preferred.as_deref(),
+        Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+    );
+}

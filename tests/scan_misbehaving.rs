@@ -1,0 +1,326 @@
+//! The probe against endpoints that are not well-behaved TLS servers: garbage, silence, plain
+//! HTTP, a closed port, and hand-written fake TLS servers whose ServerHello breaks the protocol
+//! (a suite we did not offer, a version above the one offered) or that hang on TLS 1.3 hellos.
+//! Each must end quickly with the right `status`; a timeout is never a rejection.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::{closed_port, MisbehavingServer};
+use fipsprobe::probe::limits::Limits;
+use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::report::model::{Endpoint, Status};
+use fipsprobe::targets::EndpointSpec;
+use tokio_util::sync::CancellationToken;
+
+async fn scan_with(addr: SocketAddr, cfg: ProbeConfig) -> (Endpoint, Duration) {
+    let limits = Limits::new(4, None);
+    let spec = EndpointSpec {
+        target: addr.to_string().into(),
+        host: addr.ip().to_string().into(),
+        ip: addr.ip(),
+        port: addr.port(),
+        sni: None,
+        explicit: true,
+    };
+    let started = Instant::now();
+    let e = probe(
+        &spec,
+        &cfg,
+        &limits.host(addr.ip()),
+        &CancellationToken::new(),
+    )
+    .await;
+    (e, started.elapsed())
+}
+
+fn short() -> ProbeConfig {
+    ProbeConfig {
+        connect_timeout: Duration::from_millis(500),
+        handshake_timeout: Duration::from_millis(300),
+        ..ProbeConfig::default()
+    }
+}
+
+async fn scan(addr: SocketAddr) -> (Endpoint, Duration) {
+    scan_with(addr, short()).await
+}
+
+fn assert_nothing_accepted(e: &Endpoint) {
+    assert!(e.protocols.is_empty(), "{:?}", e.protocols);
+    assert_eq!(e.preferred_suite, None);
+}
+
+#[tokio::test]
+async fn garbage_is_not_tls() {
+    let server = MisbehavingServer::garbage();
+    let (e, took) = scan(server.addr).await;
+    assert_eq!(e.status, Status::NotTls, "{:?}", e.error);
+    assert_nothing_accepted(&e);
+    assert_eq!(e.handshakes, 1);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[tokio::test]
+async fn plain_http_is_not_tls() {
+    let server = MisbehavingServer::plain_http();
+    let (e, took) = scan(server.addr).await;
+    assert_eq!(e.status, Status::NotTls, "{:?}", e.error);
+    assert_nothing_accepted(&e);
+    assert_eq!(e.handshakes, 1);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[tokio::test]
+async fn silent_server_times_out_quickly_and_is_no_rejection() {
+    let server = MisbehavingServer::silent();
+    let (e, took) = scan(server.addr).await;
+    assert_eq!(e.status, Status::Timeout, "{:?}", e.error);
+    assert_nothing_accepted(&e);
+    assert!(
+        e.error.as_deref().is_some_and(|m| m.contains("no answer")),
+        "{:?}",
+        e.error
+    );
+    // Two TLS 1.3 tries (one retry), then one TLS 1.2 try in case the silence was version
+    // intolerance: 3 × 300 ms plus a 100 ms backoff.
+    assert!(e.handshakes <= 3, "{}", e.handshakes);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    // Without retries: one hello per version tried.
+    let (e, took) = scan_with(
+        server.addr,
+        ProbeConfig {
+            retries: 0,
+            ..short()
+        },
+    )
+    .await;
+    assert_eq!(e.status, Status::Timeout);
+    assert_eq!(e.handshakes, 2, "one TLS 1.3 hello, one TLS 1.2 hello");
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[tokio::test]
+async fn closed_port_is_closed() {
+    let addr = closed_port();
+    let (e, took) = scan(addr).await;
+    assert_eq!(e.status, Status::Closed, "{:?}", e.error);
+    assert_nothing_accepted(&e);
+    assert_eq!(e.handshakes, 0);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+/// How a fake TLS server answers a ClientHello.
+#[derive(Clone, Copy)]
+enum Fake {
+    /// TLS 1.2 hellos get a ServerHello with a suite that was not offered (0x0A0A, a GREASE
+    /// value); everything else gets a handshake_failure alert.
+    UnofferedSuite,
+    /// Hellos below TLS 1.2 get a TLS 1.2 ServerHello (with the first offered suite);
+    /// everything else gets a handshake_failure alert.
+    HigherVersion,
+    /// Hellos with a supported_versions extension (TLS 1.3) are never answered; TLS 1.2 hellos
+    /// get the first offered suite, others an alert.
+    HangsOnTls13,
+}
+
+/// A hand-written TLS server on loopback, one thread per connection; stops when dropped.
+struct FakeTls {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeTls {
+    fn start(fake: Fake) -> FakeTls {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                std::thread::spawn(move || serve(stream, fake));
+            }
+        });
+        FakeTls {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FakeTls {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The parts of a ClientHello the fakes look at.
+struct Hello {
+    version: u16,
+    suites: Vec<u16>,
+    supported_versions: bool,
+}
+
+fn read_hello(stream: &mut TcpStream) -> Option<Hello> {
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut header = [0u8; 5];
+    stream.read_exact(&mut header).ok()?;
+    if header[0] != 22 {
+        return None; // SSLv2-format hello or junk: not for these fakes.
+    }
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).ok()?;
+    // type(1) len(3) version(2) random(32) session_id
+    let version = u16::from_be_bytes([*body.get(4)?, *body.get(5)?]);
+    let mut at = 38;
+    at += 1 + usize::from(*body.get(at)?);
+    let suites_len = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    at += 2;
+    let suites = body
+        .get(at..at + suites_len)?
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    at += suites_len;
+    at += 1 + usize::from(*body.get(at)?);
+    let mut supported_versions = false;
+    if let (Some(a), Some(b)) = (body.get(at), body.get(at + 1)) {
+        let end = at + 2 + usize::from(u16::from_be_bytes([*a, *b]));
+        at += 2;
+        while at + 4 <= end.min(body.len()) {
+            let typ = u16::from_be_bytes([body[at], body[at + 1]]);
+            let l = usize::from(u16::from_be_bytes([body[at + 2], body[at + 3]]));
+            supported_versions |= typ == 0x002b;
+            at += 4 + l;
+        }
+    }
+    Some(Hello {
+        version,
+        suites,
+        supported_versions,
+    })
+}
+
+fn server_hello(version: u16, suite: u16) -> Vec<u8> {
+    let mut hs = Vec::new();
+    hs.extend(version.to_be_bytes());
+    hs.extend([0x42u8; 32]); // random
+    hs.push(0); // session id
+    hs.extend(suite.to_be_bytes());
+    hs.push(0); // compression
+    hs.extend(0u16.to_be_bytes()); // no extensions
+    let mut msg = vec![2u8];
+    msg.extend(&u32::try_from(hs.len()).unwrap().to_be_bytes()[1..]);
+    msg.extend(hs);
+    let mut rec = vec![22u8, 3, 3];
+    rec.extend(u16::try_from(msg.len()).unwrap().to_be_bytes());
+    rec.extend(msg);
+    rec
+}
+
+const HANDSHAKE_FAILURE: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
+
+fn serve(mut stream: TcpStream, fake: Fake) {
+    let Some(hello) = read_hello(&mut stream) else {
+        let _ = stream.write_all(&HANDSHAKE_FAILURE);
+        return;
+    };
+    let first = hello.suites.first().copied().unwrap_or(0x002F);
+    let reply = match fake {
+        Fake::UnofferedSuite if hello.version == 0x0303 && !hello.supported_versions => {
+            server_hello(0x0303, 0x0A0A)
+        }
+        Fake::HigherVersion if hello.version < 0x0303 => server_hello(0x0303, first),
+        Fake::HangsOnTls13 if hello.supported_versions => {
+            // Hold the connection open, silent, until the client gives up.
+            let mut sink = [0u8; 1024];
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+            return;
+        }
+        Fake::HangsOnTls13 if hello.version == 0x0303 && hello.suites.contains(&0xC02F) => {
+            // A server that takes exactly one suite: ECDHE-RSA-AES128-GCM.
+            server_hello(0x0303, 0xC02F)
+        }
+        _ => HANDSHAKE_FAILURE.to_vec(),
+    };
+    let _ = stream.write_all(&reply);
+    // Let the client read before the close.
+    let mut sink = [0u8; 64];
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = stream.read(&mut sink);
+}
+
+#[tokio::test]
+async fn unoffered_suite_is_a_protocol_violation() {
+    let server = FakeTls::start(Fake::UnofferedSuite);
+    let (e, took) = scan(server.addr).await;
+    let error = e.error.clone().unwrap_or_default();
+    assert!(error.contains("protocol violation"), "{error}");
+    assert!(error.contains("0x0A0A"), "{error}");
+    assert_eq!(
+        e.status,
+        Status::Error,
+        "nothing valid was accepted: {error}"
+    );
+    assert!(e.incomplete);
+    assert_nothing_accepted(&e);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(e.handshakes <= 6, "{}", e.handshakes);
+}
+
+#[tokio::test]
+async fn higher_version_than_offered_is_a_protocol_violation() {
+    let server = FakeTls::start(Fake::HigherVersion);
+    let (e, took) = scan(server.addr).await;
+    let error = e.error.clone().unwrap_or_default();
+    assert!(error.contains("protocol violation"), "{error}");
+    assert!(error.contains("0x0303"), "{error}");
+    assert_eq!(e.status, Status::Error, "{error}");
+    assert!(e.incomplete);
+    assert_nothing_accepted(&e);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
+
+/// A version-intolerant server that hangs on TLS 1.3 hellos: the TLS 1.3 timeout must not hide
+/// TLS 1.2, and must not be taken for "TLS 1.3 not accepted".
+#[tokio::test]
+async fn hanging_on_tls13_still_finds_tls12_and_is_incomplete() {
+    let server = FakeTls::start(Fake::HangsOnTls13);
+    let (e, took) = scan(server.addr).await;
+    assert_eq!(e.status, Status::Tls, "{:?}", e.error);
+    let tls12: Vec<u32> = e.protocols[&fipsprobe::protocol::Protocol::Tls12]
+        .suites
+        .iter()
+        .map(|s| s.code.0)
+        .collect();
+    assert_eq!(tls12, vec![0xC02F]);
+    assert_eq!(e.protocols.len(), 1, "{:?}", e.protocols.keys());
+    assert!(e.incomplete, "TLS 1.3 is unknown, not rejected");
+    assert!(
+        e.error.as_deref().is_some_and(|m| m.contains("TLSv1.3")),
+        "{:?}",
+        e.error
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}

@@ -1,0 +1,440 @@
+//! The probe against in-process rustls servers (`fipsprobe::demo`): for each server spec the
+//! scan must find exactly the suites the spec serves per version, the server's order where it
+//! has one, the right `server_order`, and spend no more handshakes than the budget of issue 3.
+//! A counting TCP relay in front of each server checks that the reported `handshakes` is the
+//! number of connections the server really saw.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fipsprobe::demo::{self, group, suite, ClientAuth, KeyKind, ServerSpec};
+use fipsprobe::probe::limits::Limits;
+use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::protocol::Protocol;
+use fipsprobe::report::model::{Endpoint, Status};
+use fipsprobe::targets::EndpointSpec;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+/// A TCP relay that counts the connections it forwards.
+struct Relay {
+    addr: SocketAddr,
+    count: Arc<AtomicU32>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(backend: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = Arc::new(AtomicU32::new(0));
+        let counter = count.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(backend).await {
+                        let _ = outbound.set_nodelay(true);
+                        let _ = inbound.set_nodelay(true);
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Relay { addr, count, task }
+    }
+
+    fn connections(&self) -> u32 {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn scan(addr: SocketAddr, per_host: usize) -> Endpoint {
+    let cfg = ProbeConfig {
+        handshake_timeout: Duration::from_secs(5),
+        ..ProbeConfig::default()
+    };
+    let limits = Limits::new(per_host, None);
+    let spec = EndpointSpec {
+        target: addr.to_string().into(),
+        host: addr.ip().to_string().into(),
+        ip: addr.ip(),
+        port: addr.port(),
+        sni: None,
+        explicit: true,
+    };
+    probe(
+        &spec,
+        &cfg,
+        &limits.host(addr.ip()),
+        &CancellationToken::new(),
+    )
+    .await
+}
+
+fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
+    e.protocols
+        .get(&v)
+        .map(|p| {
+            p.suites
+                .iter()
+                .map(|s| u16::try_from(s.code.0).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn name_of(code: u16) -> String {
+    fipsprobe::cipher_db::db()
+        .suite(code)
+        .unwrap()
+        .display_name()
+        .to_string()
+}
+
+/// Handshakes a correct probe may spend: accepted + versions tried + 6, one per order test,
+/// one for the TLS 1.3 certificate.
+fn budget(e: &Endpoint) -> u32 {
+    let accepted: usize = e.protocols.values().map(|p| p.suites.len()).sum();
+    let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();
+    let tls13 = usize::from(e.protocols.contains_key(&Protocol::Tls13));
+    u32::try_from(accepted + Protocol::ALL.len() + 6 + order_tests + tls13).unwrap()
+}
+
+/// Scans `spec` through a counting relay and checks everything the spec determines.
+async fn check(spec: ServerSpec) -> Endpoint {
+    let server = demo::spawn(&spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let relay = Relay::start(server.addr).await;
+    let started = Instant::now();
+    let e = scan(relay.addr, 4).await;
+    let took = started.elapsed();
+    assert_eq!(e.status, Status::Tls, "{}: {:?}", spec.name, e.error);
+    assert!(!e.incomplete, "{}: {:?}", spec.name, e.error);
+    assert_eq!(e.error, None, "{}", spec.name);
+
+    let served: Vec<Protocol> = [Protocol::Tls12, Protocol::Tls13]
+        .into_iter()
+        .filter(|v| spec.versions.contains(v))
+        .collect();
+    assert_eq!(
+        e.protocols.keys().copied().collect::<Vec<_>>(),
+        served,
+        "{}: versions",
+        spec.name
+    );
+    for &v in &served {
+        let expected = spec.suites_for(v);
+        let found = codes(&e, v);
+        let result = &e.protocols[&v];
+        if spec.server_order {
+            assert_eq!(found, expected, "{} {v}: server order list", spec.name);
+        } else {
+            let mut a = found.clone();
+            let mut b = expected.clone();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "{} {v}: accepted set", spec.name);
+        }
+        let order = if expected.len() < 2 {
+            None
+        } else {
+            Some(spec.server_order)
+        };
+        assert_eq!(
+            result.server_order, order,
+            "{} {v}: server_order",
+            spec.name
+        );
+        assert_eq!(
+            result.preferred.as_deref(),
+            Some(name_of(found[0]).as_str()),
+            "{} {v}: preferred is the first found",
+            spec.name
+        );
+        if spec.server_order {
+            assert_eq!(found[0], expected[0], "{} {v}: preferred", spec.name);
+        }
+    }
+    let highest = *served.last().unwrap();
+    assert_eq!(
+        e.preferred_suite, e.protocols[&highest].preferred,
+        "{}: overall preferred is the highest version's",
+        spec.name
+    );
+
+    assert!(
+        e.handshakes <= budget(&e),
+        "{}: {} handshakes, budget {}",
+        spec.name,
+        e.handshakes,
+        budget(&e)
+    );
+    // The relay saw every connection by the time the probe returned (it accepts before the
+    // probe can write), so the counts must agree exactly.
+    assert_eq!(
+        relay.connections(),
+        e.handshakes,
+        "{}: reported handshakes vs connections the server saw",
+        spec.name
+    );
+    eprintln!(
+        "{}: {} handshakes (budget {}), {:?}",
+        spec.name,
+        e.handshakes,
+        budget(&e),
+        took
+    );
+    e
+}
+
+fn spec(
+    name: &str,
+    suites: &[u16],
+    versions: &[Protocol],
+    groups: &[u16],
+    key: KeyKind,
+    server_order: bool,
+    client_auth: ClientAuth,
+) -> ServerSpec {
+    ServerSpec {
+        name: name.into(),
+        suites: suites.to_vec(),
+        versions: versions.to_vec(),
+        groups: groups.to_vec(),
+        key,
+        server_order,
+        client_auth,
+    }
+}
+
+const BOTH: &[Protocol] = &[Protocol::Tls12, Protocol::Tls13];
+
+#[tokio::test]
+async fn kube_apiserver_fips_preset() {
+    let e = check(demo::kube_apiserver_fips()).await;
+    assert_eq!(
+        e.preferred_suite.as_deref(),
+        Some("TLS_AES_128_GCM_SHA256"),
+        "server order, TLS 1.3 first"
+    );
+    assert!(
+        e.certificate.is_some(),
+        "certificate from the TLS 1.2 flight"
+    );
+}
+
+#[tokio::test]
+async fn etcd_non_fips_preset_client_order_ecdsa_client_auth_required() {
+    let e = check(demo::etcd_non_fips()).await;
+    // Client order: the preferred suite is the first of ours the server shares.
+    assert_eq!(
+        e.protocols[&Protocol::Tls13].preferred.as_deref(),
+        Some("TLS_AES_256_GCM_SHA384")
+    );
+    assert_eq!(
+        e.extensions.get("client_certificate"),
+        Some(&serde_json::Value::from("requested"))
+    );
+}
+
+#[tokio::test]
+async fn tls12_only_server_order_rsa_with_chacha_first() {
+    check(spec(
+        "tls12-rsa-server-order",
+        &[
+            suite::ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+            suite::ECDHE_RSA_AES_128_GCM_SHA256,
+            suite::ECDHE_RSA_AES_256_GCM_SHA384,
+        ],
+        &[Protocol::Tls12],
+        &[group::SECP256R1],
+        KeyKind::Rsa2048,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn tls12_only_client_order_ecdsa() {
+    let e = check(spec(
+        "tls12-ecdsa-client-order",
+        &[
+            suite::ECDHE_ECDSA_AES_128_GCM_SHA256,
+            suite::ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+            suite::ECDHE_ECDSA_AES_256_GCM_SHA384,
+        ],
+        &[Protocol::Tls12],
+        &[group::X25519, group::SECP384R1],
+        KeyKind::EcdsaP256,
+        false,
+        ClientAuth::None,
+    ))
+    .await;
+    assert_eq!(
+        e.preferred_suite.as_deref(),
+        Some("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
+        "client order: our first (AES-256-GCM leads our list)"
+    );
+}
+
+#[tokio::test]
+async fn tls13_only_server_order_chacha_first() {
+    check(spec(
+        "tls13-server-order",
+        &[
+            suite::TLS13_CHACHA20_POLY1305_SHA256,
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::TLS13_AES_256_GCM_SHA384,
+        ],
+        &[Protocol::Tls13],
+        &[group::X25519],
+        KeyKind::EcdsaP256,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn tls13_only_client_order() {
+    check(spec(
+        "tls13-client-order",
+        &[
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::TLS13_CHACHA20_POLY1305_SHA256,
+        ],
+        &[Protocol::Tls13],
+        &[group::X25519, group::SECP256R1],
+        KeyKind::Rsa2048,
+        false,
+        ClientAuth::None,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn one_suite_per_version_order_is_moot() {
+    check(spec(
+        "single-suites",
+        &[
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::ECDHE_RSA_AES_256_GCM_SHA384,
+        ],
+        BOTH,
+        &[group::SECP256R1],
+        KeyKind::Rsa2048,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
+}
+
+/// Only P-384: neither of our TLS 1.3 key shares fits, so the server answers with a
+/// HelloRetryRequest, which still names its suite; TLS 1.2 ECDHE must find P-384 in our list.
+#[tokio::test]
+async fn p384_only_needs_hello_retry_in_tls13() {
+    let e = check(spec(
+        "p384-only",
+        &[
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::ECDHE_ECDSA_AES_256_GCM_SHA384,
+            suite::ECDHE_ECDSA_AES_128_GCM_SHA256,
+        ],
+        BOTH,
+        &[group::SECP384R1],
+        KeyKind::EcdsaP384,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
+    assert!(e.groups.iter().any(|g| g == "secp384r1"), "{:?}", e.groups);
+}
+
+/// Post-quantum hybrid only in TLS 1.3, P-256 for TLS 1.2.
+#[tokio::test]
+async fn mlkem_hybrid_tls13() {
+    check(spec(
+        "mlkem-hybrid",
+        &[
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::ECDHE_RSA_AES_128_GCM_SHA256,
+        ],
+        BOTH,
+        &[group::X25519_MLKEM768, group::SECP256R1],
+        KeyKind::Rsa2048,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn every_rustls_suite_server_order_client_auth_required() {
+    check(spec(
+        "all-rsa-required",
+        &[
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::TLS13_CHACHA20_POLY1305_SHA256,
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::ECDHE_RSA_AES_128_GCM_SHA256,
+            suite::ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+            suite::ECDHE_RSA_AES_256_GCM_SHA384,
+        ],
+        BOTH,
+        &[group::SECP256R1, group::X25519, group::SECP384R1],
+        KeyKind::Rsa2048,
+        true,
+        ClientAuth::Required,
+    ))
+    .await;
+}
+
+/// The same server scanned with one connection at a time gives the same result.
+#[tokio::test]
+async fn per_host_one_gives_the_same_result() {
+    let spec = demo::kube_apiserver_fips();
+    let server = demo::spawn(&spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let a = scan(server.addr, 1).await;
+    let b = scan(server.addr, 4).await;
+    assert_eq!(a.protocols, b.protocols);
+    assert_eq!(a.handshakes, b.handshakes);
+}
+
+/// Pure ML-KEM only in TLS 1.3: found only if our hello lists the group (a HelloRetryRequest
+/// then names the suite).
+#[tokio::test]
+async fn pure_mlkem_tls13_only() {
+    check(spec(
+        "mlkem768-only",
+        &[
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::TLS13_AES_128_GCM_SHA256,
+        ],
+        &[Protocol::Tls13],
+        &[group::MLKEM768],
+        KeyKind::EcdsaP256,
+        true,
+        ClientAuth::None,
+    ))
+    .await;
+}
