@@ -260,10 +260,6 @@ fn binary_exit_codes_follow_the_policy_on_the_boringcrypto_build() {
 /// Go's order quirk: the order test offers the accepted suites reversed, so its first suite is
 /// ChaCha20 whenever ChaCha20 was accepted last, and Go answers from its ChaCha20-first list.
 #[test]
-#[ignore = "probe bug: Go's ChaCha20-first switch is reported as client order \
-            (server_order false for Go TLS 1.3, and for TLS 1.2 when ChaCha20 is the last \
-            accepted suite): the order test offers the accepted list reversed, starting with \
-            ChaCha20, which flips Go to its ChaCha20-first order"]
 fn go_order_quirk_is_server_order() {
     // Ground truth: offered two AES-GCM suites in the reverse of Go's order, Go picks its own
     // first, in TLS 1.3 and (CIS list) TLS 1.2 alike: Go chooses, not the client.

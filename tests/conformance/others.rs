@@ -270,10 +270,6 @@ fn a_suite_that_was_not_offered_is_reported_as_a_protocol_violation() {
 }
 
 #[test]
-#[ignore = "probe bug: an endpoint whose every answer is a protocol violation (a ServerHello \
-            choosing 0x1301, never offered, to every hello) is reported status tls, no protocol, \
-            verdict pass, and the scan exits 0: the violation only goes into `error` \
-            (src/probe/endpoint.rs sets `incomplete` for sweep failures, not for violations)"]
 fn an_endpoint_that_only_violates_the_protocol_does_not_pass() {
     let server = MisbehavingServer::start(Behaviour::Reply(bogus_server_hello()));
     let report = scan_report(server.addr);
@@ -323,9 +319,6 @@ fn nginx_dhe_behind_ecdhe_is_enumerated() {
 }
 
 #[test]
-#[ignore = "probe bug: the DHE group size is read only from the first hello's flight: nginx \
-            preferring ECDHE but accepting DHE-RSA-AES128-GCM with a 1024-bit group gets no \
-            `dh_bits` and no dh_key_too_small finding, and passes both policies"]
 fn nginx_weak_dhe_group_behind_ecdhe_fails() {
     let (server, _dh) = require_server!(nginx_with_weak_dhe());
     let e = scan(server.addr());
