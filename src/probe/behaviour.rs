@@ -179,7 +179,7 @@ pub struct ExtraFacts {
 }
 
 /// Keys the cipher sweeps may have set from hellos that never offered the extension: only
-/// the features hello can vouch for them.
+/// the features hello can vouch for them, so they are dropped and set from it alone.
 const FEATURE_KEYS: &[&str] = &["ocsp_stapling", "session_ticket", "encrypt_then_mac"];
 
 /// Runs every relevant probe, side by side within the host's connection cap.
@@ -455,10 +455,8 @@ impl ExtraFacts {
             e.extensions
                 .insert("groups".into(), Value::Object(per_version));
         }
-        if self.session_ticket.is_none() {
-            for k in FEATURE_KEYS {
-                e.extensions.remove(*k);
-            }
+        for k in FEATURE_KEYS {
+            e.extensions.remove(*k);
         }
         let mut put = |k: &str, v: Option<bool>| {
             if let Some(v) = v {
@@ -481,6 +479,15 @@ impl ExtraFacts {
                     .insert("client_certificate".into(), Value::from("optional"));
             }
             None => {}
+        }
+        // The certificate object says it too, where a reader of the chain looks.
+        let client_cert = e
+            .extensions
+            .get("client_certificate")
+            .cloned()
+            .unwrap_or_else(|| Value::from("not_requested"));
+        if let Some(Value::Object(cert)) = e.certificate.as_mut() {
+            cert.insert("client_certificate".into(), client_cert);
         }
         if !self.problems.is_empty() {
             e.extensions

@@ -36,13 +36,7 @@ fn describe(der: &[u8]) -> Value {
         .subject_alternative_name()
         .ok()
         .flatten()
-        .map(|ext| {
-            ext.value
-                .general_names
-                .iter()
-                .map(|n| n.to_string())
-                .collect()
-        })
+        .map(|ext| ext.value.general_names.iter().map(general_name).collect())
         .unwrap_or_default();
     json!({
         "subject": cert.subject().to_string(),
@@ -58,6 +52,25 @@ fn describe(der: &[u8]) -> Value {
         "self_signed": cert.subject() == cert.issuer(),
         "sha256": fingerprint,
     })
+}
+
+/// A SAN as people write it: `DNS:node1.example`, `IP:127.0.0.1`, `email:...`, `URI:...`.
+fn general_name(n: &GeneralName<'_>) -> String {
+    match n {
+        GeneralName::DNSName(d) => format!("DNS:{d}"),
+        GeneralName::IPAddress(bytes) => match bytes.len() {
+            4 => <[u8; 4]>::try_from(*bytes)
+                .map(|b| format!("IP:{}", std::net::Ipv4Addr::from(b)))
+                .unwrap_or_default(),
+            16 => <[u8; 16]>::try_from(*bytes)
+                .map(|b| format!("IP:{}", std::net::Ipv6Addr::from(b)))
+                .unwrap_or_default(),
+            _ => format!("IP:{}", hex(bytes)),
+        },
+        GeneralName::RFC822Name(m) => format!("email:{m}"),
+        GeneralName::URI(u) => format!("URI:{u}"),
+        other => other.to_string(),
+    }
 }
 
 fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option<&'static str>) {
