@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::cipher_db::{self, CipherMode, Kx};
+use crate::cipher_db::{self, Auth, CipherMode, Kx};
 use crate::probe::conn::{self, ReadUntil};
 use crate::probe::groups::{self, GroupSweep, SIG_SCHEMES};
 use crate::probe::limits::HostHandle;
@@ -121,11 +121,19 @@ pub struct Known {
     pub ems_echoed: Option<bool>,
     /// Whether some flight carried a CertificateRequest.
     pub client_cert_requested: bool,
+    /// The curve of the leaf certificate's key, when it is an EC key (see [`GroupSweep::pin`]).
+    pub cert_curve: Option<u16>,
 }
 
 impl Known {
-    /// From the finished sweeps and the facts gathered on the way.
-    pub fn new(sweeps: &[VersionSweep], ems_echoed: Option<bool>, requested: bool) -> Known {
+    /// From the finished sweeps and the facts gathered on the way (`chain`: the certificate
+    /// chain as sent, leaf first).
+    pub fn new(
+        sweeps: &[VersionSweep],
+        ems_echoed: Option<bool>,
+        requested: bool,
+        chain: Option<&[Vec<u8>]>,
+    ) -> Known {
         let accepted = sweeps
             .iter()
             .filter(|s| s.version() != Protocol::Ssl2 && !s.accepted().is_empty())
@@ -142,6 +150,9 @@ impl Known {
             accepted,
             ems_echoed,
             client_cert_requested: requested,
+            cert_curve: chain
+                .and_then(|c| c.first())
+                .and_then(|der| crate::probe::cert::ec_curve_code(der)),
         }
     }
 
@@ -240,12 +251,17 @@ async fn groups12(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
             .collect();
         (*v <= Protocol::Tls12 && *v >= Protocol::Tls10 && !ecdhe.is_empty()).then_some((*v, ecdhe))
     })?;
-    Some(groups::sweep(link, version, &suites).await)
+    // Only ECDSA suites: the certificate's curve must stay on offer.
+    let ecdsa_only = suites
+        .iter()
+        .all(|c| db.suite(*c).is_some_and(|s| s.auth == Auth::Ecdsa));
+    let pinned = known.cert_curve.filter(|_| ecdsa_only);
+    Some(groups::sweep(link, version, &suites, pinned).await)
 }
 
 async fn groups13(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
     let suites = known.accepted.get(&Protocol::Tls13)?;
-    Some(groups::sweep(link, Protocol::Tls13, suites).await)
+    Some(groups::sweep(link, Protocol::Tls13, suites, None).await)
 }
 
 /// The features hello's findings.

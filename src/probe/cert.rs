@@ -98,6 +98,25 @@ fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option
     }
 }
 
+/// The TLS NamedGroup code of an EC certificate key's curve (secp256r1 = 0x0017, ...), for the
+/// curves TLS can name; `None` for other keys and unparseable certificates.
+pub fn ec_curve_code(der: &[u8]) -> Option<u16> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let (_, _, curve) = key_facts(&cert);
+    match curve? {
+        "secp256r1" => Some(0x0017),
+        "secp384r1" => Some(0x0018),
+        "secp521r1" => Some(0x0019),
+        "secp256k1" => Some(0x0016),
+        "secp192r1" => Some(0x0013),
+        "secp224r1" => Some(0x0015),
+        "brainpoolP256r1" => Some(0x001A),
+        "brainpoolP384r1" => Some(0x001B),
+        "brainpoolP512r1" => Some(0x001C),
+        _ => None,
+    }
+}
+
 fn curve_name(oid: &str) -> &'static str {
     match oid {
         "1.2.840.10045.3.1.7" => "secp256r1",
@@ -209,5 +228,8 @@ mod tests {
         assert_eq!(leaf["curve"], "secp256r1");
         assert_eq!(leaf["signature_algorithm"], "ecdsa-with-SHA256");
         assert_eq!(v["name_matches"], true);
+        assert_eq!(leaf["sans"], json!(["DNS:localhost"]));
+        assert_eq!(ec_curve_code(cert.der()), Some(0x0017));
+        assert_eq!(ec_curve_code(&[0x30, 0x00]), None);
     }
 }

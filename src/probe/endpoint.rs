@@ -193,9 +193,10 @@ pub async fn probe(
         ctx.tls13_certificate().await;
     }
     if ctx.saw_tls.load(Ordering::Relaxed) && !abort.is_cancelled() {
-        let (ems, requested) = {
+        let known = {
             let f = ctx.lock_facts();
-            (f.ems, f.client_auth.is_some())
+            let chain = f.chain.as_deref();
+            behaviour::Known::new(&sweeps, f.ems, f.client_auth.is_some(), chain)
         };
         let link = behaviour::Link {
             addr,
@@ -206,7 +207,7 @@ pub async fn probe(
             deadline: ctx.deadline,
             handshakes: &ctx.handshakes,
         };
-        let extra = behaviour::probe(&link, &behaviour::Known::new(&sweeps, ems, requested)).await;
+        let extra = behaviour::probe(&link, &known).await;
         ctx.lock_facts().extra = Some(extra);
     }
 

@@ -73,6 +73,7 @@ pub enum GroupAnswer {
 #[derive(Clone, Debug)]
 pub struct GroupSweep {
     version: Protocol,
+    pinned: Option<u16>,
     candidates: Vec<u16>,
     found: Vec<u16>,
     done: bool,
@@ -92,11 +93,21 @@ impl GroupSweep {
         }
         GroupSweep {
             version,
+            pinned: None,
             done: unique.is_empty(),
             candidates: unique,
             found: Vec::new(),
             failure: None,
         }
+    }
+
+    /// Keeps `group` in every offer, last, once it has been found. For TLS <= 1.2 with an
+    /// ECDSA certificate: RFC 4492 §5.1 lets the client's curve list restrict the certificate's
+    /// curve too, so OpenSSL refuses a hello that lacks it. A server that picks the pinned
+    /// group again prefers it to everything left (or has nothing else): the sweep ends there.
+    pub fn pin(mut self, group: Option<u16>) -> GroupSweep {
+        self.pinned = group;
+        self
     }
 
     /// The version swept.
@@ -119,9 +130,13 @@ impl GroupSweep {
         } else {
             Vec::new()
         };
+        let mut groups = self.candidates.clone();
+        if let Some(p) = self.pinned.filter(|p| self.found.contains(p)) {
+            groups.push(p);
+        }
         Some(GroupOffer {
             version: self.version,
-            groups: self.candidates.clone(),
+            groups,
             key_shares,
         })
     }
@@ -138,6 +153,7 @@ impl GroupSweep {
                     self.found.push(g);
                     self.done = self.candidates.is_empty();
                 }
+                None if self.pinned == Some(g) && self.found.contains(&g) => self.done = true,
                 None => {
                     // A group we did not offer (or already removed): the server ignores
                     // supported_groups, so offering less would loop forever.
@@ -173,13 +189,19 @@ impl GroupSweep {
 
 /// Runs the group sweep of `version` offering `suites` (the endpoint's accepted ECDHE suites
 /// for TLS <= 1.2, its TLS 1.3 suites for TLS 1.3).
-pub async fn sweep(link: &Link<'_>, version: Protocol, suites: &[u16]) -> GroupSweep {
+/// `pinned`: see [`GroupSweep::pin`].
+pub async fn sweep(
+    link: &Link<'_>,
+    version: Protocol,
+    suites: &[u16],
+    pinned: Option<u16>,
+) -> GroupSweep {
     let candidates = if version == Protocol::Tls13 {
         CANDIDATES_TLS13
     } else {
         CANDIDATES_TLS12
     };
-    let mut sweep = GroupSweep::new(version, candidates.iter().copied());
+    let mut sweep = GroupSweep::new(version, candidates.iter().copied()).pin(pinned);
     while let Some(offer) = sweep.next_offer() {
         let hello = ProbeHello {
             version: offer.version,
@@ -328,6 +350,35 @@ mod tests {
         assert!(s.next_offer().is_none());
         assert_eq!(s.accepted(), &[0x0017]);
         assert!(s.failure().unwrap().contains("not offered"));
+    }
+
+    /// OpenSSL with an ECDSA P-256 certificate in TLS 1.2: P-256 must stay in the list.
+    #[test]
+    fn a_pinned_certificate_curve_stays_in_the_offer() {
+        let supported = [0x0017, 0x001D, 0x0018];
+        let serve = |offer: &GroupOffer, server_pref: bool| {
+            if !offer.groups.contains(&0x0017) {
+                return GroupAnswer::Declined;
+            }
+            serve(offer, &supported, server_pref)
+        };
+        let mut s =
+            GroupSweep::new(Protocol::Tls12, CANDIDATES_TLS12.iter().copied()).pin(Some(0x0017));
+        let mut n = 0;
+        while let Some(offer) = s.next_offer() {
+            n += 1;
+            s.observe(serve(&offer, false));
+        }
+        assert_eq!(s.accepted(), &[0x0017, 0x0018, 0x001D]);
+        assert_eq!(n, 4);
+        assert!(s.failure().is_none());
+        // A server preferring the pinned curve shows only that one, without a violation.
+        let mut s = GroupSweep::new(Protocol::Tls12, [0x0017, 0x0018]).pin(Some(0x0017));
+        while let Some(offer) = s.next_offer() {
+            s.observe(serve(&offer, true));
+        }
+        assert_eq!(s.accepted(), &[0x0017]);
+        assert!(s.failure().is_none());
     }
 
     #[test]
