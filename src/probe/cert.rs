@@ -158,7 +158,12 @@ fn signature_name(cert: &X509Certificate<'_>) -> String {
 /// Whether the leaf's SANs (or, lacking SANs, its CN) cover the scanned name or address.
 fn covers(cert: &X509Certificate<'_>, host: &str, ip: IpAddr) -> bool {
     let Ok(Some(san)) = cert.subject_alternative_name() else {
-        return false;
+        // RFC 6125 §6.4.4: the CN only counts when there are no SANs at all.
+        return cert
+            .subject()
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok())
+            .any(|cn| dns_matches(cn, host) || cn.parse::<IpAddr>().ok() == Some(ip));
     };
     san.value.general_names.iter().any(|n| match n {
         GeneralName::DNSName(d) => dns_matches(d, host),
@@ -205,6 +210,22 @@ mod tests {
         assert!(!dns_matches("*.example.com", "a.b.example.com"));
         assert!(!dns_matches("*.example.com", "example.com"));
         assert!(dns_matches("Node1.example.com.", "node1.example.com"));
+    }
+
+    #[test]
+    fn without_sans_the_common_name_counts() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "node1.example");
+        let cert = params.self_signed(&key).unwrap();
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let v = describe_chain(&[cert.der().to_vec()], "node1.example", ip);
+        assert_eq!(v["name_matches"], true);
+        assert_eq!(v["chain"][0]["sans"], json!([]));
+        let v = describe_chain(&[cert.der().to_vec()], "node2.example", ip);
+        assert_eq!(v["name_matches"], false);
     }
 
     #[test]
