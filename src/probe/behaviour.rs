@@ -187,6 +187,9 @@ pub struct ExtraFacts {
     pub client_cert_required: Option<bool>,
     /// What went wrong on the way (the facts concerned are then `None` or partial).
     pub problems: Vec<String>,
+    /// A group sweep got no answer: a non-approved group may be missing, so the endpoint is
+    /// marked incomplete (as a cut-short cipher sweep would be).
+    pub incomplete: bool,
 }
 
 /// Keys the cipher sweeps may have set from hellos that never offered the extension: only
@@ -209,6 +212,7 @@ pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
             out.problems
                 .push(format!("{} groups: {f}", sweep.version()));
         }
+        out.incomplete |= sweep.unanswered();
         if !sweep.accepted().is_empty() {
             out.groups
                 .insert(sweep.version(), sweep.accepted().to_vec());
@@ -505,6 +509,7 @@ impl ExtraFacts {
         if let Some(Value::Object(cert)) = e.certificate.as_mut() {
             cert.insert("client_certificate".into(), client_cert);
         }
+        e.incomplete |= self.incomplete;
         if !self.problems.is_empty() {
             e.extensions
                 .insert("probe_problems".into(), json!(self.problems));

@@ -78,6 +78,7 @@ pub struct GroupSweep {
     found: Vec<u16>,
     done: bool,
     failure: Option<String>,
+    unanswered: bool,
 }
 
 impl GroupSweep {
@@ -98,6 +99,7 @@ impl GroupSweep {
             candidates: unique,
             found: Vec::new(),
             failure: None,
+            unanswered: false,
         }
     }
 
@@ -185,6 +187,12 @@ impl GroupSweep {
     pub fn failure(&self) -> Option<&str> {
         self.failure.as_deref()
     }
+
+    /// True when the sweep stopped because a hello got no answer at all (timeout, I/O error),
+    /// rather than because of what the server said: the endpoint's facts are incomplete.
+    pub fn unanswered(&self) -> bool {
+        self.unanswered
+    }
 }
 
 /// Runs the group sweep of `version` offering `suites` (the endpoint's accepted ECDHE suites
@@ -226,7 +234,10 @@ pub async fn sweep(
         let answer = match link.send(&bytes, until).await {
             Reply::Messages(messages) => interpret(version, &messages),
             Reply::Declined => GroupAnswer::Declined,
-            Reply::Failed(why) => GroupAnswer::Failed(why),
+            Reply::Failed(why) => {
+                sweep.unanswered = true;
+                GroupAnswer::Failed(why)
+            }
         };
         sweep.observe(answer);
     }
