@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use fipsprobe::demo::{self, KeyKind};
 use fipsprobe::policy::{grade, Policy, Waivers};
+use fipsprobe::probe::behaviour;
 use fipsprobe::probe::limits::Limits;
 use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::protocol::Protocol;
 use fipsprobe::report::model::{Endpoint, Severity, Status};
 use fipsprobe::targets::EndpointSpec;
 use serde_json::{json, Value};
@@ -40,6 +42,15 @@ async fn scan(addr: SocketAddr) -> Endpoint {
     )
     .await;
     assert_eq!(e.status, Status::Tls, "{:?}", e.error);
+    assert!(!e.incomplete, "{:?}", e.error);
+    // Fewest handshakes: the cipher sweeps' minimum plus what the extra probes promise.
+    let extra = behaviour::extra_handshakes(&e);
+    assert_eq!(
+        e.handshakes,
+        sweep_handshakes(&e) + extra,
+        "{} extra",
+        extra
+    );
     eprintln!(
         "{addr}: {} handshakes, groups {:?}, extensions {}",
         e.handshakes,
@@ -47,6 +58,28 @@ async fn scan(addr: SocketAddr) -> Endpoint {
         serde_json::to_string(&e.extensions).unwrap()
     );
     e
+}
+
+/// The cipher sweeps' minimum: per version accepted + 1 (+1 for the order test with two or
+/// more), SSLv2 one hello, and one full handshake for a TLS 1.3-only certificate.
+fn sweep_handshakes(e: &Endpoint) -> u32 {
+    let mut n = 0;
+    for version in Protocol::ALL {
+        let accepted = e
+            .protocols
+            .get(&version)
+            .map_or(0, |r| r.suites.len() as u32);
+        n += if version == Protocol::Ssl2 {
+            1
+        } else {
+            accepted + 1 + u32::from(accepted >= 2)
+        };
+    }
+    let cleartext_chain = e.protocols.keys().any(|p| *p <= Protocol::Tls12);
+    if e.protocols.contains_key(&Protocol::Tls13) && !cleartext_chain {
+        n += 1;
+    }
+    n
 }
 
 fn scan_blocking(addr: SocketAddr) -> Endpoint {

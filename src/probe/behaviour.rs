@@ -11,7 +11,10 @@
 //! - features (OCSP, ticket, ETM, compression): 1 when TLS 1.2 or older is accepted;
 //! - EMS required: 1 when the server echoed EMS (otherwise it is known not to be);
 //! - fallback SCSV: 1 when two or more versions are accepted;
-//! - client certificate required: 1 when the server asked for one.
+//! - client certificate required: 1 when the server asked for one;
+//! - DHE group size: 1 when a DHE suite is accepted.
+//!
+//! [`extra_handshakes`] computes this from a report, for tests that check the total.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -29,7 +32,9 @@ use crate::probe::plan::VersionSweep;
 use crate::probe::{retry, tls13, ProbeConfig};
 use crate::protocol::Protocol;
 use crate::report::model::Endpoint;
-use crate::wire::{AlertDescription, ClientExtension, ExtensionType, ProbeHello, ServerMessage};
+use crate::wire::{
+    AlertDescription, ClientExtension, ExtensionType, KxKind, KxParams, ProbeHello, ServerMessage,
+};
 
 /// Compression methods offered by the features hello: DEFLATE (RFC 3749) before null, so a
 /// server that can compress will.
@@ -185,6 +190,8 @@ pub struct ExtraFacts {
     pub fallback_scsv: Option<bool>,
     /// Having asked for a client certificate, the server refuses to go on without one.
     pub client_cert_required: Option<bool>,
+    /// The finite-field DHE prime size, from a hello offering only the DHE suites.
+    pub dh_bits: Option<u32>,
     /// What went wrong on the way (the facts concerned are then `None` or partial).
     pub problems: Vec<String>,
     /// A group sweep got no answer: a non-approved group may be missing, so the endpoint is
@@ -199,13 +206,14 @@ const FEATURE_KEYS: &[&str] = &["ocsp_stapling", "session_ticket", "encrypt_then
 /// Runs every relevant probe, side by side within the host's connection cap.
 pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
     let mut out = ExtraFacts::default();
-    let (g12, g13, features, ems, fallback, client) = tokio::join!(
+    let (g12, g13, features, ems, fallback, client, dh) = tokio::join!(
         groups12(link, known),
         groups13(link, known),
         features(link, known),
         ems_required(link, known),
         fallback_scsv(link, known),
         client_cert_required(link, known),
+        dh_bits(link, known),
     );
     for sweep in [g12, g13].into_iter().flatten() {
         if let Some(f) = sweep.failure() {
@@ -240,7 +248,49 @@ pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
         Ok(v) => out.client_cert_required = v,
         Err(e) => out.problems.push(format!("client certificate: {e}")),
     }
+    match dh {
+        Ok(v) => out.dh_bits = v,
+        Err(e) => out.problems.push(format!("DHE group: {e}")),
+    }
     out
+}
+
+/// The accepted DHE suites of the highest TLS <= 1.2 version that has any.
+fn dhe_suites(known: &Known) -> Option<(Protocol, Vec<u16>)> {
+    let db = cipher_db::db();
+    known.accepted.iter().rev().find_map(|(v, suites)| {
+        let dhe: Vec<u16> = suites
+            .iter()
+            .copied()
+            .filter(|c| db.suite(*c).is_some_and(|s| s.kx == Kx::Dhe))
+            .collect();
+        (*v <= Protocol::Tls12 && *v >= Protocol::Ssl3 && !dhe.is_empty()).then_some((*v, dhe))
+    })
+}
+
+/// One hello with only the accepted DHE suites: the ServerKeyExchange gives the prime size.
+/// A server that prefers ECDHE never shows its DH group to the sweeps' first hellos.
+async fn dh_bits(link: &Link<'_>, known: &Known) -> Result<Option<u32>, String> {
+    let Some((version, suites)) = dhe_suites(known) else {
+        return Ok(None);
+    };
+    let bytes = legacy_hello(version, &suites, link.sni, true, false)
+        .to_client_hello()
+        .encode_records(version.wire().min(0x0301));
+    let messages = match link.send(&bytes, ReadUntil::FlightEnd).await {
+        Reply::Messages(m) => m,
+        Reply::Declined => return Err("the server refused its own DHE suites".into()),
+        Reply::Failed(why) => return Err(why),
+    };
+    let bits = messages.iter().find_map(|m| match m {
+        ServerMessage::ServerKeyExchange(ske) => match ske.params(KxKind::Dhe) {
+            Ok(KxParams::Dhe { prime_bits }) => Some(prime_bits),
+            _ => None,
+        },
+        _ => None,
+    });
+    bits.map(Some)
+        .ok_or_else(|| "no readable DHE ServerKeyExchange".to_string())
 }
 
 async fn groups12(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
@@ -437,6 +487,63 @@ const LEGACY_GROUPS: &[u16] = &[
     0x0006, 0x0005, 0x0004, 0x0003, 0x0002, 0x0001, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
 ];
 
+/// The handshakes [`probe`] spends on an endpoint, computed from its report (no retries):
+/// what a test adds to the cipher sweeps' count to check the total is minimal.
+pub fn extra_handshakes(e: &Endpoint) -> u32 {
+    let db = cipher_db::db();
+    let legacy = |p: &Protocol| *p >= Protocol::Tls10 && *p <= Protocol::Tls12;
+    let has_kx = |kx: Kx, from: Protocol| {
+        e.protocols.iter().any(|(p, r)| {
+            *p >= from
+                && *p <= Protocol::Tls12
+                && r.suites.iter().any(|s| {
+                    u16::try_from(u64::from(s.code.0))
+                        .ok()
+                        .and_then(|c| db.suite(c))
+                        .is_some_and(|s| s.kx == kx)
+                })
+        })
+    };
+    let listed = |v: &str| {
+        e.extensions
+            .get("groups")
+            .and_then(|g| g.get(v))
+            .and_then(Value::as_array)
+            .map_or(0, |a| u32::try_from(a.len()).unwrap_or(u32::MAX))
+    };
+    let mut n = 0u32;
+    if has_kx(Kx::Ecdhe, Protocol::Tls10) {
+        n += listed("TLSv1.2")
+            .max(listed("TLSv1.1"))
+            .max(listed("TLSv1.0"))
+            + 1;
+    }
+    if e.protocols.contains_key(&Protocol::Tls13) {
+        n += listed("TLSv1.3") + 1;
+    }
+    if e.protocols.keys().any(legacy) {
+        n += 1; // features
+        if e.extensions.get("extended_master_secret") == Some(&Value::Bool(true)) {
+            n += 1;
+        }
+    }
+    let versions: Vec<&Protocol> = e
+        .protocols
+        .keys()
+        .filter(|p| **p != Protocol::Ssl2)
+        .collect();
+    if versions.len() >= 2 && versions[versions.len() - 2] >= &Protocol::Ssl3 {
+        n += 1;
+    }
+    if e.extensions.contains_key("client_certificate") {
+        n += 1;
+    }
+    if has_kx(Kx::Dhe, Protocol::Ssl3) {
+        n += 1;
+    }
+    n
+}
+
 impl ExtraFacts {
     /// Writes these facts into `e`: `groups` (union, TLS 1.3 order first, then any group only
     /// seen before), and in `extensions`: `groups` (`{"TLSv1.3": [...], "TLSv1.2": [...]}`),
@@ -508,6 +615,9 @@ impl ExtraFacts {
             .unwrap_or_else(|| Value::from("not_requested"));
         if let Some(Value::Object(cert)) = e.certificate.as_mut() {
             cert.insert("client_certificate".into(), client_cert);
+        }
+        if let Some(bits) = self.dh_bits {
+            e.extensions.insert("dh_bits".into(), Value::from(bits));
         }
         e.incomplete |= self.incomplete;
         if !self.problems.is_empty() {
