@@ -223,6 +223,7 @@ fn ecdsa_p256_certificate_and_openssl_defaults() {
     assert_eq!(ext(&e, "session_ticket"), true);
     assert_eq!(ext(&e, "encrypt_then_mac"), true);
     assert_eq!(ext(&e, "fallback_scsv"), true);
+    assert!(!e.extensions.contains_key("downgrade_sentinel"));
     assert_eq!(ext(&e, "compression"), false);
     assert_eq!(ext(&e, "ocsp_stapling"), false);
     for p in BOTH {
@@ -386,6 +387,9 @@ async fn demo_kube_apiserver_fips() {
     );
     assert_eq!(ext(&e, "client_certificate"), "optional");
     assert_eq!(ext(&e, "extended_master_secret"), true);
+    // rustls ignores TLS_FALLBACK_SCSV but marks a TLS 1.2 answer with the TLS 1.3 sentinel.
+    assert_eq!(ext(&e, "fallback_scsv"), false);
+    assert_eq!(ext(&e, "downgrade_sentinel"), true);
     // A FIPS build's rustls server requires EMS.
     assert_eq!(ext(&e, "ems_required"), cfg!(feature = "fips"));
     // AES-GCM only: encrypt_then_mac does not apply.

@@ -188,6 +188,9 @@ pub struct ExtraFacts {
     pub encrypt_then_mac: Option<bool>,
     /// The server refused a lower-version hello carrying TLS_FALLBACK_SCSV.
     pub fallback_scsv: Option<bool>,
+    /// A TLS 1.3 server answering the fallback hello marked its random with the RFC 8446
+    /// downgrade sentinel.
+    pub downgrade_sentinel: Option<bool>,
     /// Having asked for a client certificate, the server refuses to go on without one.
     pub client_cert_required: Option<bool>,
     /// The finite-field DHE prime size, from a hello offering only the DHE suites.
@@ -241,7 +244,10 @@ pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
         Err(e) => out.problems.push(format!("extended master secret: {e}")),
     }
     match fallback {
-        Ok(v) => out.fallback_scsv = v,
+        Ok(v) => {
+            out.fallback_scsv = v.scsv;
+            out.downgrade_sentinel = v.downgrade_sentinel;
+        }
         Err(e) => out.problems.push(format!("fallback SCSV: {e}")),
     }
     match client {
@@ -414,33 +420,60 @@ async fn ems_required(link: &Link<'_>, known: &Known) -> Result<Option<bool>, St
 
 /// The second-highest accepted version with TLS_FALLBACK_SCSV (RFC 7507): a server that
 /// supports a higher version must answer inappropriate_fallback.
-async fn fallback_scsv(link: &Link<'_>, known: &Known) -> Result<Option<bool>, String> {
+async fn fallback_scsv(link: &Link<'_>, known: &Known) -> Result<Fallback, String> {
     let versions: Vec<(&Protocol, &Vec<u16>)> = known.accepted.iter().collect();
-    let [.., (&lower, suites), _] = versions.as_slice() else {
-        return Ok(None);
+    let [.., (&lower, suites), (&highest, _)] = versions.as_slice() else {
+        return Ok(Fallback::default());
     };
     if lower < Protocol::Ssl3 {
-        return Ok(None);
+        return Ok(Fallback::default());
     }
     let bytes = legacy_hello(lower, suites, link.sni, true, true)
         .to_client_hello()
         .encode_records(lower.wire().min(0x0301));
     match link.send(&bytes, ReadUntil::ServerHello).await {
-        Reply::Messages(m) => Ok(fallback_from(&m)),
-        Reply::Declined => Ok(None),
+        Reply::Messages(m) => Ok(fallback_from(&m, highest)),
+        Reply::Declined => Ok(Fallback::default()),
         Reply::Failed(why) => Err(why),
     }
 }
 
-/// `Some(true)` for inappropriate_fallback, `Some(false)` when the server went ahead at the
-/// lower version, `None` for any other refusal (it proves nothing). Pure, for the tests.
-fn fallback_from(messages: &[ServerMessage]) -> Option<bool> {
-    match messages.first()? {
-        ServerMessage::Alert(a) => {
-            (a.description == AlertDescription::INAPPROPRIATE_FALLBACK).then_some(true)
+/// What the fallback hello showed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Fallback {
+    /// `Some(true)` for inappropriate_fallback, `Some(false)` when the server went ahead at
+    /// the lower version, `None` for any other refusal (it proves nothing).
+    scsv: Option<bool>,
+    /// A TLS 1.3 server that went ahead: whether its ServerHello random ends with the RFC 8446
+    /// §4.1.3 downgrade sentinel, which protects TLS 1.3 clients without the SCSV.
+    downgrade_sentinel: Option<bool>,
+}
+
+/// RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2
+/// (`DOWNGRD` then 01) or an older version (then 00).
+const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// Reads the fallback hello's answer. Pure, for the tests.
+fn fallback_from(messages: &[ServerMessage], highest: Protocol) -> Fallback {
+    match messages.first() {
+        Some(ServerMessage::Alert(a)) => Fallback {
+            scsv: (a.description == AlertDescription::INAPPROPRIATE_FALLBACK).then_some(true),
+            downgrade_sentinel: None,
+        },
+        Some(ServerMessage::ServerHello(sh)) => {
+            let tail = sh.random.get(24..).unwrap_or_default();
+            let sentinel = if sh.version() >= Protocol::Tls12.wire() {
+                DOWNGRADE_TLS12
+            } else {
+                DOWNGRADE_TLS11
+            };
+            Fallback {
+                scsv: Some(false),
+                downgrade_sentinel: (highest == Protocol::Tls13).then(|| tail == sentinel),
+            }
         }
-        ServerMessage::ServerHello(_) => Some(false),
-        _ => None,
+        _ => Fallback::default(),
     }
 }
 
@@ -548,7 +581,9 @@ impl ExtraFacts {
     /// Writes these facts into `e`: `groups` (union, TLS 1.3 order first, then any group only
     /// seen before), and in `extensions`: `groups` (`{"TLSv1.3": [...], "TLSv1.2": [...]}`),
     /// `preferred_group`, `ems_required`, `compression`, `ocsp_stapling`, `session_ticket`,
-    /// `encrypt_then_mac`, `fallback_scsv`, `client_certificate` (`"required"` when it is).
+    /// `encrypt_then_mac`, `fallback_scsv`, `downgrade_sentinel`, `dh_bits`,
+    /// `client_certificate` (`"required"` or `"optional"` once tested), `probe_problems`;
+    /// `client_certificate` also goes into the certificate object (`"not_requested"` default).
     /// Facts not probed leave existing keys alone.
     pub fn apply(self, e: &mut Endpoint) {
         let name = |g: u16| {
@@ -596,6 +631,7 @@ impl ExtraFacts {
         put("session_ticket", self.session_ticket);
         put("encrypt_then_mac", self.encrypt_then_mac);
         put("fallback_scsv", self.fallback_scsv);
+        put("downgrade_sentinel", self.downgrade_sentinel);
         match self.client_cert_required {
             Some(true) => {
                 e.extensions
@@ -675,15 +711,24 @@ mod tests {
 
     #[test]
     fn fallback_needs_the_right_alert() {
+        let tls13 = Protocol::Tls13;
+        let got = fallback_from(&[alert(AlertDescription::INAPPROPRIATE_FALLBACK)], tls13);
+        assert_eq!(got.scsv, Some(true));
+        let got = fallback_from(&[sh(0xC02F, 0, &[])], tls13);
+        assert_eq!(got.scsv, Some(false));
+        assert_eq!(got.downgrade_sentinel, Some(false));
+        let got = fallback_from(&[sh(0xC02F, 0, &[])], Protocol::Tls12);
+        assert_eq!(got.downgrade_sentinel, None);
+        let mut hello = sh(0xC02F, 0, &[]);
+        if let ServerMessage::ServerHello(h) = &mut hello {
+            h.random[24..].copy_from_slice(b"DOWNGRD\x01");
+        }
         assert_eq!(
-            fallback_from(&[alert(AlertDescription::INAPPROPRIATE_FALLBACK)]),
+            fallback_from(&[hello], tls13).downgrade_sentinel,
             Some(true)
         );
-        assert_eq!(fallback_from(&[sh(0xC02F, 0, &[])]), Some(false));
-        assert_eq!(
-            fallback_from(&[alert(AlertDescription::HANDSHAKE_FAILURE)]),
-            None
-        );
+        let got = fallback_from(&[alert(AlertDescription::HANDSHAKE_FAILURE)], tls13);
+        assert_eq!(got, Fallback::default());
     }
 
     #[test]
