@@ -36,13 +36,7 @@ fn describe(der: &[u8]) -> Value {
         .subject_alternative_name()
         .ok()
         .flatten()
-        .map(|ext| {
-            ext.value
-                .general_names
-                .iter()
-                .map(|n| n.to_string())
-                .collect()
-        })
+        .map(|ext| ext.value.general_names.iter().map(general_name).collect())
         .unwrap_or_default();
     json!({
         "subject": cert.subject().to_string(),
@@ -58,6 +52,25 @@ fn describe(der: &[u8]) -> Value {
         "self_signed": cert.subject() == cert.issuer(),
         "sha256": fingerprint,
     })
+}
+
+/// A SAN as people write it: `DNS:node1.example`, `IP:127.0.0.1`, `email:...`, `URI:...`.
+fn general_name(n: &GeneralName<'_>) -> String {
+    match n {
+        GeneralName::DNSName(d) => format!("DNS:{d}"),
+        GeneralName::IPAddress(bytes) => match bytes.len() {
+            4 => <[u8; 4]>::try_from(*bytes)
+                .map(|b| format!("IP:{}", std::net::Ipv4Addr::from(b)))
+                .unwrap_or_default(),
+            16 => <[u8; 16]>::try_from(*bytes)
+                .map(|b| format!("IP:{}", std::net::Ipv6Addr::from(b)))
+                .unwrap_or_default(),
+            _ => format!("IP:{}", hex(bytes)),
+        },
+        GeneralName::RFC822Name(m) => format!("email:{m}"),
+        GeneralName::URI(u) => format!("URI:{u}"),
+        other => other.to_string(),
+    }
 }
 
 fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option<&'static str>) {
@@ -82,6 +95,25 @@ fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option
                 _ => ("unknown", None, None),
             }
         }
+    }
+}
+
+/// The TLS NamedGroup code of an EC certificate key's curve (secp256r1 = 0x0017, ...), for the
+/// curves TLS can name; `None` for other keys and unparseable certificates.
+pub fn ec_curve_code(der: &[u8]) -> Option<u16> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let (_, _, curve) = key_facts(&cert);
+    match curve? {
+        "secp256r1" => Some(0x0017),
+        "secp384r1" => Some(0x0018),
+        "secp521r1" => Some(0x0019),
+        "secp256k1" => Some(0x0016),
+        "secp192r1" => Some(0x0013),
+        "secp224r1" => Some(0x0015),
+        "brainpoolP256r1" => Some(0x001A),
+        "brainpoolP384r1" => Some(0x001B),
+        "brainpoolP512r1" => Some(0x001C),
+        _ => None,
     }
 }
 
@@ -126,7 +158,12 @@ fn signature_name(cert: &X509Certificate<'_>) -> String {
 /// Whether the leaf's SANs (or, lacking SANs, its CN) cover the scanned name or address.
 fn covers(cert: &X509Certificate<'_>, host: &str, ip: IpAddr) -> bool {
     let Ok(Some(san)) = cert.subject_alternative_name() else {
-        return false;
+        // RFC 6125 §6.4.4: the CN only counts when there are no SANs at all.
+        return cert
+            .subject()
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok())
+            .any(|cn| dns_matches(cn, host) || cn.parse::<IpAddr>().ok() == Some(ip));
     };
     san.value.general_names.iter().any(|n| match n {
         GeneralName::DNSName(d) => dns_matches(d, host),
@@ -176,6 +213,22 @@ mod tests {
     }
 
     #[test]
+    fn without_sans_the_common_name_counts() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "node1.example");
+        let cert = params.self_signed(&key).unwrap();
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let v = describe_chain(&[cert.der().to_vec()], "node1.example", ip);
+        assert_eq!(v["name_matches"], true);
+        assert_eq!(v["chain"][0]["sans"], json!([]));
+        let v = describe_chain(&[cert.der().to_vec()], "node2.example", ip);
+        assert_eq!(v["name_matches"], false);
+    }
+
+    #[test]
     fn garbage_is_reported_not_panicked() {
         let v = describe_chain(&[vec![0x30, 0x03, 0x01]], "h", IpAddr::from([127, 0, 0, 1]));
         assert!(v["chain"][0]["parse_error"].is_string());
@@ -196,5 +249,8 @@ mod tests {
         assert_eq!(leaf["curve"], "secp256r1");
         assert_eq!(leaf["signature_algorithm"], "ecdsa-with-SHA256");
         assert_eq!(v["name_matches"], true);
+        assert_eq!(leaf["sans"], json!(["DNS:localhost"]));
+        assert_eq!(ec_curve_code(cert.der()), Some(0x0017));
+        assert_eq!(ec_curve_code(&[0x30, 0x00]), None);
     }
 }

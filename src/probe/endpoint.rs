@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cipher_db::{self, Kx};
+use crate::probe::behaviour;
 use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
 use crate::probe::limits::HostHandle;
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
@@ -217,6 +218,24 @@ pub async fn probe(
         .any(|s| s.version() == Protocol::Tls13 && !s.accepted().is_empty());
     if tls13_accepted && ctx.lock_facts().chain.is_none() && !abort.is_cancelled() {
         ctx.tls13_certificate().await;
+    }
+    if ctx.saw_tls.load(Ordering::Relaxed) && !abort.is_cancelled() {
+        let known = {
+            let f = ctx.lock_facts();
+            let chain = f.chain.as_deref();
+            behaviour::Known::new(&sweeps, f.ems, f.client_auth.is_some(), chain)
+        };
+        let link = behaviour::Link {
+            addr,
+            sni: ctx.sni.as_deref(),
+            cfg,
+            host,
+            abort,
+            deadline: ctx.deadline,
+            handshakes: &ctx.handshakes,
+        };
+        let extra = behaviour::probe(&link, &known).await;
+        ctx.lock_facts().extra = Some(extra);
     }
 
     endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
@@ -621,6 +640,7 @@ struct Facts {
     dh_bits: Option<u32>,
     chain: Option<Vec<Vec<u8>>>,
     certificate_error: Option<String>,
+    extra: Option<behaviour::ExtraFacts>,
 }
 
 impl Facts {
@@ -703,6 +723,9 @@ impl Facts {
             e.certificate = Some(crate::probe::cert::describe_chain(&chain, &e.host, e.ip));
         } else if let Some(err) = self.certificate_error {
             e.certificate = Some(serde_json::json!({ "error": err }));
+        }
+        if let Some(extra) = self.extra {
+            extra.apply(e);
         }
     }
 }

@@ -8,11 +8,14 @@
 //! - [`retry`]: what is retried (timeouts, I/O errors) and the backoff.
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
+//! - [`groups`]: key-exchange group sweep; [`behaviour`]: extension and behaviour probes.
 
+pub mod behaviour;
 pub mod cert;
 pub mod conn;
 pub mod endpoint;
 pub mod engine;
+pub mod groups;
 pub mod limits;
 pub mod plan;
 pub mod retry;

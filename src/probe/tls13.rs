@@ -1,6 +1,10 @@
 //! TLS 1.3 encrypts the server's certificate, so reading it takes a full handshake: rustls
 //! (on fipsprobe's own provider) with a verifier that records the chain and trusts nothing,
 //! and a client-certificate resolver that only notes whether one was asked for.
+//!
+//! The same handshake (TLS 1.2 allowed, see [`client_auth`]) tells whether a server that asks
+//! for a client certificate also insists on one: we never send one, so a server that requires
+//! it fails the handshake or sends an alert (certificate_required in TLS 1.3) right after.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,8 +15,14 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, IpAddr as PkiIpAddr, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+
+/// How long to wait, after a handshake in which the server asked for a client certificate,
+/// for the alert of a server that requires one. A server that merely asked says nothing
+/// (it waits for a request), so this is pure waiting time, paid only on such servers.
+const REQUIRED_ALERT_WAIT: Duration = Duration::from_millis(1500);
 
 /// What a full TLS 1.3 handshake showed.
 #[derive(Debug, Default)]
@@ -21,6 +31,8 @@ pub struct Tls13Facts {
     pub chain: Vec<Vec<u8>>,
     /// The server sent a CertificateRequest.
     pub client_cert_requested: bool,
+    /// When it asked: whether it refused to go on without a certificate.
+    pub client_cert_required: Option<bool>,
 }
 
 /// Completes a TLS 1.3 handshake with `stream` and returns the certificate chain.
@@ -30,6 +42,35 @@ pub async fn certificate(
     sni: Option<&str>,
     limit: Duration,
 ) -> Result<Tls13Facts, String> {
+    handshake(stream, addr, sni, limit, &[&rustls::version::TLS13]).await
+}
+
+/// Completes a TLS 1.3 or 1.2 handshake with `stream`, for a server that sent a
+/// CertificateRequest: [`Tls13Facts::client_cert_required`] says whether it insists. TLS 1.2
+/// needs one of rustls's ECDHE AES-GCM (or ChaCha20) suites; otherwise the result is an error.
+pub async fn client_auth(
+    stream: TcpStream,
+    addr: SocketAddr,
+    sni: Option<&str>,
+    limit: Duration,
+) -> Result<Tls13Facts, String> {
+    handshake(
+        stream,
+        addr,
+        sni,
+        limit,
+        &[&rustls::version::TLS13, &rustls::version::TLS12],
+    )
+    .await
+}
+
+async fn handshake(
+    stream: TcpStream,
+    addr: SocketAddr,
+    sni: Option<&str>,
+    limit: Duration,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<Tls13Facts, String> {
     let provider = crate::fips::provider();
     let asked = Arc::new(Asked(AtomicBool::new(false)));
     let verifier = Arc::new(RecordOnly {
@@ -38,29 +79,60 @@ pub async fn certificate(
             .supported_schemes(),
     });
     let mut config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(versions)
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_client_cert_resolver(Arc::clone(&asked) as Arc<dyn ResolvesClientCert>);
     config.enable_sni = sni.is_some();
+    // The FIPS provider makes rustls refuse TLS 1.2 servers without extended master secret;
+    // we audit such servers rather than protect data with them, so we must reach them.
+    config.require_ems = false;
     let name = match sni.and_then(|s| ServerName::try_from(s.to_string()).ok()) {
         Some(n) => n,
         None => ServerName::IpAddress(PkiIpAddr::from(addr.ip())),
     };
     let connector = TlsConnector::from(Arc::new(config));
-    let tls = tokio::time::timeout(limit, connector.connect(name, stream))
+    let connected = tokio::time::timeout(limit, connector.connect(name, stream))
         .await
-        .map_err(|_| format!("TLS 1.3 handshake timed out after {limit:?}"))?
-        .map_err(|e| format!("TLS 1.3 handshake failed: {e}"))?;
-    let (_, conn) = tls.get_ref();
-    let chain = conn
-        .peer_certificates()
-        .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
-        .unwrap_or_default();
+        .map_err(|_| format!("TLS handshake timed out after {limit:?}"))?;
+    let was_asked = asked.0.load(Ordering::Relaxed);
+    let mut tls = match connected {
+        Ok(tls) => tls,
+        // Asked for a certificate, got none, and stopped: that is a required certificate
+        // (TLS 1.2 servers refuse before their Finished).
+        Err(_) if was_asked => {
+            return Ok(Tls13Facts {
+                chain: Vec::new(),
+                client_cert_requested: true,
+                client_cert_required: Some(true),
+            })
+        }
+        Err(e) => return Err(format!("TLS handshake failed: {e}")),
+    };
+    let chain = {
+        let (_, conn) = tls.get_ref();
+        conn.peer_certificates()
+            .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
+            .unwrap_or_default()
+    };
+    let client_cert_required = if was_asked {
+        // TLS 1.3 clients finish first; a server that requires a certificate says so with an
+        // alert after our (empty) Certificate. A server that waits for a request is silent,
+        // or answers our silence with data: either way it let us in.
+        let mut buf = [0u8; 512];
+        match tokio::time::timeout(REQUIRED_ALERT_WAIT, tls.read(&mut buf)).await {
+            Ok(Err(_)) => Some(true),
+            Ok(Ok(0)) => None,
+            Ok(Ok(_)) | Err(_) => Some(false),
+        }
+    } else {
+        None
+    };
     Ok(Tls13Facts {
         chain,
-        client_cert_requested: asked.0.load(Ordering::Relaxed),
+        client_cert_requested: was_asked,
+        client_cert_required,
     })
 }
 
