@@ -219,6 +219,7 @@ fn spec(
         key,
         server_order,
         client_auth,
+        require_ems: false,
     }
 }
 

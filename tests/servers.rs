@@ -197,6 +197,7 @@ async fn tls13_only_server_with_p384_key_and_hybrid_group() {
         key: KeyKind::EcdsaP384,
         server_order: false,
         client_auth: ClientAuth::None,
+        require_ems: false,
     };
     let server = demo::spawn(&spec, loopback()).await.unwrap();
     let got = rustls_connect(

@@ -110,6 +110,9 @@ pub struct ServerSpec {
     pub server_order: bool,
     /// Client-certificate request behaviour.
     pub client_auth: ClientAuth,
+    /// Refuse TLS 1.2 clients that do not offer the extended master secret (FIPS 140-3 IG D.Q,
+    /// what RHEL >= 9.2 in FIPS mode does).
+    pub require_ems: bool,
 }
 
 impl ServerSpec {
@@ -173,7 +176,7 @@ pub enum DemoError {
 
 /// Like a FIPS kube-apiserver (`--tls-cipher-suites` limited to ECDHE-RSA AES-GCM, Go BoringCrypto
 /// curves): TLS 1.2 and 1.3, AES-GCM only, P-256 and P-384, RSA-2048, server order, optional
-/// client certificates. Should PASS fips-140-2 and fips-140-3 (rustls always offers EMS).
+/// client certificates, EMS required. Should PASS fips-140-2 and fips-140-3.
 pub fn kube_apiserver_fips() -> ServerSpec {
     ServerSpec {
         name: "kube-apiserver-fips".to_string(),
@@ -188,6 +191,7 @@ pub fn kube_apiserver_fips() -> ServerSpec {
         key: KeyKind::Rsa2048,
         server_order: true,
         client_auth: ClientAuth::Optional,
+        require_ems: true,
     }
 }
 
@@ -210,6 +214,7 @@ pub fn etcd_non_fips() -> ServerSpec {
         key: KeyKind::EcdsaP256,
         server_order: false,
         client_auth: ClientAuth::Required,
+        require_ems: false,
     }
 }
 

@@ -186,6 +186,8 @@ fn server_config(
         .with_client_cert_verifier(verifier)
         .with_single_cert(vec![CertificateDer::from(cert.cert_der.clone())], key)?;
     config.ignore_client_order = spec.server_order;
+    // rustls defaults to requiring EMS only with a FIPS provider; the spec decides here.
+    config.require_ems = spec.require_ems || config.require_ems;
     Ok((config, client_ca))
 }
 

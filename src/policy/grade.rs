@@ -9,6 +9,8 @@
 //! - `groups`: IANA group names (`secp256r1`).
 //! - `extensions` (each key optional; absent means "not probed", never a finding):
 //!   `extended_master_secret: bool` (false → `ems_missing` when TLS 1.2 or older is accepted),
+//!   `ems_required: bool` (false → `ems_not_enforced`: the server also completes TLS 1.2
+//!   without EMS when the client does not offer it),
 //!   `secure_renegotiation: bool` (false → `renegotiation_insecure`),
 //!   `compression: bool` (true → `compression_enabled`),
 //!   `signature_schemes: [string]` (IANA scheme names the server accepts or uses),
@@ -45,6 +47,7 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
         ("tls13_missing", "TLS 1.3 is not accepted."),
         ("tls12_missing", "TLS 1.2 is not accepted."),
         ("ems_missing", "TLS 1.2 (or older) handshakes complete without the extended master secret (RFC 7627)."),
+        ("ems_not_enforced", "The server supports the extended master secret but also completes TLS 1.2 handshakes with a client that does not offer it."),
         ("renegotiation_insecure", "The server does not support secure renegotiation (RFC 5746)."),
         ("compression_enabled", "The server accepts TLS compression."),
         (
@@ -247,6 +250,18 @@ fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) 
                 (
                     "ems_missing",
                     "TLS 1.2 handshakes complete without the extended master secret (RFC 7627)"
+                        .to_string(),
+                    Some(Protocol::Tls12),
+                )
+            }
+            Check::EmsEnforced
+                if flag("ems_required") == Some(false)
+                    && flag("extended_master_secret") != Some(false) =>
+            {
+                (
+                    "ems_not_enforced",
+                    "the server supports the extended master secret but also completes TLS 1.2 \
+                     handshakes without it (RFC 7627)"
                         .to_string(),
                     Some(Protocol::Tls12),
                 )

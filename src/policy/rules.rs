@@ -257,6 +257,8 @@ pub enum Check {
     Tls12,
     /// Extended master secret on TLS 1.2 (finding `ems_missing`).
     Ems,
+    /// TLS 1.2 refused without the extended master secret (finding `ems_not_enforced`).
+    EmsEnforced,
     /// RFC 5746 secure renegotiation (finding `renegotiation_insecure`).
     SecureRenegotiation,
     /// No TLS compression (finding `compression_enabled`).
@@ -265,10 +267,11 @@ pub enum Check {
 
 impl Check {
     /// Every check.
-    pub const ALL: [Check; 5] = [
+    pub const ALL: [Check; 6] = [
         Check::Tls13,
         Check::Tls12,
         Check::Ems,
+        Check::EmsEnforced,
         Check::SecureRenegotiation,
         Check::NoCompression,
     ];
@@ -279,6 +282,7 @@ impl Check {
             Check::Tls13 => "tls13",
             Check::Tls12 => "tls12",
             Check::Ems => "ems",
+            Check::EmsEnforced => "ems_enforced",
             Check::SecureRenegotiation => "secure_renegotiation",
             Check::NoCompression => "no_compression",
         }

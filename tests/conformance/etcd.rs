@@ -59,7 +59,8 @@ fn etcd_client_cert_auth_is_scanned_without_a_client_certificate() {
     // The ServerHello comes before the CertificateRequest: the sweep needs no client cert.
     assert_version(&e, Tls12, &[0xC02F, 0xC030], Some(true));
     assert_eq!(hex(&codes(&e, Tls13)), hex(&go_order(&GO119_TLS13)));
-    assert_eq!(e.extensions["client_certificate"], "requested");
+    // etcd --client-cert-auth refuses a client without a certificate: "required".
+    assert_eq!(e.extensions["client_certificate"], "required");
     assert!(e.certificate.is_some(), "{}", summary(&e));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     // Even the AES-GCM-only list fails: TLS 1.3 ChaCha20 and x25519 are out of etcd's reach.

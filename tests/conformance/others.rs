@@ -16,8 +16,8 @@ use crate::common::{
 };
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_grade_except, assert_version, assert_version_client_order, extra,
-    minimal_handshakes, scan, scan_report, summary, versions, Found, Pol,
+    assert_grade, assert_version, assert_version_client_order, extra, minimal_handshakes, scan,
+    scan_report, summary, versions, Found, Pol,
 };
 
 fn openssl_codes(cipher: &str, version: Protocol) -> Vec<u16> {
@@ -36,6 +36,15 @@ fn gnutls_codes(priority: &str, version: Protocol) -> Vec<u16> {
         .collect()
 }
 
+/// OpenSSL 3.0's and GnuTLS 3.7's default group lists both carry x25519 and x448, which no
+/// FIPS policy approves for key agreement (FIPS 140-3 IG on SP 800-56A r3).
+fn default_group_findings() -> Vec<Found> {
+    vec![
+        extra("group_not_approved", Fail, Some("x25519"), None),
+        extra("group_not_approved", Fail, Some("x448"), None),
+    ]
+}
+
 // ---------------------------------------------------------------- nginx
 
 const NGINX_CIPHERS: &str = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
@@ -51,16 +60,18 @@ fn nginx_cipher_list_with_server_preference() {
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(e.extensions["extended_master_secret"], true);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    // nginx's default curve list puts x25519 first, and with server preference it wins.
-    let extras = [extra("group_not_approved", Fail, Some("x25519"), None)];
+    // nginx's default curve list (OpenSSL's) has x25519 and x448.
+    let extras = default_group_findings();
     // AES128-SHA is static RSA (warn under 140-2, fail under 140-3); TLS 1.3 ChaCha20 and
     // x25519 fail both.
     assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
     assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
 }
 
+/// nginx on upstream OpenSSL 3.0 cannot refuse TLS 1.2 without EMS (RHEL's FIPS OpenSSL can),
+/// so a FIPS cipher configuration passes fips-140-2 and fails fips-140-3 on that alone.
 #[test]
-fn nginx_fips_configuration_passes_both_policies() {
+fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement() {
     let ciphers = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
     let server = require_server!(NginxServer::start_with(
         ciphers,
@@ -76,8 +87,16 @@ fn nginx_fips_configuration_passes_both_policies() {
     assert_eq!(e.groups.first().map(String::as_str), Some("secp384r1"));
     assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    assert_eq!(e.extensions["ems_required"], false, "{}", summary(&e));
     let extras = [extra("tls13_missing", Warn, None, None)];
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Pass);
+    let graded = assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    let fails: Vec<&str> = graded
+        .findings
+        .iter()
+        .filter(|f| f.severity == Fail)
+        .map(|f| f.id.as_str())
+        .collect();
+    assert_eq!(fails, ["ems_not_enforced"]);
     assert_grade(&e, Pol::Fips2, &extras, Verdict::Pass);
 }
 
@@ -88,9 +107,9 @@ const GNUTLS_PRIORITY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-
 -CIPHER-ALL:+AES-256-GCM:+AES-128-CBC:+CHACHA20-POLY1305";
 
 fn gnutls_extras() -> Vec<Found> {
-    // gnutls-serv asks for a client certificate by default; not a finding. ChaCha20 and the
-    // x25519 key share (TLS 1.3, the client's first share) fail both policies.
-    vec![extra("group_not_approved", Fail, Some("x25519"), None)]
+    // gnutls-serv asks for a client certificate by default; not a finding. ChaCha20, x25519
+    // and x448 fail both policies.
+    default_group_findings()
 }
 
 #[test]
@@ -101,7 +120,8 @@ fn gnutls_priority_string_in_client_order() {
     for p in [Tls11, Tls12, Tls13] {
         assert_version_client_order(&e, p, &gnutls_codes(GNUTLS_PRIORITY, p));
     }
-    assert_eq!(e.extensions["client_certificate"], "requested");
+    // gnutls-serv asks for a certificate but serves a client without one.
+    assert_eq!(e.extensions["client_certificate"], "optional");
     assert_eq!(e.extensions["extended_master_secret"], true);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     let mut extras = gnutls_extras();
@@ -130,36 +150,34 @@ fn gnutls_priority_string_with_server_precedence() {
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     // With its own precedence GnuTLS picks secp256r1 (first in NORMAL) over our x25519 key
-    // share, so fipsprobe never sees x25519, though the server accepts it: the group findings
-    // are left to `gnutls_x25519_is_reported_when_not_preferred` (probe bug).
+    // share; the group sweep still finds x25519 and x448 behind it.
     assert_eq!(e.groups.first().map(String::as_str), Some("secp256r1"));
     for pol in [Pol::Fips3, Pol::Fips2] {
-        assert_grade_except(&e, pol, &[], Verdict::Fail, &["group_not_approved"]);
+        assert_grade(&e, pol, &gnutls_extras(), Verdict::Fail);
     }
 }
 
 #[test]
-#[ignore = "probe bug: `groups` lists only the groups the server chose in our handshakes, not \
-            every group it accepts: gnutls-serv with %SERVER_PRECEDENCE accepts x25519 (TLS 1.2 \
-            and 1.3) but prefers secp256r1, so fipsprobe reports groups [secp256r1] and misses \
-            the x25519 group_not_approved failure"]
 fn gnutls_x25519_is_reported_when_not_preferred() {
     let priority = format!("{GNUTLS_PRIORITY}:%SERVER_PRECEDENCE");
     let server = require_server!(GnutlsServer::start(&priority));
-    // The server does accept x25519 when it is all a client offers.
-    for version in ["-tls1_2", "-tls1_3"] {
-        let got = s_client(server.addr(), &[version, "-groups", "X25519"]).unwrap();
-        assert!(got.established, "{}", got.output);
-        assert!(
-            got.temp_key
-                .as_deref()
-                .is_some_and(|k| k.starts_with("X25519")),
-            "{}",
-            got.output
-        );
+    // The server does accept x25519 and x448 when that is all a client offers.
+    for (group, name) in [("X25519", "x25519"), ("X448", "x448")] {
+        for version in ["-tls1_2", "-tls1_3"] {
+            let got = s_client(server.addr(), &[version, "-groups", group]).unwrap();
+            assert!(got.established, "{}", got.output);
+            assert!(
+                got.temp_key
+                    .as_deref()
+                    .is_some_and(|k| k.starts_with(group)),
+                "{}",
+                got.output
+            );
+        }
+        let e = scan(server.addr());
+        assert!(e.groups.iter().any(|g| g == name), "{}", summary(&e));
     }
     let e = scan(server.addr());
-    assert!(e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
     // The other findings are checked by `gnutls_priority_string_with_server_precedence`; a
     // complete group list may add more (x448 is in NORMAL too), but x25519 must fail both.
     for pol in [Pol::Fips3, Pol::Fips2] {
@@ -194,7 +212,7 @@ fn openssl_legacy_with_server_preference() {
     assert_version(&e, Tls13, &openssl_codes("ALL", Tls13), Some(true));
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    let extras = [extra("group_not_approved", Fail, Some("x25519"), None)];
+    let extras = default_group_findings();
     assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
     assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
 }
@@ -214,7 +232,7 @@ fn openssl_legacy_in_client_order() {
     }
     assert_version_client_order(&e, Tls13, &openssl_codes("ALL", Tls13));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    let mut extras = vec![extra("group_not_approved", Fail, Some("x25519"), None)];
+    let mut extras = default_group_findings();
     let preferred = e.preferred_suite.clone().unwrap();
     if preferred.contains("CHACHA20") {
         extras.push(extra(

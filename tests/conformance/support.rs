@@ -269,6 +269,21 @@ pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found>
             }
         }
     }
+    // FIPS 140-3 IG D.Q: a server that completes TLS 1.2 without EMS when the client leaves it
+    // out is not enforcing it. Upstream OpenSSL 3.0, GnuTLS 3.7 and Go 1.19 never enforce it
+    // (only RHEL's FIPS patches do), so every such server here gets this finding.
+    let ext = |k: &str| e.extensions.get(k).and_then(serde_json::Value::as_bool);
+    if pol == Pol::Fips3
+        && ext("ems_required") == Some(false)
+        && ext("extended_master_secret") != Some(false)
+    {
+        out.push(extra(
+            "ems_not_enforced",
+            Severity::Fail,
+            None,
+            Some(Protocol::Tls12),
+        ));
+    }
     out.extend(extras.iter().cloned());
     out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     out
@@ -382,7 +397,8 @@ pub fn minimal_handshakes(e: &Endpoint) -> u32 {
     if e.protocols.contains_key(&Protocol::Tls13) && !cleartext_chain {
         n += 1;
     }
-    n
+    // Group sweeps, the features hello, EMS, fallback, client-certificate and DHE probes.
+    n + fipsprobe::probe::behaviour::extra_handshakes(e)
 }
 
 /// Whether Go's `hasAESGCMHardwareSupport` holds on this machine (AES + carry-less multiply on
