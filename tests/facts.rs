@@ -14,7 +14,6 @@ use fipsprobe::policy::{grade, Policy, Waivers};
 use fipsprobe::probe::behaviour;
 use fipsprobe::probe::limits::Limits;
 use fipsprobe::probe::{probe, ProbeConfig};
-use fipsprobe::protocol::Protocol;
 use fipsprobe::report::model::{Endpoint, Severity, Status};
 use fipsprobe::targets::EndpointSpec;
 use serde_json::{json, Value};
@@ -47,7 +46,7 @@ async fn scan(addr: SocketAddr) -> Endpoint {
     let extra = behaviour::extra_handshakes(&e);
     assert_eq!(
         e.handshakes,
-        sweep_handshakes(&e) + extra,
+        common::budget::minimal_handshakes(&e),
         "{} extra",
         extra
     );
@@ -58,28 +57,6 @@ async fn scan(addr: SocketAddr) -> Endpoint {
         serde_json::to_string(&e.extensions).unwrap()
     );
     e
-}
-
-/// The cipher sweeps' minimum: per version accepted + 1 (+1 for the order test with two or
-/// more), SSLv2 one hello, and one full handshake for a TLS 1.3-only certificate.
-fn sweep_handshakes(e: &Endpoint) -> u32 {
-    let mut n = 0;
-    for version in Protocol::ALL {
-        let accepted = e
-            .protocols
-            .get(&version)
-            .map_or(0, |r| r.suites.len() as u32);
-        n += if version == Protocol::Ssl2 {
-            1
-        } else {
-            accepted + 1 + u32::from(accepted >= 2)
-        };
-    }
-    let cleartext_chain = e.protocols.keys().any(|p| *p <= Protocol::Tls12);
-    if e.protocols.contains_key(&Protocol::Tls13) && !cleartext_chain {
-        n += 1;
-    }
-    n
 }
 
 fn scan_blocking(addr: SocketAddr) -> Endpoint {

@@ -52,14 +52,6 @@ fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
         .unwrap_or_default()
 }
 
-/// accepted + versions tried + 6, one per order test, one for the TLS 1.3 certificate.
-fn budget(e: &Endpoint) -> u32 {
-    let accepted: usize = e.protocols.values().map(|p| p.suites.len()).sum();
-    let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();
-    let tls13 = usize::from(e.protocols.contains_key(&Protocol::Tls13));
-    u32::try_from(accepted + Protocol::ALL.len() + 6 + order_tests + tls13).unwrap()
-}
-
 /// Scans twice; both scans must agree and match `want` (version, Go's order) exactly.
 async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> Endpoint {
     let (first, took) = scan(addr).await;
@@ -83,10 +75,10 @@ async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> En
             assert_eq!(p.preferred.as_deref(), Some(p.suites[0].name.as_str()));
         }
         assert!(
-            e.handshakes <= budget(e),
+            e.handshakes <= common::budget::budget(e),
             "{label}: {} handshakes, budget {}",
             e.handshakes,
-            budget(e)
+            common::budget::budget(e)
         );
     }
     assert_eq!(first.protocols, second.protocols, "{label}: repeatable");
@@ -95,7 +87,7 @@ async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> En
     eprintln!(
         "{label}: {} handshakes (budget {}), {took:?}",
         first.handshakes,
-        budget(&first)
+        common::budget::budget(&first)
     );
     first
 }

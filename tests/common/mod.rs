@@ -9,6 +9,7 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code, unused_imports, unused_macros)]
 
+pub mod budget;
 pub mod certs;
 pub mod client;
 pub mod etcd;

@@ -362,43 +362,10 @@ pub fn assert_grade_except(
     e
 }
 
-/// The handshakes fipsprobe's plan needs for what `e` shows, and no more: per version probed,
-/// one hello per accepted suite plus the one that is declined (none when every candidate was
-/// accepted, which never happens with these servers), plus one order test when two or more
-/// suites were accepted; one hello for each version not accepted; and one full TLS 1.3
-/// handshake for the certificate when no TLS <= 1.2 flight showed it.
+/// The handshakes fipsprobe's plan needs for what `e` shows, and no more (see
+/// `tests/common/budget.rs`).
 pub fn minimal_handshakes(e: &Endpoint) -> u32 {
-    let db = fipsprobe::cipher_db::db();
-    let rank = |code: u32| db.suites().iter().position(|s| u32::from(s.code) == code);
-    let mut n = 0;
-    for version in Protocol::ALL {
-        let accepted = e
-            .protocols
-            .get(&version)
-            .map_or(0, |r| r.suites.len() as u32);
-        // The order test runs only when the sweep came back in our own order: any other
-        // order already proves the server chooses.
-        let in_our_order = e.protocols.get(&version).is_some_and(|r| {
-            r.suites.windows(2).all(
-                |w| matches!((rank(w[0].code.0), rank(w[1].code.0)), (Some(a), Some(b)) if a < b),
-            )
-        });
-        n += if version == Protocol::Ssl2 {
-            1
-        } else {
-            // A TLS 1.3 server with one suite declines the key-share-less hello once more.
-            accepted
-                + 1
-                + u32::from(accepted >= 2 && in_our_order)
-                + u32::from(version == Protocol::Tls13 && accepted == 1)
-        };
-    }
-    let cleartext_chain = e.protocols.keys().any(|p| *p <= Protocol::Tls12);
-    if e.protocols.contains_key(&Protocol::Tls13) && !cleartext_chain {
-        n += 1;
-    }
-    // Group sweeps, the features hello, EMS, fallback, client-certificate and DHE probes.
-    n + fipsprobe::probe::behaviour::extra_handshakes(e)
+    crate::common::budget::minimal_handshakes(e)
 }
 
 /// Whether Go's `hasAESGCMHardwareSupport` holds on this machine (AES + carry-less multiply on
