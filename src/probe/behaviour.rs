@@ -21,13 +21,15 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{json, Value};
+use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cipher_db::{self, Auth, CipherMode, Kx};
-use crate::probe::conn::{self, ReadUntil};
-use crate::probe::groups::{self, GroupSweep, SIG_SCHEMES};
+use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
+use crate::probe::groups::{self, GroupSweep};
 use crate::probe::limits::HostHandle;
+use crate::probe::offer::{GROUPS_TLS12, SIG_SCHEMES};
 use crate::probe::plan::VersionSweep;
 use crate::probe::{retry, tls13, ProbeConfig};
 use crate::protocol::Protocol;
@@ -73,37 +75,59 @@ pub enum Reply {
 impl Link<'_> {
     /// Sends one hello on a new connection, with the sweeps' retries and limits.
     pub async fn send(&self, hello: &[u8], until: ReadUntil) -> Reply {
+        match self.exchange(hello, until, None, self.cfg.retries).await {
+            Ok(flight) if flight.messages.is_empty() => Reply::Declined,
+            Ok(flight) => Reply::Messages(flight.messages),
+            Err(e) => Reply::Failed(e.to_string()),
+        }
+    }
+
+    /// Sends one hello (on `stream` when given, else on a new connection) within the host cap,
+    /// the endpoint's time budget and the abort token, counting the handshake, and retries
+    /// transient failures up to `retries` times. Every probe of an endpoint goes through here.
+    pub async fn exchange(
+        &self,
+        hello: &[u8],
+        until: ReadUntil,
+        mut stream: Option<TcpStream>,
+        retries: u32,
+    ) -> Result<Flight, ConnError> {
         let mut attempt = 0u32;
         loop {
             if self.abort.is_cancelled() {
-                return Reply::Failed("scan interrupted".into());
+                return Err(ConnError::Io("scan interrupted".into()));
             }
             let now = Instant::now();
             if now >= self.deadline {
-                return Reply::Failed("endpoint time budget exhausted".into());
+                return Err(ConnError::Io(format!(
+                    "endpoint time budget of {:?} exhausted",
+                    self.cfg.endpoint_timeout
+                )));
             }
             let budget = self.cfg.handshake_timeout.min(self.deadline - now);
             let result = {
                 let _permit = self.host.connection().await;
-                match conn::connect(self.addr, self.cfg.connect_timeout).await {
-                    Ok(stream) => {
+                let conn = match stream.take() {
+                    Some(s) => Ok(s),
+                    None => conn::connect(self.addr, self.cfg.connect_timeout).await,
+                };
+                match conn {
+                    Ok(s) => {
                         self.handshakes.fetch_add(1, Ordering::Relaxed);
                         tokio::select! {
-                            r = conn::exchange(stream, hello, until, budget) => r,
-                            () = self.abort.cancelled() => Err(conn::ConnError::Io("scan interrupted".into())),
+                            r = conn::exchange(s, hello, until, budget) => r,
+                            () = self.abort.cancelled() => Err(ConnError::Io("scan interrupted".into())),
                         }
                     }
                     Err(e) => Err(e),
                 }
             };
             match result {
-                Ok(flight) if flight.messages.is_empty() => return Reply::Declined,
-                Ok(flight) => return Reply::Messages(flight.messages),
-                Err(e) if e.is_transient() && attempt < self.cfg.retries => {
+                Err(e) if e.is_transient() && attempt < retries && !self.abort.is_cancelled() => {
                     attempt += 1;
                     retry::backoff(attempt).await;
                 }
-                Err(e) => return Reply::Failed(e.to_string()),
+                other => return other,
             }
         }
     }
@@ -503,7 +527,7 @@ fn legacy_hello<'a>(
         version,
         suites,
         sni,
-        groups: LEGACY_GROUPS,
+        groups: GROUPS_TLS12,
         key_shares: &[],
         sig_schemes: SIG_SCHEMES,
         ems,
@@ -512,13 +536,6 @@ fn legacy_hello<'a>(
         random: random(),
     }
 }
-
-/// Every named curve and FFDHE group, as the sweeps offer them.
-const LEGACY_GROUPS: &[u16] = &[
-    0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001A, 0x001B, 0x001C, 0x0016, 0x0015, 0x0014, 0x0013,
-    0x0012, 0x0011, 0x0010, 0x000F, 0x000E, 0x000D, 0x000C, 0x000B, 0x000A, 0x0009, 0x0008, 0x0007,
-    0x0006, 0x0005, 0x0004, 0x0003, 0x0002, 0x0001, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
-];
 
 /// The handshakes [`probe`] spends on an endpoint, computed from its report (no retries):
 /// what a test adds to the cipher sweeps' count to check the total is minimal.

@@ -26,6 +26,7 @@ use crate::cipher_db::{self, Kx};
 use crate::probe::behaviour;
 use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
 use crate::probe::limits::HostHandle;
+use crate::probe::offer::{GROUPS_TLS12, GROUPS_TLS13, KEY_SHARES_TLS13, SIG_SCHEMES};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry;
 use crate::probe::tls13;
@@ -63,34 +64,6 @@ impl Default for ProbeConfig {
         }
     }
 }
-
-/// Groups offered in TLS <= 1.2 hellos: every named curve and FFDHE group, so that an ECDHE
-/// suite is never missed for lack of a common curve. P-256 first: it is what servers expect.
-const GROUPS_TLS12: &[u16] = &[
-    0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001A, 0x001B, 0x001C, 0x0016, 0x0015, 0x0014, 0x0013,
-    0x0012, 0x0011, 0x0010, 0x000F, 0x000E, 0x000D, 0x000C, 0x000B, 0x000A, 0x0009, 0x0008, 0x0007,
-    0x0006, 0x0005, 0x0004, 0x0003, 0x0002, 0x0001, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
-];
-
-/// Groups offered in TLS 1.3 hellos; a server that wants another share answers with a
-/// HelloRetryRequest, which names the suite just as well. Pure ML-KEM (0x0200..0x0202) is
-/// listed too: a server configured with nothing else would otherwise look like it refused
-/// TLS 1.3.
-const GROUPS_TLS13: &[u16] = &[
-    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0200, 0x0201, 0x0202, 0x0100,
-    0x0101, 0x0102, 0x0103, 0x0104, 0x001F, 0x0020, 0x0021,
-];
-
-/// Key shares sent in TLS 1.3 hellos: the two groups nearly every server takes.
-const KEY_SHARES_TLS13: &[u16] = &[0x001D, 0x0017];
-
-/// Signature schemes offered: every modern scheme, then the legacy SHA-1/MD5 pairs so that a
-/// server holding only an old certificate still answers.
-const SIG_SCHEMES: &[u16] = &[
-    0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B, 0x0807, 0x0808, 0x0401,
-    0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202, 0x0101,
-    0x0102, 0x0103,
-];
 
 /// Probes one endpoint and returns everything learned, ungraded.
 pub async fn probe(
@@ -225,16 +198,7 @@ pub async fn probe(
             let chain = f.chain.as_deref();
             behaviour::Known::new(&sweeps, f.ems, f.client_auth.is_some(), chain)
         };
-        let link = behaviour::Link {
-            addr,
-            sni: ctx.sni.as_deref(),
-            cfg,
-            host,
-            abort,
-            deadline: ctx.deadline,
-            handshakes: &ctx.handshakes,
-        };
-        let extra = behaviour::probe(&link, &known).await;
+        let extra = behaviour::probe(&ctx.link(), &known).await;
         ctx.lock_facts().extra = Some(extra);
     }
 
@@ -474,7 +438,7 @@ impl Ctx<'_> {
 
     /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
     /// answer, retrying transient failures up to `retries` times.
-    async fn offer(&self, offer: &Offer, mut stream: Option<TcpStream>, retries: u32) -> Answer {
+    async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, retries: u32) -> Answer {
         let hello = build_hello(offer, self.sni.as_deref());
         let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
             ReadUntil::ServerHello
@@ -487,44 +451,23 @@ impl Ctx<'_> {
         } else {
             ReadUntil::ServerHello
         };
-        let mut attempt = 0u32;
-        loop {
-            if self.abort.is_cancelled() {
-                return Answer::Failed("scan interrupted".into());
-            }
-            let now = Instant::now();
-            if now >= self.deadline {
-                return Answer::Failed(format!(
-                    "endpoint time budget of {:?} exhausted",
-                    self.cfg.endpoint_timeout
-                ));
-            }
-            let budget = self.cfg.handshake_timeout.min(self.deadline - now);
-            let result = {
-                let _permit = self.host.connection().await;
-                let conn = match stream.take() {
-                    Some(s) => Ok(s),
-                    None => conn::connect(self.addr, self.cfg.connect_timeout).await,
-                };
-                match conn {
-                    Ok(s) => {
-                        self.handshakes.fetch_add(1, Ordering::Relaxed);
-                        tokio::select! {
-                            r = conn::exchange(s, &hello, until, budget) => r,
-                            () = self.abort.cancelled() => Err(ConnError::Io("scan interrupted".into())),
-                        }
-                    }
-                    Err(e) => Err(e),
-                }
-            };
-            match result {
-                Ok(flight) => return self.interpret(offer, flight),
-                Err(e) if e.is_transient() && attempt < retries => {
-                    attempt += 1;
-                    retry::backoff(attempt).await;
-                }
-                Err(e) => return Answer::Failed(e.to_string()),
-            }
+        match self.link().exchange(&hello, until, stream, retries).await {
+            Ok(flight) => self.interpret(offer, flight),
+            Err(e) => Answer::Failed(e.to_string()),
+        }
+    }
+
+    /// The endpoint as the behaviour and group probes reach it: same limits, same budget,
+    /// same handshake count.
+    fn link(&self) -> behaviour::Link<'_> {
+        behaviour::Link {
+            addr: self.addr,
+            sni: self.sni.as_deref(),
+            cfg: self.cfg,
+            host: self.host,
+            abort: self.abort,
+            deadline: self.deadline,
+            handshakes: &self.handshakes,
         }
     }
 

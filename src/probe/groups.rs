@@ -16,6 +16,7 @@
 
 use crate::probe::behaviour::{Link, Reply};
 use crate::probe::conn::ReadUntil;
+use crate::probe::offer::SIG_SCHEMES;
 use crate::protocol::Protocol;
 use crate::wire::{key_share_value, KxKind, KxParams, ProbeHello, ServerMessage};
 
@@ -38,14 +39,6 @@ pub const CANDIDATES_TLS13: &[u16] = &[
 /// Key shares sent per TLS 1.3 offer: two keeps the hello small while letting most servers
 /// answer without a HelloRetryRequest; either answer names the group.
 const SHARES_PER_OFFER: usize = 2;
-
-/// Signature schemes offered: every modern scheme, then the legacy SHA-1/MD5 pairs, so that a
-/// server holding only an old certificate still answers.
-pub(crate) const SIG_SCHEMES: &[u16] = &[
-    0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B, 0x0807, 0x0808, 0x0401,
-    0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202, 0x0101,
-    0x0102, 0x0103,
-];
 
 /// One hello of a group sweep.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
 //! - [`groups`]: key-exchange group sweep; [`behaviour`]: extension and behaviour probes.
+//! - [`offer`]: the groups and signature schemes every hello offers.
 
 pub mod behaviour;
 pub mod cert;
@@ -17,6 +18,7 @@ pub mod endpoint;
 pub mod engine;
 pub mod groups;
 pub mod limits;
+pub mod offer;
 pub mod plan;
 pub mod retry;
 pub mod tls13;
