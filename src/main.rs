@@ -34,8 +34,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(&argv) {
         Ok(c) => c,
         Err(e) => {
-            // --help and --version print to stdout and succeed; usage errors exit 2.
-            let _ = e.print();
+            // --help and --version print to stdout and succeed; a bare `fipsprobe` shows the
+            // help on stderr. Every other usage error is one line, like the rest of our errors.
+            use clap::error::ErrorKind;
+            if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
+            } else {
+                eprintln!("fipsprobe: {} (see --help)", clap_one_line(&e));
+            }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
@@ -46,6 +52,23 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// The first line of a clap error without its `error: ` prefix (the rest is usage and tips).
+fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic or an exit code.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 fn one_line(e: &anyhow::Error) -> String {
@@ -168,10 +191,7 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
             ),
             Format::Csv => csv::to_csv(report),
         };
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth a different exit code.
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        print_out(&text);
     }
     let code = scan::outcome(report).exit_code();
     Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
@@ -316,10 +336,12 @@ fn suites_command(args: &SuitesArgs) -> Result<u8> {
         version: args.version,
     };
     let format = list_format(args.format)?;
-    print!(
-        "{}",
-        policy::suites_listing(fipsprobe::cipher_db::db(), &policy, &filter, format)
-    );
+    print_out(&policy::suites_listing(
+        fipsprobe::cipher_db::db(),
+        &policy,
+        &filter,
+        format,
+    ));
     Ok(0)
 }
 
@@ -334,10 +356,10 @@ fn list_format(f: Format) -> Result<policy::ListFormat> {
 
 fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
     match cmd {
-        PolicyCommand::List => print!("{}", policy::policy_list()),
+        PolicyCommand::List => print_out(&policy::policy_list()),
         PolicyCommand::Show { policy: p, format } => {
             let p = Policy::load(p)?;
-            print!("{}", policy::policy_show(&p, list_format(*format)?));
+            print_out(&policy::policy_show(&p, list_format(*format)?));
         }
     }
     Ok(0)
@@ -355,8 +377,8 @@ fn diff_command(args: &DiffArgs) -> Result<u8> {
     let color =
         !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     match format {
-        Format::Table => print!("{}", d.render_table(color)),
-        Format::Json => print!("{}", d.to_json()),
+        Format::Table => print_out(&d.render_table(color)),
+        Format::Json => print_out(&d.to_json()),
         other => bail!("diff prints table or json, not {other:?}"),
     }
     Ok(if d.regressed() { 1 } else { 0 })
@@ -372,7 +394,7 @@ fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
     match &args.output {
         Some(path) => file::write_atomic(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
-        None => print!("{text}"),
+        None => print_out(&text),
     }
     Ok(0)
 }
