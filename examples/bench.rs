@@ -11,7 +11,11 @@
 //! ```
 //!
 //! Options: `--hosts N` (TLS hosts, 1..=254, default 128), `--closed N` (closed addresses,
-//! default 1024), `--concurrency N` (default 512), `--per-host N` (default 4).
+//! default 1024), `--concurrency N` and `--per-host N` (the CLI's defaults, 256 and 4).
+//!
+//! `--serve A.B.C [--delay-ms D]` only serves: the same servers on 127.0.1.x, each behind a
+//! relay on A.B.C.x (same ports) that holds every chunk D ms (default 10) each way, so a
+//! round trip costs 2D. `scripts/bench-netns.sh` runs it inside a network namespace.
 //!
 //! The servers run on a runtime of their own (threads `srv`), the scanner on another (threads
 //! `scan`), so the CPU each spends is read apart from /proc: the servers' handshake CPU is the
@@ -41,6 +45,9 @@ struct Options {
     sweep: Option<u8>,
     concurrency: usize,
     per_host: usize,
+    /// `--serve NET`: only serve, behind relays listening on NET.1-hosts (for bench-netns.sh).
+    serve: Option<String>,
+    delay_ms: u64,
 }
 
 fn options() -> Result<Options, String> {
@@ -49,8 +56,10 @@ fn options() -> Result<Options, String> {
         closed: 1024,
         nmap: false,
         sweep: None,
-        concurrency: 512,
+        concurrency: 256,
         per_host: 4,
+        serve: None,
+        delay_ms: 10,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -66,6 +75,8 @@ fn options() -> Result<Options, String> {
             "--concurrency" => o.concurrency = value.parse().map_err(bad)?,
             "--per-host" => o.per_host = value.parse().map_err(bad)?,
             "--sweep" => o.sweep = Some(value.parse().map_err(bad)?),
+            "--serve" => o.serve = Some(value),
+            "--delay-ms" => o.delay_ms = value.parse().map_err(bad)?,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -86,6 +97,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(net) = &o.serve {
+        if let Err(e) = runtime("srv").block_on(serve(net, &o)) {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let scanner = runtime("scan");
     if let Some(prefix) = o.sweep {
         scanner.block_on(sweep(prefix, &o));
@@ -456,4 +474,83 @@ async fn sweep(prefix: u8, o: &Options) {
         scanner_cpu() - scan0,
         memory_line()
     );
+}
+
+/// Serves `--hosts` server pairs on 127.0.1.x and relays A.B.C.x:port to them with a delay
+/// each way; runs until killed.
+async fn serve(net: &str, o: &Options) -> Result<(), String> {
+    let servers = start_servers(o.hosts).await?;
+    let delay = Duration::from_millis(o.delay_ms);
+    for s in &servers {
+        let IpAddr::V4(upstream) = s.addr.ip() else {
+            continue;
+        };
+        let host = upstream.octets()[3];
+        let listen: SocketAddr = format!("{net}.{host}:{}", s.addr.port())
+            .parse()
+            .map_err(|e| format!("relay address {net}.{host}: {e}"))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("relay on {listen}: {e}"))?;
+        let upstream = s.addr;
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(relay(client, upstream, delay));
+            }
+        });
+    }
+    println!(
+        "ready: {} servers behind relays on {net}.1-{} (+{} ms each way)",
+        servers.len(),
+        o.hosts,
+        o.delay_ms
+    );
+    std::future::pending::<()>().await;
+    drop(servers);
+    Ok(())
+}
+
+/// One relayed connection: both directions, each chunk held `delay` before it is passed on.
+async fn relay(client: tokio::net::TcpStream, upstream: SocketAddr, delay: Duration) {
+    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+        return;
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    tokio::join!(
+        delayed_pipe(client_read, server_write, delay),
+        delayed_pipe(server_read, client_write, delay)
+    );
+}
+
+async fn delayed_pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from.read(&mut buf).await {
+            if tx
+                .send((tokio::time::Instant::now() + delay, buf[..n].to_vec()))
+                .is_err()
+            {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if to.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = to.shutdown().await;
+    };
+    tokio::join!(reader, writer);
 }
