@@ -204,6 +204,8 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
 
+/// Fails before the scan, not after it, when the report file could not be written: a missing
+/// directory, a directory given as the file, or a directory we may not write to.
 fn check_writable(path: Option<&Path>) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
     let dir = match path.parent() {
@@ -217,6 +219,20 @@ fn check_writable(path: Option<&Path>) -> Result<()> {
             dir.display()
         );
     }
+    if path.is_dir() || path.file_name().is_none() {
+        bail!(
+            "cannot write report {}: it is a directory; name a file",
+            path.display()
+        );
+    }
+    // The atomic write puts a temp file next to the report, so the directory must take one.
+    let probe = dir.join(format!(".fipsprobe-write-test-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .with_context(|| format!("cannot write report {}", path.display()))?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

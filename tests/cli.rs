@@ -278,6 +278,7 @@ fn bad_input_exits_2_with_one_line_and_scans_nothing() {
     let missing = missing.to_str().unwrap();
     let no_dir = dir.path().join("no/such/dir/out.json");
     let no_dir = no_dir.to_str().unwrap();
+    let dir_s = dir.path().to_str().unwrap();
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["scan", "10.0.0.300"], "10.0.0.300"),
@@ -299,6 +300,9 @@ fn bad_input_exits_2_with_one_line_and_scans_nothing() {
         (vec!["scan", "--frobnicate", &target], "frobnicate"),
         (vec!["scan"], "target"),
         (vec!["scan", "-o", no_dir, &target], "no/such/dir"),
+        (vec!["scan", "-o", dir_s, &target], "directory"),
+        (vec!["scan", "--protocols", "TLSv9", &target], "TLSv9"),
+        (vec!["diff", bad_policy, bad_policy], "policy.toml"),
         (vec!["scan", "--baseline", missing, &target], "missing.txt"),
         (vec!["nonsense"], "nonsense"),
         (vec!["policy", "show", "fips-9000"], "fips-9000"),
@@ -442,6 +446,31 @@ fn baseline_and_diff_report_regressions() {
     // Going back to the old state is an improvement, not a regression.
     let o = run(&["diff", new_s, old_s]);
     assert_code(&o, 0);
+
+    // Reports made under different policies do not merge: one line, exit 2.
+    let other = dir.path().join("other.json");
+    let o = run(&scan_args(&[
+        &addr,
+        "-q",
+        "--policy",
+        "fips-140-2",
+        "-o",
+        other.to_str().unwrap(),
+    ]));
+    assert_code(&o, 1);
+    report_file(&other);
+    let o = run(&["merge", new_s, other.to_str().unwrap()]);
+    assert_usage_error(&o, "polic");
+}
+
+#[test]
+fn demo_scans_its_own_servers() {
+    let o = run(&["demo", "--format", "json"]);
+    assert_code(&o, 0);
+    let r = report(&stdout(&o));
+    assert_eq!(r["summary"]["pass"], 1);
+    assert_eq!(r["summary"]["fail"], 1);
+    assert!(stderr(&o).contains("as expected"), "{}", stderr(&o));
 }
 
 // ---------------------------------------------------------------------------------------------
