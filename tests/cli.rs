@@ -836,3 +836,65 @@ fn closed_pipe_is_not_a_crash() {
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Issue 4's "mixed target lists": CIDR + range + name + IPv6 + a file, in one scan.
+#[test]
+fn mixed_target_list_scans_each_endpoint_once() {
+    let mut lab = Lab::new(14);
+    let cidr = lab.start(1, &demo::kube_apiserver_fips());
+    let ranged = lab.start(5, &demo::kube_apiserver_fips());
+    let v6 = lab
+        .rt
+        .block_on(demo::spawn(
+            &demo::kube_apiserver_fips(),
+            "[::1]:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let v6_addr = v6.addr;
+    lab.servers.push(v6);
+    let named = lab
+        .rt
+        .block_on(demo::spawn(
+            &demo::kube_apiserver_fips(),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let named_port = named.addr.port();
+    lab.servers.push(named);
+
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    // The file names the host again (duplicates are scanned once) and the v6 endpoint.
+    std::fs::write(
+        &list,
+        format!("[::1]:{}  # v6\nlocalhost:{named_port}\n", v6_addr.port()),
+    )
+    .unwrap();
+    let port = lab.port.to_string();
+    let o = run(&scan_args(&[
+        "127.61.14.0/30",
+        "127.61.14.4-6",
+        &format!("localhost:{named_port}"),
+        &format!("[::1]:{}", v6_addr.port()),
+        "-iL",
+        list.to_str().unwrap(),
+        "-p",
+        &port,
+        "--format",
+        "json",
+    ]));
+    assert_code(&o, 0);
+    let r = report(&stdout(&o));
+    let mut want = vec![
+        cidr,
+        ranged,
+        format!("::1:{}", v6_addr.port()),
+        format!("127.0.0.1:{named_port}"),
+    ];
+    want.sort();
+    assert_eq!(endpoints(&r), want);
+    let by_name = endpoint(&r, &format!("127.0.0.1:{named_port}"));
+    assert_eq!(by_name["host"], "localhost");
+    assert_eq!(by_name["sni"], "localhost");
+    assert_eq!(by_name["verdict"], "pass");
+}
