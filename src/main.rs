@@ -121,12 +121,19 @@ async fn run_with_signals(job: ScanJob, out: &OutputArgs) -> Result<Report> {
     let signals = tokio::spawn(watch_signals(stop.clone(), out.quiet));
     let progress = Progress::new(out.quiet, job.targets.size_hint());
     let stream = out.format() == Format::Jsonl && !out.quiet;
+    let reader_gone = stop.clone();
     let report = scan::run(job, stop, |e, reported| {
         progress.update(e);
         if stream && reported {
             let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{}", jsonl::endpoint_line(e));
-            let _ = stdout.flush();
+            let written =
+                writeln!(stdout, "{}", jsonl::endpoint_line(e)).and_then(|()| stdout.flush());
+            if matches!(&written, Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe) {
+                // Nobody reads the stream any more (`| head -5`): stop, as a second Ctrl-C
+                // would, instead of scanning a /16 for no one.
+                reader_gone.drain.cancel();
+                reader_gone.abort.cancel();
+            }
         }
     })
     .await;

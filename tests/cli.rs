@@ -898,3 +898,35 @@ fn mixed_target_list_scans_each_endpoint_once() {
     assert_eq!(by_name["sni"], "localhost");
     assert_eq!(by_name["verdict"], "pass");
 }
+
+/// `--format jsonl | head -1`: once nobody reads the stream, the scan stops instead of running
+/// on (here: a silent server would otherwise hold it for its whole 30 s budget).
+#[test]
+fn jsonl_stops_when_the_reader_goes_away() {
+    let mut lab = Lab::new(15);
+    let tls = lab.start(1, &demo::kube_apiserver_fips());
+    let silent = TcpListener::bind(SocketAddr::new(ip(15, 2), lab.port)).unwrap();
+    let start = Instant::now();
+    let mut child = fipsprobe()
+        .args([
+            "scan",
+            &tls,
+            &silent.local_addr().unwrap().to_string(),
+            "--format",
+            "jsonl",
+            "--handshake-timeout",
+            "30s",
+            "--timeout",
+            "30s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(15), "ran on for {took:?}");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    drop(silent);
+}
