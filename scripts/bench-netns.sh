@@ -29,6 +29,7 @@ VETH_C=fpbc$$
 VETH_S=fpbs$$
 WORK=$(mktemp -d)
 SERVER_PID=
+SCAN_PID=
 
 if [ "$(id -u)" != 0 ]; then
     echo "bench-netns: needs root (ip netns, iptables); try sudo $0" >&2
@@ -40,9 +41,17 @@ if ! command -v iptables >/dev/null; then
 fi
 
 cleanup() {
+    # Everything running in our namespaces is ours (the servers, a scan cut short); a
+    # namespace lives on while a process is in it.
+    for ns in "$NS_C" "$NS_S"; do
+        pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -n "$pids" ] && kill $pids 2>/dev/null || true
+    done
     if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ -n "$SCAN_PID" ]; then
+        wait "$SCAN_PID" 2>/dev/null || true
     fi
     # Deleting a namespace deletes its end of the veth, and with it the pair.
     ip netns del "$NS_C" 2>/dev/null || true
@@ -80,7 +89,8 @@ for net in 1 2 3; do
 done
 in_s iptables -A INPUT -d 10.254.2.0/24 -j DROP
 
-in_s "$BENCH" --serve 10.254.1 --hosts "$HOSTS" --delay-ms "$DELAY_MS" >"$WORK/serve.log" 2>&1 &
+# Not through in_s: $! must be the server itself (ip netns exec execs it), not a subshell.
+ip netns exec "$NS_S" "$BENCH" --serve 10.254.1 --hosts "$HOSTS" --delay-ms "$DELAY_MS" >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do
     grep -q '^ready' "$WORK/serve.log" && break
@@ -111,12 +121,15 @@ echo "round trip through the relay: $RTT ms (half a TLS 1.2 handshake, best of 5
 
 TARGETS=(10.254.1.1-"$HOSTS" 10.254.2.0/24 10.254.3.0/24)
 echo "scanning ${TARGETS[*]} -p 6443,2379 (connect timeout $CONNECT_TIMEOUT)"
-START=$(date +%s.%N)
+# In the background and waited for, so that Ctrl-C or a TERM cleans up at once.
+ip netns exec "$NS_C" /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" \
+    "$FIPSPROBE" scan "${TARGETS[@]}" --connect-timeout "$CONNECT_TIMEOUT" --format json -o "$WORK/report.json" >/dev/null &
+SCAN_PID=$!
 set +e
-in_c /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" \
-    "$FIPSPROBE" scan "${TARGETS[@]}" --connect-timeout "$CONNECT_TIMEOUT" --format json -o "$WORK/report.json" >/dev/null
+wait "$SCAN_PID"
 CODE=$?
 set -e
+SCAN_PID=
 # GNU time puts "Command exited with non-zero status N" first when the exit code is not 0.
 read -r WALL RSS USER SYS < <(tail -n 1 "$WORK/time")
 echo "exit code $CODE (1 expected: the etcd-like servers fail FIPS)"
@@ -127,7 +140,9 @@ jq -r --arg wall "$WALL" --arg rss "$RSS" --arg user "$USER" --arg sys "$SYS" '
   | "report: \(.summary.endpoints) endpoints, \(.summary.tls) TLS (\(.summary.pass) pass, \(.summary.fail) fail), complete \(.complete)\n"
   + "fipsprobe: wall \($w) s, \($hs) handshakes = \($hs / $w | floor) handshakes/s, "
   + "\($tls | length) TLS endpoints = \(($tls | length) / $w * 10 | floor / 10) per s, "
-  + "CPU user \($user) s + sys \($sys) s, peak RSS \($rss | tonumber / 1024 | floor) MiB"
+  + "CPU user \($user) s + sys \($sys) s, peak RSS \($rss | tonumber / 1024 | floor) MiB\n"
+  + ($tls | map(.duration_ms) | sort | "time per TLS endpoint: median \(.[length / 2 | floor]) ms, max \(.[-1]) ms "
+     + "(\($hs / ($tls | length) * 10 | floor / 10) handshakes each, at most 4 at once per address)")
 ' "$WORK/report.json"
 TOTAL=$((2 * (HOSTS + 256 + 256)))
 echo "endpoints: $TOTAL ($((2 * HOSTS)) TLS behind the relay, 512 filtered by DROP, 512 closed) = $(awk "BEGIN { printf \"%.0f\", $TOTAL / $WALL }") endpoints/s"
