@@ -168,7 +168,7 @@ pub struct ScanArgs {
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// New connections per second over the whole scan (default: unlimited).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub rate: Option<f64>,
     /// Extra attempts for timeouts and I/O errors (never for refusals or alerts).
     #[arg(long, default_value_t = 1)]

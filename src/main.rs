@@ -54,14 +54,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// The first line of a clap error without its `error: ` prefix (the rest is usage and tips).
+/// The first line of a clap error without its `error: ` prefix (the rest is usage and tips);
+/// a first line ending in `:` ("required arguments were not provided:") takes the next one.
 fn clap_one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let first = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments");
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match lines.next() {
+        Some(next) if first.ends_with(':') => format!("{first} {next}"),
+        _ => first.to_string(),
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic or an exit code.
@@ -71,8 +74,21 @@ fn print_out(text: &str) {
     let _ = stdout.flush();
 }
 
+/// The error and its causes on one line, leaving out a cause that the message before it
+/// already quotes (many error types print their source in their own message).
 fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}").replace('\n', " ")
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
