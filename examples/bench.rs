@@ -15,7 +15,8 @@
 //!
 //! `--serve A.B.C [--delay-ms D]` only serves: the same servers on 127.0.1.x, each behind a
 //! relay on A.B.C.x (same ports) that holds every chunk D ms (default 10) each way, so a
-//! round trip costs 2D. `scripts/bench-netns.sh` runs it inside a network namespace.
+//! round trip costs 2D. `scripts/bench-netns.sh` runs it inside a network namespace, with a
+//! share of addresses dropped by iptables (`sudo scripts/bench-netns.sh [HOSTS] [DELAY_MS]`).
 //!
 //! The servers run on a runtime of their own (threads `srv`), the scanner on another (threads
 //! `scan`), so the CPU each spends is read apart from /proc: the servers' handshake CPU is the
