@@ -21,6 +21,7 @@ set -euo pipefail
 HOSTS=${1:-64}
 DELAY_MS=${2:-10}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-3s}  # the CLI default
+read -r -a EXTRA <<<"${FIPSPROBE_ARGS:-}"  # more scan options, e.g. FIPSPROBE_ARGS="--retries 0"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 NS_C=fpbc-$$
@@ -120,10 +121,10 @@ print("%.1f" % (best * 1000 / 2))
 echo "round trip through the relay: $RTT ms (half a TLS 1.2 handshake, best of 5)"
 
 TARGETS=(10.254.1.1-"$HOSTS" 10.254.2.0/24 10.254.3.0/24)
-echo "scanning ${TARGETS[*]} -p 6443,2379 (connect timeout $CONNECT_TIMEOUT)"
+echo "scanning ${TARGETS[*]} -p 6443,2379 (connect timeout $CONNECT_TIMEOUT) ${EXTRA[*]+${EXTRA[*]}}"
 # In the background and waited for, so that Ctrl-C or a TERM cleans up at once.
 ip netns exec "$NS_C" /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" \
-    "$FIPSPROBE" scan "${TARGETS[@]}" --connect-timeout "$CONNECT_TIMEOUT" --format json -o "$WORK/report.json" >/dev/null &
+    "$FIPSPROBE" scan "${TARGETS[@]}" --connect-timeout "$CONNECT_TIMEOUT" ${EXTRA[@]+"${EXTRA[@]}"} --format json -o "$WORK/report.json" >/dev/null &
 SCAN_PID=$!
 set +e
 wait "$SCAN_PID"
