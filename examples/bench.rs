@@ -1,23 +1,35 @@
 //! Benchmark harness: stands up many loopback TLS endpoints (in-process rustls servers on
 //! 127.0.1.x, ports 6443 and 2379) plus a population of closed addresses, scans them with the
-//! real engine, and prints endpoints/s, handshakes/s, wall time and peak RSS. Optionally runs
-//! nmap's ssl-enum-ciphers on the same servers, side by side, and compares the results.
+//! real engine, and prints endpoints/s, handshakes/s, wall time, CPU (scanner vs servers) and
+//! peak RSS. `--nmap` runs nmap's ssl-enum-ciphers on the same TLS endpoints, side by side, and
+//! compares the results; `--sweep P` sweeps a /P of closed loopback addresses on two ports.
 //!
 //! ```sh
-//! cargo run --release --example bench -- --hosts 128 --closed 1024 --nmap
-//! cargo run --release --example bench -- --sweep 16      # a /16 of closed addresses, 2 ports
+//! cargo run --release --example bench -- --nmap             # 128 hosts x 2 ports + 2048 closed
+//! cargo run --release --example bench -- --sweep 16          # a /16 of closed addresses, 2 ports
+//! cargo run --release --example bench -- --sweep 24; cargo run --release --example bench -- --sweep 12
 //! ```
 //!
-//! Every address is on loopback; the servers stop when the program ends.
+//! Options: `--hosts N` (TLS hosts, 1..=254, default 128), `--closed N` (closed addresses,
+//! default 1024), `--concurrency N` and `--per-host N` (the CLI's defaults, 256 and 4).
+//!
+//! `--serve A.B.C [--delay-ms D]` only serves: the same servers on 127.0.1.x, each behind a
+//! relay on A.B.C.x (same ports) that holds every chunk D ms (default 10) each way, so a
+//! round trip costs 2D. `scripts/bench-netns.sh` runs it inside a network namespace, with a
+//! share of addresses dropped by iptables (`sudo scripts/bench-netns.sh [HOSTS] [DELAY_MS]`).
+//!
+//! The servers run on a runtime of their own (threads `srv`), the scanner on another (threads
+//! `scan`), so the CPU each spends is read apart from /proc: the servers' handshake CPU is the
+//! floor, the scanner's is what the client costs. Every address is on loopback; the servers stop
+//! when the program ends.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fipsprobe::demo::{self, CertOptions, KeyKind};
+use fipsprobe::demo::{self, CertOptions, RunningServer};
 use fipsprobe::policy::{Policy, Waivers};
 use fipsprobe::probe::{ScanConfig, Stop};
 use fipsprobe::protocol::Protocol;
@@ -25,186 +37,328 @@ use fipsprobe::report::model::{Report, Status};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
 
+const PORTS: [u16; 2] = [6443, 2379];
+
 struct Options {
-    hosts: u32,
+    hosts: u8,
     closed: u32,
     nmap: bool,
     sweep: Option<u8>,
     concurrency: usize,
+    per_host: usize,
+    /// `--serve NET`: only serve, behind relays listening on NET.1-hosts (for bench-netns.sh).
+    serve: Option<String>,
+    delay_ms: u64,
 }
 
-fn options() -> Options {
+fn options() -> Result<Options, String> {
     let mut o = Options {
         hosts: 128,
         closed: 1024,
         nmap: false,
         sweep: None,
-        concurrency: 512,
+        concurrency: 256,
+        per_host: 4,
+        serve: None,
+        delay_ms: 10,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = args.get(i + 1).cloned().unwrap_or_default();
-        match args[i].as_str() {
-            "--hosts" => o.hosts = value.parse().expect("--hosts N"),
-            "--closed" => o.closed = value.parse().expect("--closed N"),
-            "--concurrency" => o.concurrency = value.parse().expect("--concurrency N"),
-            "--sweep" => o.sweep = Some(value.parse().expect("--sweep PREFIXLEN")),
-            "--nmap" => {
-                o.nmap = true;
-                i += 1;
-                continue;
-            }
-            other => panic!("unknown option {other}"),
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "--nmap" {
+            o.nmap = true;
+            continue;
         }
-        i += 2;
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        let bad = |_| format!("bad value {value:?} for {flag}");
+        match flag.as_str() {
+            "--hosts" => o.hosts = value.parse().map_err(bad)?,
+            "--closed" => o.closed = value.parse().map_err(bad)?,
+            "--concurrency" => o.concurrency = value.parse().map_err(bad)?,
+            "--per-host" => o.per_host = value.parse().map_err(bad)?,
+            "--sweep" => o.sweep = Some(value.parse().map_err(bad)?),
+            "--serve" => o.serve = Some(value),
+            "--delay-ms" => o.delay_ms = value.parse().map_err(bad)?,
+            other => return Err(format!("unknown option {other}")),
+        }
     }
-    o
+    if !(1..=254).contains(&o.hosts) {
+        return Err("--hosts is 1..=254 (one /24)".into());
+    }
+    if o.sweep.is_some_and(|p| !(8..=32).contains(&p)) {
+        return Err("--sweep takes a prefix length 8..=32".into());
+    }
+    Ok(o)
 }
 
 fn main() {
-    let o = options();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(net) = &o.serve {
+        if let Err(e) = runtime("srv").block_on(serve(net, &o)) {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let scanner = runtime("scan");
     if let Some(prefix) = o.sweep {
-        rt.block_on(sweep(prefix, o.concurrency));
-    } else {
-        rt.block_on(tls_bench(&o));
+        scanner.block_on(sweep(prefix, &o));
+    } else if let Err(e) = tls_bench(&scanner, &o) {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
     }
 }
 
-/// Peak resident set size of this process, from /proc (KiB).
-fn peak_rss_kib() -> u64 {
+fn runtime(name: &str) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+}
+
+/// A line of /proc/self/status in MiB (the value is in KiB).
+fn status_mib(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
-        .unwrap_or(0)
+        .unwrap_or(0.0)
+        / 1024.0
 }
 
-fn job(includes: Vec<String>, concurrency: usize) -> ScanJob {
+fn memory_line() -> String {
+    format!(
+        "peak RSS {:.1} MiB (now: anon {:.1}, file {:.1})",
+        status_mib("VmHWM:"),
+        status_mib("RssAnon:"),
+        status_mib("RssFile:")
+    )
+}
+
+/// CPU seconds (user+system) spent so far by this process's threads whose name starts with
+/// `prefix`, from /proc/self/task/*/stat. Threads that already ended are not counted, which is
+/// fine: both runtimes live for the whole program.
+fn thread_cpu(prefix: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    let mut ticks = 0u64;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if !stat[open + 1..close].starts_with(prefix) {
+            continue;
+        }
+        // Fields after the command: state is field 3, utime 14, stime 15.
+        let rest: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let field = |n: usize| rest.get(n - 3).and_then(|v| v.parse::<u64>().ok());
+        ticks += field(14).unwrap_or(0) + field(15).unwrap_or(0);
+    }
+    // USER_HZ is 100 on Linux.
+    ticks as f64 / 100.0
+}
+
+/// The scanner's CPU: its runtime's workers plus the main thread, which drives `scan::run`
+/// (grading and the result loop) in `block_on`.
+fn scanner_cpu() -> f64 {
+    thread_cpu("scan") + thread_cpu("bench")
+}
+
+fn job(includes: &[String], o: &Options) -> ScanJob {
     let includes = includes
         .iter()
-        .map(|t| targets::parse_target(t).expect("target"))
+        .map(|t| targets::parse_target(t).unwrap_or_else(|e| panic!("target {t}: {e}")))
         .collect();
     ScanJob {
-        targets: TargetSet::new(includes, Vec::new(), vec![6443, 2379], None),
+        targets: TargetSet::new(includes, Vec::new(), PORTS.to_vec(), None),
         resolver: Arc::new(StaticResolver::default()),
         config: ScanConfig {
-            concurrency: fipsprobe::probe::fit_concurrency(concurrency, 4),
+            concurrency: fipsprobe::probe::fit_concurrency(o.concurrency, o.per_host),
+            per_host: o.per_host,
             ..ScanConfig::default()
         },
-        policy: Policy::load("fips-140-3").expect("bundled policy"),
+        policy: Policy::load("fips-140-3").unwrap_or_else(|e| panic!("bundled policy: {e}")),
         waivers: Waivers::none(),
         args: vec!["bench".into()],
     }
 }
 
-async fn tls_bench(o: &Options) {
-    let kube_cert = demo::generate_cert(KeyKind::Rsa2048, &CertOptions::default()).expect("cert");
-    let etcd_spec = demo::etcd_non_fips();
-    let etcd_cert = demo::generate_cert(etcd_spec.key, &CertOptions::default()).expect("cert");
-    let kube_spec = demo::kube_apiserver_fips();
-    let mut servers = Vec::new();
-    for h in 1..=o.hosts {
-        let ip = Ipv4Addr::new(127, 0, 1 + (h / 256) as u8, (h % 256) as u8);
-        for (spec, cert, port) in [
-            (&kube_spec, &kube_cert, 6443),
-            (&etcd_spec, &etcd_cert, 2379),
-        ] {
-            let s = demo::spawn_with_cert(spec, SocketAddr::new(IpAddr::V4(ip), port), cert)
-                .await
-                .expect("spawn server");
-            servers.push(s);
-        }
-    }
-    let last = Ipv4Addr::new(127, 0, 1 + (o.hosts / 256) as u8, (o.hosts % 256) as u8);
-    let tls_range = format!("127.0.1.1-{}", last.octets()[3]);
-    let tls_range = if o.hosts < 256 {
-        tls_range
-    } else {
-        format!("127.0.1.0/{}", 32 - (o.hosts as f64).log2().ceil() as u32)
-    };
-    let mut includes = vec![tls_range.clone()];
-    if o.closed > 0 {
-        let bits = (o.closed as f64).log2().ceil() as u32;
-        includes.push(format!("127.0.64.0/{}", 32 - bits));
-    }
-    println!(
-        "fipsprobe bench: {} TLS endpoints ({} hosts x 2 ports, in-process rustls) + {} closed endpoints",
-        servers.len(),
-        o.hosts,
-        2 * (1u64 << (o.closed as f64).log2().ceil() as u32).min(u64::from(o.closed.max(1)) * 2)
-    );
+/// One timed scan and its figures.
+struct Run {
+    report: Report,
+    seen: u64,
+    wall: Duration,
+    scan_cpu: f64,
+    server_cpu: f64,
+}
 
+fn timed_scan(rt: &tokio::runtime::Runtime, includes: &[String], o: &Options) -> Run {
+    let (scan0, srv0) = (scanner_cpu(), thread_cpu("srv"));
     let start = Instant::now();
-    let seen = Arc::new(AtomicU64::new(0));
-    let seen2 = Arc::clone(&seen);
-    let report = scan::run(
-        job(includes, o.concurrency),
-        Stop::default(),
-        move |_, _| {
-            seen2.fetch_add(1, Ordering::Relaxed);
-        },
-    )
-    .await;
-    let wall = start.elapsed();
-    let tls: Vec<_> = report
+    let mut seen = 0u64;
+    let report = rt.block_on(scan::run(job(includes, o), Stop::default(), |_, _| {
+        seen += 1
+    }));
+    Run {
+        report,
+        seen,
+        wall: start.elapsed(),
+        scan_cpu: scanner_cpu() - scan0,
+        server_cpu: thread_cpu("srv") - srv0,
+    }
+}
+
+fn print_run(label: &str, r: &Run) {
+    let tls: Vec<_> = r
+        .report
         .endpoints
         .iter()
         .filter(|e| e.status == Status::Tls)
         .collect();
     let handshakes: u64 = tls.iter().map(|e| u64::from(e.handshakes)).sum();
+    let secs = r.wall.as_secs_f64();
     println!(
-        "fipsprobe: {} endpoints scanned, {} TLS, {} handshakes",
-        seen.load(Ordering::Relaxed),
+        "{label}: {} endpoints ({} TLS) in {secs:.2} s wall: {:.0} endpoints/s, {} handshakes = {:.0} handshakes/s ({:.1} per TLS endpoint)",
+        r.seen,
         tls.len(),
-        handshakes
+        r.seen as f64 / secs,
+        handshakes,
+        handshakes as f64 / secs,
+        handshakes as f64 / tls.len().max(1) as f64,
     );
     println!(
-        "fipsprobe: wall {:.2} s, {:.0} endpoints/s, {:.0} handshakes/s, {:.1} handshakes per TLS endpoint, peak RSS {} MiB",
-        wall.as_secs_f64(),
-        seen.load(Ordering::Relaxed) as f64 / wall.as_secs_f64(),
-        handshakes as f64 / wall.as_secs_f64(),
-        handshakes as f64 / tls.len().max(1) as f64,
-        peak_rss_kib() / 1024
+        "{label}: CPU scanner {:.2} s, servers {:.2} s; {}",
+        r.scan_cpu,
+        r.server_cpu,
+        memory_line()
     );
-
-    if o.nmap {
-        compare_nmap(&report, &tls_range, wall).await;
-    }
-    drop(servers);
 }
 
-/// Runs nmap's ssl-enum-ciphers on the same servers and compares TLS 1.0-1.2 results (nmap
-/// names TLS 1.3 suites by its own rules, so 1.3 is compared by count only).
-async fn compare_nmap(report: &Report, range: &str, ours: Duration) {
-    let range = range.to_string();
+fn tls_bench(scanner: &tokio::runtime::Runtime, o: &Options) -> Result<(), String> {
+    let servers_rt = runtime("srv");
+    let servers = servers_rt.block_on(start_servers(o.hosts))?;
+    let tls_range = format!("127.0.1.1-{}", o.hosts);
+    println!(
+        "bench: {} TLS endpoints ({} hosts x ports 6443 (FIPS kube-apiserver-like, RSA) and 2379 (non-FIPS etcd-like, ECDSA)), {} closed addresses x 2 ports; {} CPUs, load {}",
+        servers.len(),
+        o.hosts,
+        if o.closed > 0 { 1u64 << closed_bits(o.closed) } else { 0 },
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?"),
+    );
+
+    // The same endpoints nmap gets, and nothing else: the side-by-side figure.
+    let tls_only = timed_scan(scanner, std::slice::from_ref(&tls_range), o);
+    print_run("fipsprobe, TLS endpoints only", &tls_only);
+    check_expected(&tls_only.report, servers.len())?;
+
+    // The mixed population: TLS endpoints plus closed addresses.
+    let mut includes = vec![tls_range.clone()];
+    if o.closed > 0 {
+        includes.push(format!("127.0.64.0/{}", 32 - closed_bits(o.closed)));
+    }
+    let mixed = timed_scan(scanner, &includes, o);
+    print_run("fipsprobe, TLS + closed", &mixed);
+    check_expected(&mixed.report, servers.len())?;
+
+    if o.nmap {
+        compare_nmap(&tls_only, &tls_range);
+    }
+    drop(servers);
+    Ok(())
+}
+
+/// The closed population is a CIDR block of at least `closed` addresses (127.0.64.0/…).
+fn closed_bits(closed: u32) -> u32 {
+    closed.next_power_of_two().trailing_zeros().min(14)
+}
+
+async fn start_servers(hosts: u8) -> Result<Vec<RunningServer>, String> {
+    let kube = demo::kube_apiserver_fips();
+    let etcd = demo::etcd_non_fips();
+    let kube_cert =
+        demo::generate_cert(kube.key, &CertOptions::default()).map_err(|e| e.to_string())?;
+    let etcd_cert =
+        demo::generate_cert(etcd.key, &CertOptions::default()).map_err(|e| e.to_string())?;
+    let mut servers = Vec::new();
+    for h in 1..=hosts {
+        let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 1, h));
+        for (spec, cert, port) in [(&kube, &kube_cert, 6443), (&etcd, &etcd_cert, 2379)] {
+            let s = demo::spawn_with_cert(spec, SocketAddr::new(ip, port), cert)
+                .await
+                .map_err(|e| format!("starting {ip}:{port}: {e} (is something already there?)"))?;
+            servers.push(s);
+        }
+    }
+    Ok(servers)
+}
+
+/// Every server found with exactly the suites its spec serves.
+fn check_expected(report: &Report, servers: usize) -> Result<(), String> {
+    let kube = demo::kube_apiserver_fips();
+    let etcd = demo::etcd_non_fips();
+    let mut ok = 0;
+    for e in report.endpoints.iter().filter(|e| e.status == Status::Tls) {
+        let spec = if e.port == 6443 { &kube } else { &etcd };
+        let right = [Protocol::Tls12, Protocol::Tls13].iter().all(|v| {
+            let mut got: Vec<u16> = e
+                .protocols
+                .get(v)
+                .map(|r| r.suites.iter().map(|s| s.code.0 as u16).collect())
+                .unwrap_or_default();
+            let mut want = spec.suites_for(*v);
+            got.sort_unstable();
+            want.sort_unstable();
+            got == want
+        }) && e.protocols.keys().all(|v| *v >= Protocol::Tls12);
+        if right {
+            ok += 1;
+        }
+    }
+    if ok == servers {
+        println!("check: all {ok} TLS endpoints found with exactly their servers' suites");
+        Ok(())
+    } else {
+        Err(format!(
+            "only {ok} of {servers} TLS endpoints match their servers' suites"
+        ))
+    }
+}
+
+/// Runs nmap's ssl-enum-ciphers on the same servers and compares TLS 1.0-1.2 suites (nmap's
+/// TLS 1.3 output names key shares rather than suites, so 1.3 is left out).
+fn compare_nmap(ours: &Run, range: &str) {
+    let srv0 = thread_cpu("srv");
     let start = Instant::now();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("nmap")
-            .args([
-                "-Pn",
-                "-n",
-                "-T4",
-                "--script",
-                "ssl-enum-ciphers",
-                "-p",
-                "6443,2379",
-                "-oX",
-                "-",
-                &range,
-            ])
-            .output()
-    })
-    .await
-    .expect("join");
+    let out = Command::new("nmap")
+        .args([
+            "-Pn",
+            "-n",
+            "-T4",
+            "--script",
+            "ssl-enum-ciphers",
+            "-p",
+            "6443,2379",
+            "-oX",
+            "-",
+            range,
+        ])
+        .output();
     let wall = start.elapsed();
+    let server_cpu = thread_cpu("srv") - srv0;
     let out = match out {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
         Ok(o) => {
@@ -217,37 +371,45 @@ async fn compare_nmap(report: &Report, range: &str, ours: Duration) {
         }
     };
     let theirs = parse_nmap_xml(&out);
-    let mut ours_map: BTreeMap<(String, u16), BTreeSet<String>> = BTreeMap::new();
-    for e in report.endpoints.iter().filter(|e| e.status == Status::Tls) {
-        let set = ours_map.entry((e.ip.to_string(), e.port)).or_default();
+    let mut mine: BTreeMap<(String, u16), BTreeSet<String>> = BTreeMap::new();
+    for e in ours
+        .report
+        .endpoints
+        .iter()
+        .filter(|e| e.status == Status::Tls)
+    {
+        let set = mine.entry((e.ip.to_string(), e.port)).or_default();
         for (p, r) in &e.protocols {
             if *p >= Protocol::Tls10 && *p <= Protocol::Tls12 {
-                for s in &r.suites {
-                    set.insert(format!("{}:{}", p.label(), s.name));
-                }
+                set.extend(r.suites.iter().map(|s| format!("{}:{}", p.label(), s.name)));
             }
         }
     }
+    let compared: usize = mine.values().map(BTreeSet::len).sum();
     let mut differences = 0;
-    for (key, set) in &ours_map {
-        let empty = BTreeSet::new();
-        let t = theirs.get(key).unwrap_or(&empty);
-        if t != set {
+    for key in mine.keys().chain(theirs.keys()).collect::<BTreeSet<_>>() {
+        let (a, b) = (mine.get(key), theirs.get(key));
+        if a != b {
             differences += 1;
             if differences <= 3 {
                 println!(
-                    "difference at {}:{}: fipsprobe {:?} nmap {:?}",
-                    key.0, key.1, set, t
+                    "difference at {}:{}: fipsprobe {a:?} nmap {b:?}",
+                    key.0, key.1
                 );
             }
         }
     }
     println!(
-        "nmap ssl-enum-ciphers: wall {:.2} s on the same {} TLS endpoints; fipsprobe is {:.1}x faster; {} endpoints differ (TLS 1.0-1.2 suites)",
+        "nmap -Pn -n -T4 --script ssl-enum-ciphers: {} endpoints in {:.2} s wall (servers' CPU {:.2} s); fipsprobe {:.2} s: {:.1}x faster",
+        theirs.len(),
         wall.as_secs_f64(),
-        ours_map.len(),
-        wall.as_secs_f64() / ours.as_secs_f64(),
-        differences
+        server_cpu,
+        ours.wall.as_secs_f64(),
+        wall.as_secs_f64() / ours.wall.as_secs_f64(),
+    );
+    println!(
+        "results: {} endpoints differ; {} (endpoint, TLS 1.0-1.2 suite) pairs compared",
+        differences, compared
     );
 }
 
@@ -255,18 +417,25 @@ async fn compare_nmap(report: &Report, range: &str, ours: Duration) {
 /// script output is a flat list of `<table key="TLSv1.2">` … `<elem key="name">SUITE</elem>`.
 fn parse_nmap_xml(xml: &str) -> BTreeMap<(String, u16), BTreeSet<String>> {
     let mut map: BTreeMap<(String, u16), BTreeSet<String>> = BTreeMap::new();
-    let mut ip = String::new();
     for host in xml.split("<host ").skip(1) {
-        if let Some(a) = host.split("addr=\"").nth(1) {
-            ip = a.split('"').next().unwrap_or_default().to_string();
-        }
+        let ip = host
+            .split("addr=\"")
+            .nth(1)
+            .and_then(|a| a.split('"').next())
+            .unwrap_or_default()
+            .to_string();
         for port in host.split("<port ").skip(1) {
-            let portid: u16 = port
+            let Some(portid) = port
                 .split("portid=\"")
                 .nth(1)
                 .and_then(|p| p.split('"').next())
                 .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
+            else {
+                continue;
+            };
+            if !port.contains("state=\"open\"") {
+                continue;
+            }
             let set = map.entry((ip.clone(), portid)).or_default();
             for version in ["TLSv1.0", "TLSv1.1", "TLSv1.2"] {
                 let marker = format!("<table key=\"{version}\">");
@@ -286,26 +455,103 @@ fn parse_nmap_xml(xml: &str) -> BTreeMap<(String, u16), BTreeSet<String>> {
     map
 }
 
-async fn sweep(prefix: u8, concurrency: usize) {
+async fn sweep(prefix: u8, o: &Options) {
     let range = format!("127.200.0.0/{prefix}");
+    let scan0 = scanner_cpu();
     let start = Instant::now();
-    let seen = Arc::new(AtomicU64::new(0));
-    let seen2 = Arc::clone(&seen);
+    let mut seen = 0u64;
     let report = scan::run(
-        job(vec![range.clone()], concurrency),
+        job(std::slice::from_ref(&range), o),
         Stop::default(),
-        move |_, _| {
-            seen2.fetch_add(1, Ordering::Relaxed);
-        },
+        |_, _| seen += 1,
     )
     .await;
     let wall = start.elapsed();
-    let n = seen.load(Ordering::Relaxed);
     println!(
-        "sweep {range} x 2 ports: {n} endpoints in {:.2} s ({:.0} endpoints/s), {} reported, peak RSS {} MiB",
+        "sweep {range} x 2 ports: {seen} endpoints in {:.2} s ({:.0} endpoints/s), {} reported, CPU {:.2} s; {}",
         wall.as_secs_f64(),
-        n as f64 / wall.as_secs_f64(),
+        seen as f64 / wall.as_secs_f64(),
         report.endpoints.len(),
-        peak_rss_kib() / 1024
+        scanner_cpu() - scan0,
+        memory_line()
     );
+}
+
+/// Serves `--hosts` server pairs on 127.0.1.x and relays A.B.C.x:port to them with a delay
+/// each way; runs until killed.
+async fn serve(net: &str, o: &Options) -> Result<(), String> {
+    let servers = start_servers(o.hosts).await?;
+    let delay = Duration::from_millis(o.delay_ms);
+    for s in &servers {
+        let IpAddr::V4(upstream) = s.addr.ip() else {
+            continue;
+        };
+        let host = upstream.octets()[3];
+        let listen: SocketAddr = format!("{net}.{host}:{}", s.addr.port())
+            .parse()
+            .map_err(|e| format!("relay address {net}.{host}: {e}"))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("relay on {listen}: {e}"))?;
+        let upstream = s.addr;
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(relay(client, upstream, delay));
+            }
+        });
+    }
+    println!(
+        "ready: {} servers behind relays on {net}.1-{} (+{} ms each way)",
+        servers.len(),
+        o.hosts,
+        o.delay_ms
+    );
+    std::future::pending::<()>().await;
+    drop(servers);
+    Ok(())
+}
+
+/// One relayed connection: both directions, each chunk held `delay` before it is passed on.
+async fn relay(client: tokio::net::TcpStream, upstream: SocketAddr, delay: Duration) {
+    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+        return;
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    tokio::join!(
+        delayed_pipe(client_read, server_write, delay),
+        delayed_pipe(server_read, client_write, delay)
+    );
+}
+
+async fn delayed_pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from.read(&mut buf).await {
+            if tx
+                .send((tokio::time::Instant::now() + delay, buf[..n].to_vec()))
+                .is_err()
+            {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if to.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = to.shutdown().await;
+    };
+    tokio::join!(reader, writer);
 }

@@ -168,7 +168,7 @@ pub struct ScanArgs {
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// New connections per second over the whole scan (default: unlimited).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub rate: Option<f64>,
     /// Extra attempts for timeouts and I/O errors (never for refusals or alerts).
     #[arg(long, default_value_t = 1)]
@@ -342,9 +342,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// nmap spells the input list `-iL`; clap's short options are one letter, so it is renamed
-/// before parsing (`-iL FILE` and `-iLFILE`).
+/// before parsing (`-iL FILE` and `-iLFILE`). The program path becomes its file name: the
+/// report records the command line, and a compliance ticket has no use for a build directory.
 pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out = Vec::new();
+    let mut args = args.into_iter();
+    if let Some(program) = args.next() {
+        let name = std::path::Path::new(&program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(program);
+        out.push(name);
+    }
     for a in args {
         if a == "-iL" {
             out.push("--input-list".to_string());
@@ -372,7 +381,10 @@ mod tests {
 
     #[test]
     fn il_is_renamed() {
-        let a = normalize_args(["x", "-iL", "f", "-iLg"].map(String::from));
-        assert_eq!(a, ["x", "--input-list", "f", "--input-list=g"]);
+        let a = normalize_args(["/usr/bin/x", "-iL", "f", "-iLg", "-iL"].map(String::from));
+        assert_eq!(
+            a,
+            ["x", "--input-list", "f", "--input-list=g", "--input-list"]
+        );
     }
 }

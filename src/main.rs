@@ -34,8 +34,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(&argv) {
         Ok(c) => c,
         Err(e) => {
-            // --help and --version print to stdout and succeed; usage errors exit 2.
-            let _ = e.print();
+            // --help and --version print to stdout and succeed; a bare `fipsprobe` shows the
+            // help on stderr. Every other usage error is one line, like the rest of our errors.
+            use clap::error::ErrorKind;
+            if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
+            } else {
+                eprintln!("fipsprobe: {} (see --help)", clap_one_line(&e));
+            }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
@@ -48,8 +54,41 @@ fn main() -> ExitCode {
     }
 }
 
+/// The first line of a clap error without its `error: ` prefix (the rest is usage and tips);
+/// a first line ending in `:` ("required arguments were not provided:") takes the next one.
+fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match lines.next() {
+        Some(next) if first.ends_with(':') => format!("{first} {next}"),
+        _ => first.to_string(),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic or an exit code.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// The error and its causes on one line, leaving out a cause that the message before it
+/// already quotes (many error types print their source in their own message).
 fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}").replace('\n', " ")
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -98,12 +137,19 @@ async fn run_with_signals(job: ScanJob, out: &OutputArgs) -> Result<Report> {
     let signals = tokio::spawn(watch_signals(stop.clone(), out.quiet));
     let progress = Progress::new(out.quiet, job.targets.size_hint());
     let stream = out.format() == Format::Jsonl && !out.quiet;
+    let reader_gone = stop.clone();
     let report = scan::run(job, stop, |e, reported| {
         progress.update(e);
         if stream && reported {
             let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{}", jsonl::endpoint_line(e));
-            let _ = stdout.flush();
+            let written =
+                writeln!(stdout, "{}", jsonl::endpoint_line(e)).and_then(|()| stdout.flush());
+            if matches!(&written, Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe) {
+                // Nobody reads the stream any more (`| head -5`): stop, as a second Ctrl-C
+                // would, instead of scanning a /16 for no one.
+                reader_gone.drain.cancel();
+                reader_gone.abort.cancel();
+            }
         }
     })
     .await;
@@ -168,10 +214,7 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
             ),
             Format::Csv => csv::to_csv(report),
         };
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth a different exit code.
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        print_out(&text);
     }
     let code = scan::outcome(report).exit_code();
     Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
@@ -184,6 +227,8 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
 
+/// Fails before the scan, not after it, when the report file could not be written: a missing
+/// directory, a directory given as the file, or a directory we may not write to.
 fn check_writable(path: Option<&Path>) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
     let dir = match path.parent() {
@@ -197,6 +242,20 @@ fn check_writable(path: Option<&Path>) -> Result<()> {
             dir.display()
         );
     }
+    if path.is_dir() || path.file_name().is_none() {
+        bail!(
+            "cannot write report {}: it is a directory; name a file",
+            path.display()
+        );
+    }
+    // The atomic write puts a temp file next to the report, so the directory must take one.
+    let probe = dir.join(format!(".fipsprobe-write-test-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .with_context(|| format!("cannot write report {}", path.display()))?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 
@@ -316,10 +375,12 @@ fn suites_command(args: &SuitesArgs) -> Result<u8> {
         version: args.version,
     };
     let format = list_format(args.format)?;
-    print!(
-        "{}",
-        policy::suites_listing(fipsprobe::cipher_db::db(), &policy, &filter, format)
-    );
+    print_out(&policy::suites_listing(
+        fipsprobe::cipher_db::db(),
+        &policy,
+        &filter,
+        format,
+    ));
     Ok(0)
 }
 
@@ -334,10 +395,10 @@ fn list_format(f: Format) -> Result<policy::ListFormat> {
 
 fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
     match cmd {
-        PolicyCommand::List => print!("{}", policy::policy_list()),
+        PolicyCommand::List => print_out(&policy::policy_list()),
         PolicyCommand::Show { policy: p, format } => {
             let p = Policy::load(p)?;
-            print!("{}", policy::policy_show(&p, list_format(*format)?));
+            print_out(&policy::policy_show(&p, list_format(*format)?));
         }
     }
     Ok(0)
@@ -355,8 +416,8 @@ fn diff_command(args: &DiffArgs) -> Result<u8> {
     let color =
         !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     match format {
-        Format::Table => print!("{}", d.render_table(color)),
-        Format::Json => print!("{}", d.to_json()),
+        Format::Table => print_out(&d.render_table(color)),
+        Format::Json => print_out(&d.to_json()),
         other => bail!("diff prints table or json, not {other:?}"),
     }
     Ok(if d.regressed() { 1 } else { 0 })
@@ -372,7 +433,7 @@ fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
     match &args.output {
         Some(path) => file::write_atomic(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
-        None => print!("{text}"),
+        None => print_out(&text),
     }
     Ok(0)
 }
