@@ -99,6 +99,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
+    // A FIPS build that is not running on the validated module must not pretend to be one.
+    fipsprobe::fips::check()?;
     match cli.command {
         Command::Scan(args) => scan_command(&args, argv),
         Command::Demo(args) => demo_command(&args, argv),

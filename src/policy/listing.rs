@@ -405,23 +405,24 @@ fn cert_row(
 
 /// The bundled policies with their titles and hashes.
 pub fn policy_list() -> String {
-    let mut t = table();
-    // Never wrap: the hashes are meant to be copied whole.
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(vec!["id", "title", "sha256"]);
+    // Plain lines rather than a table: the hashes are meant to be copied whole, and a table
+    // with a 64-character column does not fit 80 columns.
+    let mut out = String::new();
     for id in Policy::bundled_ids() {
         match Policy::load(id) {
-            Ok(p) => t.add_row(vec![
-                p.id().to_string(),
-                p.title().to_string(),
-                p.sha256().to_string(),
-            ]),
+            Ok(p) => out.push_str(&format!(
+                "{}  {}\n    sha256 {}\n",
+                p.id(),
+                p.title(),
+                p.sha256()
+            )),
             // Invariant: bundled policies are validated by tests; show the error rather than panic.
-            Err(e) => t.add_row(vec![id.to_string(), format!("error: {e}"), String::new()]),
-        };
+            Err(e) => out.push_str(&format!("{id}  error: {e}\n")),
+        }
     }
-    format!(
-        "{t}\nDefault: {}. A policy file works too: copy one of cipher-db/policies/*.toml, edit it, pass its path.\n",
+    out.push_str(&format!(
+        "\nDefault: {}. A policy file works too: copy one of cipher-db/policies/*.toml,\nedit it, and pass its path to --policy.\n",
         super::DEFAULT_POLICY
-    )
+    ));
+    out
 }

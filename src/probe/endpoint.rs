@@ -112,10 +112,13 @@ pub async fn probe(
         facts: Mutex::new(Facts::default()),
     };
 
-    // The sweep: one connect. Closed and filtered addresses stop here.
+    // The sweep: one connect. Closed and filtered addresses stop here, after one attempt
+    // when they are members of a range (a silent address there is normal, and a retry would
+    // double the cost of every filtered one); a target named explicitly gets the retries.
+    let connect_retries = if spec.explicit { cfg.retries } else { 0 };
     let first = {
         let _permit = host.connection().await;
-        retry::run(cfg.retries, abort, || {
+        retry::run(connect_retries, abort, || {
             conn::connect(addr, cfg.connect_timeout)
         })
         .await

@@ -101,8 +101,10 @@ pub fn spawn(
                     tokio::spawn(async move {
                         let result = endpoint::probe(&spec, &probe_cfg, &host, &abort).await;
                         drop(host);
-                        drop(permit);
+                        // The slot is held until the result is handed over, so a slow
+                        // consumer slows the scan instead of piling up results in memory.
                         let _ = tx.send(result).await;
+                        drop(permit);
                     });
                 }
             }
