@@ -494,7 +494,7 @@ impl Ctx<'_> {
                 }
                 let suite = sh.cipher_suite;
                 for msg in messages {
-                    facts.observe_flight(suite, msg);
+                    facts.observe_flight(version, suite, msg);
                 }
                 Answer::Chosen { version, suite }
             }
@@ -583,6 +583,8 @@ struct Facts {
     ocsp_stapling: Option<bool>,
     client_auth: Option<&'static str>,
     groups: Vec<u16>,
+    /// Signature schemes the server signed TLS 1.2 ServerKeyExchanges with, in order seen.
+    sig_schemes: Vec<u16>,
     dh_bits: Option<u32>,
     chain: Option<Vec<Vec<u8>>>,
     certificate_error: Option<String>,
@@ -614,20 +616,40 @@ impl Facts {
         }
     }
 
-    fn observe_flight(&mut self, suite: u16, msg: ServerMessage) {
+    /// Reads one message of a TLS <= 1.2 flight after the ServerHello of `version`.
+    ///
+    /// Signature schemes: in TLS 1.2 an ECDHE/DHE ServerKeyExchange names the scheme the
+    /// server signed with (RFC 5246 §7.4.3), so every such flight the sweeps read whole (the
+    /// first hello's, and DHE hellos until the DH group is known) adds its scheme to
+    /// `extensions.signature_schemes`. No handshake is made for this: what those flights show
+    /// is the list, i.e. the schemes the server picked for our offer (which lists every scheme
+    /// in `SIG_SCHEMES`, strongest first), not every scheme it would accept. TLS 1.0/1.1
+    /// flights name no scheme; TLS 1.3 signs inside the encrypted handshake.
+    fn observe_flight(&mut self, version: u16, suite: u16, msg: ServerMessage) {
         match msg {
             ServerMessage::Certificate(c) if self.chain.is_none() => self.chain = Some(c.chain),
             ServerMessage::CertificateRequest(_) => self.client_auth = Some("requested"),
             ServerMessage::ServerKeyExchange(ske) => {
-                let kind = match cipher_db::db().suite(suite).map(|s| s.kx) {
-                    Some(Kx::Ecdhe) => KxKind::Ecdhe,
-                    Some(Kx::Dhe) => KxKind::Dhe,
+                let Some(known) = cipher_db::db().suite(suite) else {
+                    return;
+                };
+                let kind = match known.kx {
+                    Kx::Ecdhe => KxKind::Ecdhe,
+                    Kx::Dhe => KxKind::Dhe,
                     _ => return,
                 };
                 match ske.params(kind) {
                     Ok(KxParams::Ecdhe { named_curve }) => self.tls13_group(named_curve),
                     Ok(KxParams::Dhe { prime_bits }) => self.dh_bits = Some(prime_bits),
                     Err(_) => {}
+                }
+                // Anonymous suites sign nothing, so their ServerKeyExchange has no scheme.
+                if version == 0x0303 && !known.flags.anonymous {
+                    if let Ok(scheme) = ske.signature_scheme(kind) {
+                        if !self.sig_schemes.contains(&scheme) {
+                            self.sig_schemes.push(scheme);
+                        }
+                    }
                 }
             }
             _ => {}
@@ -657,6 +679,20 @@ impl Facts {
         put("session_ticket", self.session_ticket);
         put("encrypt_then_mac", self.encrypt_then_mac);
         put("ocsp_stapling", self.ocsp_stapling);
+        if !self.sig_schemes.is_empty() {
+            let names: Vec<serde_json::Value> = self
+                .sig_schemes
+                .iter()
+                .map(|&code| {
+                    db.sig_scheme(code)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_else(|| format!("0x{code:04X}"))
+                        .into()
+                })
+                .collect();
+            e.extensions
+                .insert("signature_schemes".into(), serde_json::Value::Array(names));
+        }
         if let Some(bits) = self.dh_bits {
             e.extensions
                 .insert("dh_bits".into(), serde_json::Value::from(bits));
