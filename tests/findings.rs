@@ -396,6 +396,11 @@ fn ems_not_enforced() {
         e.extensions.get("extended_master_secret"),
         Some(&Value::Bool(true))
     );
+    // Approved schemes are recorded too: the TLS 1.2 ServerKeyExchange is signed with PSS.
+    assert_eq!(
+        e.extensions.get("signature_schemes"),
+        Some(&serde_json::json!(["rsa_pss_rsae_sha256"]))
+    );
     expect(
         &e,
         &bundled("fips-140-3"),

@@ -711,3 +711,70 @@ impl Facts {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod facts_tests {
+    use super::*;
+    use crate::wire::ServerKeyExchange;
+
+    /// An ECDHE ServerKeyExchange on secp256r1 signed with `scheme` (TLS 1.2 layout).
+    fn ecdhe_ske(scheme: u16) -> ServerMessage {
+        let mut body = vec![3, 0, 0x17, 1, 4];
+        body.extend(scheme.to_be_bytes());
+        body.extend([0, 2, 0xaa, 0xbb]);
+        ServerMessage::ServerKeyExchange(ServerKeyExchange { body })
+    }
+
+    fn schemes(facts: Facts) -> Option<serde_json::Value> {
+        let mut e = Endpoint {
+            target: "t".into(),
+            host: "127.0.0.1".into(),
+            ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            port: 443,
+            sni: None,
+            explicit: true,
+            service: None,
+            status: Status::Tls,
+            error: None,
+            protocols: BTreeMap::new(),
+            preferred_suite: None,
+            groups: Vec::new(),
+            certificate: None,
+            findings: Vec::new(),
+            verdict: Verdict::NotAssessed,
+            incomplete: false,
+            handshakes: 0,
+            duration_ms: 0,
+            extensions: BTreeMap::new(),
+        };
+        facts.apply(&mut e);
+        e.extensions.get("signature_schemes").cloned()
+    }
+
+    #[test]
+    fn tls12_flights_record_each_scheme_once_by_name() {
+        let mut facts = Facts::default();
+        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0x0201));
+        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0x0804));
+        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0x0201));
+        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0xFEFE));
+        assert_eq!(facts.groups, [0x17]);
+        assert_eq!(
+            schemes(facts).unwrap(),
+            serde_json::json!(["rsa_pkcs1_sha1", "rsa_pss_rsae_sha256", "0xFEFE"])
+        );
+    }
+
+    #[test]
+    fn older_versions_and_anonymous_suites_name_no_scheme() {
+        let mut facts = Facts::default();
+        // TLS 1.1: the bytes after the params are the signature's length, not a scheme.
+        facts.observe_flight(0x0302, 0xC02F, ecdhe_ske(0x0201));
+        // ECDH_anon signs nothing.
+        facts.observe_flight(0x0303, 0xC018, ecdhe_ske(0x0201));
+        // Static RSA has no ServerKeyExchange to read.
+        facts.observe_flight(0x0303, 0x009C, ecdhe_ske(0x0201));
+        assert_eq!(schemes(facts), None);
+    }
+}
