@@ -533,14 +533,16 @@ fn sig_scheme_not_approved() {
         e.extensions.get("signature_schemes"),
         Some(&serde_json::json!(["rsa_pkcs1_sha1"]))
     );
-    // fips-140-3 grades SHA-1 schemes `warn`, which is reported under the not-approved id.
-    expect(
-        &e,
-        &bundled("fips-140-3"),
-        "sig_scheme_not_approved",
-        Severity::Warn,
-        Some("rsa_pkcs1_sha1"),
-    );
+    // Signing with SHA-1 is disallowed by SP 800-131A r2 under both policies.
+    for policy in ["fips-140-3", "fips-140-2"] {
+        expect(
+            &e,
+            &bundled(policy),
+            "sig_scheme_not_approved",
+            Severity::Fail,
+            Some("rsa_pkcs1_sha1"),
+        );
+    }
 }
 
 #[test]
