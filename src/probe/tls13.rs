@@ -19,10 +19,15 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-/// How long to wait, after a handshake in which the server asked for a client certificate,
+/// The longest wait, after a handshake in which the server asked for a client certificate,
 /// for the alert of a server that requires one. A server that merely asked says nothing
 /// (it waits for a request), so this is pure waiting time, paid only on such servers.
 const REQUIRED_ALERT_WAIT: Duration = Duration::from_millis(1500);
+
+/// The shortest such wait. In between, the wait is four times the handshake's own duration:
+/// the alert is sent as soon as the server reads our empty Certificate, one trip after our
+/// Finished, so a multiple of what the handshake took is enough on any link.
+const REQUIRED_ALERT_MIN_WAIT: Duration = Duration::from_millis(200);
 
 /// What a full TLS 1.3 handshake showed.
 #[derive(Debug, Default)]
@@ -93,6 +98,7 @@ async fn handshake(
         None => ServerName::IpAddress(PkiIpAddr::from(addr.ip())),
     };
     let connector = TlsConnector::from(Arc::new(config));
+    let started = tokio::time::Instant::now();
     let connected = tokio::time::timeout(limit, connector.connect(name, stream))
         .await
         .map_err(|_| format!("TLS handshake timed out after {limit:?}"))?;
@@ -121,7 +127,11 @@ async fn handshake(
         // alert after our (empty) Certificate. A server that waits for a request is silent,
         // or answers our silence with data: either way it let us in.
         let mut buf = [0u8; 512];
-        match tokio::time::timeout(REQUIRED_ALERT_WAIT, tls.read(&mut buf)).await {
+        let wait = started
+            .elapsed()
+            .saturating_mul(4)
+            .clamp(REQUIRED_ALERT_MIN_WAIT, REQUIRED_ALERT_WAIT);
+        match tokio::time::timeout(wait, tls.read(&mut buf)).await {
             Ok(Err(_)) => Some(true),
             Ok(Ok(0)) => None,
             Ok(Ok(_)) | Err(_) => Some(false),

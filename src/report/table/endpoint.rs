@@ -51,23 +51,38 @@ impl Renderer<'_> {
             None => self.marks.none.to_string(),
         };
         self.wrapped(&format!("Preferred: {preferred}"), "  ", "    ", out);
-        if !e.groups.is_empty() {
-            self.wrapped(
+        // Groups per version when the probe split them, else the union.
+        match e.extensions.get("groups").and_then(|g| g.as_object()) {
+            Some(by_version) if !by_version.is_empty() => {
+                for (version, groups) in by_version.iter().rev() {
+                    let names: Vec<String> = groups
+                        .as_array()
+                        .map(|a| a.iter().map(plain).collect())
+                        .unwrap_or_default();
+                    self.wrapped(
+                        &format!("Groups {version}: {}", names.join(", ")),
+                        "  ",
+                        "    ",
+                        out,
+                    );
+                }
+            }
+            _ if !e.groups.is_empty() => self.wrapped(
                 &format!("Groups: {}", e.groups.join(", ")),
                 "  ",
                 "    ",
                 out,
-            );
+            ),
+            _ => {}
         }
-        if !e.extensions.is_empty() {
-            let facts: Vec<String> = e
-                .extensions
-                .iter()
-                .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => format!("{k}={s}"),
-                    other => format!("{k}={other}"),
-                })
-                .collect();
+        // Everything else the probe recorded, as key=value; the group lines above say the rest.
+        let facts: Vec<String> = e
+            .extensions
+            .iter()
+            .filter(|(k, _)| k.as_str() != "groups")
+            .map(|(k, v)| format!("{k}={}", plain(v)))
+            .collect();
+        if !facts.is_empty() {
             self.wrapped(
                 &format!("Extensions: {}", facts.join(", ")),
                 "  ",
@@ -203,5 +218,14 @@ impl Renderer<'_> {
         } else {
             out.push_str(&lines);
         }
+    }
+}
+
+/// A JSON value as a person reads it: strings unquoted, arrays as `a b c`.
+fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
     }
 }
