@@ -582,22 +582,34 @@ fn compare_sslyze(ours: &Run, hosts: u8) {
         }
     }
     let compared: usize = mine.values().map(BTreeSet::len).sum();
-    let mut differences = 0;
+    let (kube, etcd) = (demo::kube_apiserver_fips(), demo::etcd_non_fips());
+    let (mut differences, mut explained) = (0, 0);
+    let empty = BTreeSet::new();
     for key in mine.keys().chain(theirs.keys()).collect::<BTreeSet<_>>() {
-        let (a, b) = (mine.get(key), theirs.get(key));
-        if a != b {
-            differences += 1;
-            if differences <= 3 {
-                let empty = BTreeSet::new();
-                let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
-                println!(
-                    "difference at {}:{}: only fipsprobe {:?}, only sslyze {:?}",
-                    key.0,
-                    key.1,
-                    a.difference(b).collect::<Vec<_>>(),
-                    b.difference(a).collect::<Vec<_>>(),
-                );
-            }
+        let a = mine.get(key).unwrap_or(&empty);
+        let b = theirs.get(key).unwrap_or(&empty);
+        if a == b || !theirs.contains_key(key) {
+            differences += usize::from(a != b);
+            continue;
+        }
+        differences += 1;
+        // sslyze tests every TLS 1.2 suite its legacy OpenSSL 1.0.2 knows with that client, which
+        // sends no extended_master_secret (OpenSSL 1.1.0+), so a server that requires EMS (RFC
+        // 7627, as FIPS 140-3 TLS 1.2 does) rejects them all: sslyze's own --ems scan finds EMS
+        // supported on the same server. Those misses are counted apart, not hidden.
+        let spec = if key.1 == 6443 { &kube } else { &etcd };
+        if spec.require_ems && b.is_subset(a) && a.difference(b).all(|s| s.starts_with("TLSv1.2:"))
+        {
+            explained += 1;
+        }
+        if differences <= 3 {
+            println!(
+                "difference at {}:{}: only fipsprobe {:?}, only sslyze {:?}",
+                key.0,
+                key.1,
+                a.difference(b).collect::<Vec<_>>(),
+                b.difference(a).collect::<Vec<_>>(),
+            );
         }
     }
     for e in errors.iter().take(3) {
@@ -617,6 +629,12 @@ fn compare_sslyze(ours: &Run, hosts: u8) {
         compared,
         errors.len()
     );
+    if explained > 0 {
+        println!(
+            "explained: at {explained} of them sslyze misses only TLS 1.2 suites of a server that requires extended_master_secret (sslyze tries those suites with its legacy OpenSSL 1.0.2 client, which never offers EMS); {} unexplained",
+            differences - explained
+        );
+    }
 }
 
 /// sslyze's version, `(ip, port) → {"TLSv1.2:SUITE", ...}` from its `--json_out` document, and
