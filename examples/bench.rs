@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use fipsprobe::demo::{self, CertOptions, RunningServer};
 use fipsprobe::policy::{Policy, Waivers};
-use fipsprobe::probe::{ScanConfig, Stop};
+use fipsprobe::probe::{ProbeConfig, ScanConfig, Stop};
 use fipsprobe::protocol::Protocol;
 use fipsprobe::report::model::{Report, Status};
 use fipsprobe::scan::{self, ScanJob};
@@ -50,6 +50,13 @@ struct Options {
     closed: u32,
     nmap: bool,
     sslyze: bool,
+    /// `--require-ems`: the kube-like servers refuse TLS 1.2 without extended master secret,
+    /// as FIPS 140-3 servers (RHEL >= 9.2) do. nmap and sslyze never offer EMS, so they then
+    /// miss every TLS 1.2 suite of those servers: this shows that blind spot.
+    require_ems: bool,
+    /// `--suites-only`: versions and suites only, like nmap's ssl-enum-ciphers (no group
+    /// sweeps or behaviour probes).
+    suites_only: bool,
     sweep: Option<u8>,
     concurrency: usize,
     per_host: usize,
@@ -58,12 +65,26 @@ struct Options {
     delay_ms: u64,
 }
 
+/// Set once from `--require-ems` before any server starts.
+static REQUIRE_EMS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// The kube-apiserver-like spec the fleet serves on 6443. By default it does not require EMS,
+/// so that nmap and sslyze (which never offer it) can be compared on equal terms.
+fn kube_spec() -> demo::ServerSpec {
+    demo::ServerSpec {
+        require_ems: REQUIRE_EMS.get().copied().unwrap_or(false),
+        ..demo::kube_apiserver_fips()
+    }
+}
+
 fn options() -> Result<Options, String> {
     let mut o = Options {
         hosts: 128,
         closed: 1024,
         nmap: false,
         sslyze: false,
+        require_ems: false,
+        suites_only: false,
         sweep: None,
         concurrency: 256,
         per_host: 4,
@@ -78,6 +99,14 @@ fn options() -> Result<Options, String> {
         }
         if flag == "--sslyze" {
             o.sslyze = true;
+            continue;
+        }
+        if flag == "--require-ems" {
+            o.require_ems = true;
+            continue;
+        }
+        if flag == "--suites-only" {
+            o.suites_only = true;
             continue;
         }
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -110,6 +139,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let _ = REQUIRE_EMS.set(o.require_ems);
     if let Some(net) = &o.serve {
         if let Err(e) = runtime("srv").block_on(serve(net, &o)) {
             eprintln!("bench: {e}");
@@ -200,6 +230,10 @@ fn job(includes: &[String], o: &Options) -> ScanJob {
         config: ScanConfig {
             concurrency: fipsprobe::probe::fit_concurrency(o.concurrency, o.per_host),
             per_host: o.per_host,
+            probe: ProbeConfig {
+                extras: !o.suites_only,
+                ..ProbeConfig::default()
+            },
             ..ScanConfig::default()
         },
         policy: Policy::load("fips-140-3").unwrap_or_else(|e| panic!("bundled policy: {e}")),
@@ -302,7 +336,7 @@ fn closed_bits(closed: u32) -> u32 {
 }
 
 async fn start_servers(hosts: u8) -> Result<Vec<RunningServer>, String> {
-    let kube = demo::kube_apiserver_fips();
+    let kube = kube_spec();
     let etcd = demo::etcd_non_fips();
     let kube_cert =
         demo::generate_cert(kube.key, &CertOptions::default()).map_err(|e| e.to_string())?;
@@ -323,7 +357,7 @@ async fn start_servers(hosts: u8) -> Result<Vec<RunningServer>, String> {
 
 /// Every server found with exactly the suites its spec serves.
 fn check_expected(report: &Report, servers: usize) -> Result<(), String> {
-    let kube = demo::kube_apiserver_fips();
+    let kube = kube_spec();
     let etcd = demo::etcd_non_fips();
     let mut ok = 0;
     for e in report.endpoints.iter().filter(|e| e.status == Status::Tls) {
@@ -582,7 +616,7 @@ fn compare_sslyze(ours: &Run, hosts: u8) {
         }
     }
     let compared: usize = mine.values().map(BTreeSet::len).sum();
-    let (kube, etcd) = (demo::kube_apiserver_fips(), demo::etcd_non_fips());
+    let (kube, etcd) = (kube_spec(), demo::etcd_non_fips());
     let (mut differences, mut explained) = (0, 0);
     let empty = BTreeSet::new();
     for key in mine.keys().chain(theirs.keys()).collect::<BTreeSet<_>>() {

@@ -179,6 +179,11 @@ pub struct ScanArgs {
     /// Only probe these versions (comma-separated, e.g. TLSv1.2,TLSv1.3).
     #[arg(long = "protocols", value_delimiter = ',')]
     pub protocols: Vec<Protocol>,
+    /// Enumerate versions and suites only: skip the group sweeps and the behaviour probes
+    /// (EMS enforcement, fallback, compression/OCSP/ticket features, client certificate).
+    /// Findings that need those facts are then not raised.
+    #[arg(long)]
+    pub suites_only: bool,
     /// Scan only shard K of N (1-based) of the target space.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
@@ -236,6 +241,7 @@ impl ScanArgs {
                     retries: self.retries,
                     sni: self.sni.clone(),
                     versions,
+                    extras: !self.suites_only,
                 },
                 concurrency: fipsprobe::probe::fit_concurrency(self.concurrency, per_host),
                 per_host,

@@ -467,6 +467,24 @@ fn baseline_and_diff_report_regressions() {
 }
 
 #[test]
+fn suites_only_skips_the_group_and_behaviour_probes() {
+    let mut lab = Lab::new(40);
+    let good = lab.start(1, &demo::kube_apiserver_fips());
+    let full = report(&stdout(&run(&scan_args(&[&good, "--format", "json"]))));
+    let o = run(&scan_args(&[&good, "--format", "json", "--suites-only"]));
+    assert_code(&o, 0);
+    let quick = report(&stdout(&o));
+    let (full, quick) = (endpoint(&full, &good), endpoint(&quick, &good));
+    // The same suites, fewer handshakes, and none of the facts only the extra probes find.
+    assert_eq!(full["protocols"], quick["protocols"]);
+    assert!(quick["handshakes"].as_u64() < full["handshakes"].as_u64());
+    assert!(full["extensions"].get("ems_required").is_some());
+    assert!(quick["extensions"].get("ems_required").is_none());
+    assert!(quick["extensions"].get("groups").is_none());
+    assert_eq!(quick["extensions"]["extended_master_secret"], true);
+}
+
+#[test]
 fn demo_scans_its_own_servers() {
     let o = run(&["demo", "--format", "json"]);
     assert_code(&o, 0);

@@ -152,6 +152,8 @@ pub struct Known {
     pub client_cert_requested: bool,
     /// The curve of the leaf certificate's key, when it is an EC key (see [`GroupSweep::pin`]).
     pub cert_curve: Option<u16>,
+    /// The TLS 1.3 server answers hellos without key shares (see `VersionSweep::keyless_ok`).
+    pub tls13_keyless: bool,
 }
 
 impl Known {
@@ -175,8 +177,12 @@ impl Known {
                 (s.version(), codes)
             })
             .collect();
+        let tls13_keyless = sweeps
+            .iter()
+            .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
         Known {
             accepted,
+            tls13_keyless,
             ems_echoed,
             client_cert_requested: requested,
             cert_curve: chain
@@ -340,12 +346,12 @@ async fn groups12(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
         .iter()
         .all(|c| db.suite(*c).is_some_and(|s| s.auth == Auth::Ecdsa));
     let pinned = known.cert_curve.filter(|_| ecdsa_only);
-    Some(groups::sweep(link, version, &suites, pinned).await)
+    Some(groups::sweep(link, version, &suites, pinned, false).await)
 }
 
 async fn groups13(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
     let suites = known.accepted.get(&Protocol::Tls13)?;
-    Some(groups::sweep(link, Protocol::Tls13, suites, None).await)
+    Some(groups::sweep(link, Protocol::Tls13, suites, None, known.tls13_keyless).await)
 }
 
 /// The features hello's findings.

@@ -50,6 +50,11 @@ pub struct ProbeConfig {
     pub sni: Option<String>,
     /// Versions to probe.
     pub versions: Vec<Protocol>,
+    /// After the cipher sweeps, run the group sweeps and the behaviour probes (EMS
+    /// enforcement, fallback SCSV, features, client certificate): about N groups + 5 more
+    /// handshakes. Off (`--suites-only`): versions, suites, order and what the sweeps' own
+    /// flights show (certificate, EMS echo, the groups the server picked).
+    pub extras: bool,
 }
 
 impl Default for ProbeConfig {
@@ -61,6 +66,7 @@ impl Default for ProbeConfig {
             retries: 1,
             sni: None,
             versions: Protocol::ALL.to_vec(),
+            extras: true,
         }
     }
 }
@@ -195,7 +201,7 @@ pub async fn probe(
     if tls13_accepted && ctx.lock_facts().chain.is_none() && !abort.is_cancelled() {
         ctx.tls13_certificate().await;
     }
-    if ctx.saw_tls.load(Ordering::Relaxed) && !abort.is_cancelled() {
+    if cfg.extras && ctx.saw_tls.load(Ordering::Relaxed) && !abort.is_cancelled() {
         let known = {
             let f = ctx.lock_facts();
             let chain = f.chain.as_deref();

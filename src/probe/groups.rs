@@ -190,12 +190,15 @@ impl GroupSweep {
 
 /// Runs the group sweep of `version` offering `suites` (the endpoint's accepted ECDHE suites
 /// for TLS <= 1.2, its TLS 1.3 suites for TLS 1.3).
-/// `pinned`: see [`GroupSweep::pin`].
+/// `pinned`: see [`GroupSweep::pin`]. `keyless`: the TLS 1.3 server is known to answer a hello
+/// without key shares with a HelloRetryRequest naming its group, so no share is sent and the
+/// server spends no key exchange or signature on the sweep.
 pub async fn sweep(
     link: &Link<'_>,
     version: Protocol,
     suites: &[u16],
     pinned: Option<u16>,
+    keyless: bool,
 ) -> GroupSweep {
     let candidates = if version == Protocol::Tls13 {
         CANDIDATES_TLS13
@@ -209,7 +212,7 @@ pub async fn sweep(
             suites,
             sni: link.sni,
             groups: &offer.groups,
-            key_shares: &offer.key_shares,
+            key_shares: if keyless { &[] } else { &offer.key_shares },
             sig_schemes: SIG_SCHEMES,
             ems: true,
             renegotiation_scsv: false,

@@ -274,6 +274,12 @@ impl VersionSweep {
         &self.found
     }
 
+    /// True when this TLS 1.3 server answered a hello without key shares (with a
+    /// HelloRetryRequest): later probes can learn its choices without a key exchange.
+    pub fn keyless_ok(&self) -> bool {
+        self.shares == Shares::Empty
+    }
+
     /// Whether the server enforces its own order (None: moot or unknown).
     pub fn server_order(&self) -> Option<bool> {
         self.server_order
