@@ -900,3 +900,129 @@ fn openssl_without_sslv3_alerts_on_our_sslv3_hello() {
     assert!(flight.server_hello().is_none());
     assert_eq!(flight.alerts().len(), 1, "{flight:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live: Go's crypto/tls (what kube-apiserver and etcd run) accepts our hellos.
+
+struct GoServer {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for GoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill(); // kills exactly the PID we spawned
+        let _ = self.child.wait();
+    }
+}
+
+/// The test server binary, built once per run from `tests/data/go/tls_server.go`.
+fn go_server_binary() -> Option<&'static PathBuf> {
+    static BIN: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = tempfile::tempdir().ok()?;
+        let bin = dir.path().join("tls_server");
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/go/tls_server.go");
+        let ok = Command::new("go")
+            .arg("build")
+            .arg("-o")
+            .arg(&bin)
+            .arg(&src)
+            .env("GO111MODULE", "off")
+            .status()
+            .ok()?
+            .success();
+        ok.then_some((dir, bin))
+    })
+    .as_ref()
+    .map(|(_, bin)| bin)
+}
+
+fn go_server(min_version: u16, curve: u16, suites: &[u16]) -> Option<GoServer> {
+    let bin = go_server_binary()?;
+    let (cert, key) = rsa_cert();
+    let suites: Vec<String> = suites.iter().map(|s| format!("{s:x}")).collect();
+    let mut child = Command::new(bin)
+        .arg(cert)
+        .arg(key)
+        .arg(format!("{min_version:x}"))
+        .arg(format!("{curve:x}"))
+        .arg(suites.join(","))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take()?)
+        .read_line(&mut line)
+        .ok()?;
+    let addr = line.trim().strip_prefix("LISTEN ")?.parse().ok()?;
+    Some(GoServer { child, addr })
+}
+
+#[test]
+fn go_accepts_our_key_share_for_every_curve() {
+    if !have_openssl() {
+        eprintln!("skipped: no openssl binary (for the certificate)");
+        return;
+    }
+    for group in [0x001d, 0x0017, 0x0018, 0x0019] {
+        let Some(server) = go_server(0x0304, group, &[]) else {
+            eprintln!("skipped: no go toolchain");
+            return;
+        };
+        let flight = exchange(
+            server.addr,
+            &hello(Protocol::Tls13, TLS13_SUITES, &[group], &[group]),
+        );
+        let sh = flight
+            .server_hello()
+            .unwrap_or_else(|| panic!("{group:#06x}: {flight:?}"));
+        assert_eq!((sh.version(), sh.key_share_group()), (0x0304, Some(group)));
+        assert!(
+            flight.alerts().is_empty(),
+            "{group:#06x}: {:?}",
+            flight.alerts()
+        );
+    }
+}
+
+#[test]
+fn go_answers_tls10_hello_with_3des() {
+    if !have_openssl() {
+        eprintln!("skipped: no openssl binary (for the certificate)");
+        return;
+    }
+    let Some(server) = go_server(0x0301, 0, &[0x000a, 0xc012]) else {
+        eprintln!("skipped: no go toolchain");
+        return;
+    };
+    let flight = exchange(
+        server.addr,
+        &hello(Protocol::Tls10, &[0x000a], &[0x0017], &[]),
+    );
+    let sh = flight
+        .server_hello()
+        .unwrap_or_else(|| panic!("{flight:?}"));
+    assert_eq!((sh.version(), sh.cipher_suite), (0x0301, 0x000a));
+    assert_eq!(
+        flight.messages.last(),
+        Some(&ServerMessage::ServerHelloDone)
+    );
+    // ECDHE with 3DES, to see Go's ServerKeyExchange.
+    let flight = exchange(
+        server.addr,
+        &hello(Protocol::Tls12, &[0xc012], &[0x0017], &[]),
+    );
+    let ske = flight.messages.iter().find_map(|m| match m {
+        ServerMessage::ServerKeyExchange(s) => Some(s),
+        _ => None,
+    });
+    assert_eq!(
+        ske.map(|s| s.params(KxKind::Ecdhe)),
+        Some(Ok(KxParams::Ecdhe {
+            named_curve: 0x0017
+        })),
+        "{flight:?}"
+    );
+}
