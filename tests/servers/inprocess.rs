@@ -187,6 +187,33 @@ async fn tls13_only_server_with_p384_key_and_hybrid_group() {
     assert!(tls12.is_err(), "{tls12:?}");
 }
 
+#[tokio::test]
+async fn counts_connections_and_completed_handshakes() {
+    let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
+        .await
+        .unwrap();
+    rustls_connect(server.addr, &ALL_RUSTLS_SUITES, &BOTH, &ALL_GROUPS)
+        .await
+        .unwrap();
+    let refused = rustls_connect(
+        server.addr,
+        &[suite::TLS13_CHACHA20_POLY1305_SHA256],
+        &BOTH,
+        &ALL_GROUPS,
+    )
+    .await;
+    assert!(refused.is_err());
+    drop(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    for _ in 0..100 {
+        if server.connections() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.connections(), 3);
+    assert_eq!(server.handshakes(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_many_concurrent_handshakes() {
     let server = demo::spawn(&demo::kube_apiserver_fips(), loopback())
@@ -203,6 +230,7 @@ async fn serves_many_concurrent_handshakes() {
     while let Some(done) = tasks.join_next().await {
         done.unwrap().unwrap();
     }
+    assert_eq!(server.handshakes(), 64);
 }
 
 #[tokio::test]
