@@ -6,6 +6,7 @@
 //! test check from the client side what was negotiated.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,10 +43,29 @@ pub struct RunningServer {
     pub spec: ServerSpec,
     /// The CA that client certificates must chain to, when the spec asks for client certificates.
     pub client_ca: Option<GeneratedCert>,
+    counters: Arc<Counters>,
     task: Option<JoinHandle<()>>,
 }
 
+/// What the server has seen, for tests that check a scanner's own handshake count.
+#[derive(Debug, Default)]
+struct Counters {
+    connections: AtomicU64,
+    handshakes: AtomicU64,
+}
+
 impl RunningServer {
+    /// TCP connections accepted so far. The accept loop runs concurrently, so right after a
+    /// client closes, its connection may not be counted yet: poll briefly before asserting.
+    pub fn connections(&self) -> u64 {
+        self.counters.connections.load(Ordering::SeqCst)
+    }
+
+    /// TLS handshakes completed so far (a scanner that stops after ServerHello completes none).
+    pub fn handshakes(&self) -> u64 {
+        self.counters.handshakes.load(Ordering::SeqCst)
+    }
+
     /// Stops accepting, closes every connection and waits for the tasks to end.
     pub async fn shutdown(mut self) {
         if let Some(task) = self.task.take() {
@@ -101,12 +121,14 @@ pub async fn spawn_with_cert(
         .map_err(|source| DemoError::Bind { addr: bind, source })?;
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let name: Arc<str> = Arc::from(spec.name.as_str());
-    let task = tokio::spawn(accept_loop(listener, acceptor, name));
+    let counters = Arc::new(Counters::default());
+    let task = tokio::spawn(accept_loop(listener, acceptor, name, counters.clone()));
     Ok(RunningServer {
         addr,
         cert_der: cert.cert_der.clone(),
         spec: spec.clone(),
         client_ca,
+        counters,
         task: Some(task),
     })
 }
@@ -282,13 +304,24 @@ fn inconsistent(spec: &ServerSpec, problem: String) -> DemoError {
 }
 
 /// Accepts until aborted. Dropping the `JoinSet` (on abort) aborts every connection task.
-async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, name: Arc<str>) {
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    name: Arc<str>,
+    counters: Arc<Counters>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(acceptor.clone(), stream, name.clone()));
+                    counters.connections.fetch_add(1, Ordering::SeqCst);
+                    connections.spawn(serve_connection(
+                        acceptor.clone(),
+                        stream,
+                        name.clone(),
+                        counters.clone(),
+                    ));
                 }
                 // Out of file descriptors or a connection reset before accept: back off briefly
                 // instead of spinning, then keep serving.
@@ -301,12 +334,18 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, name: Arc<str
 
 /// One connection: handshake, read one request, answer with what was negotiated, close.
 /// Every failure just ends the connection (a scanner aborts most handshakes on purpose).
-async fn serve_connection(acceptor: TlsAcceptor, stream: TcpStream, name: Arc<str>) {
+async fn serve_connection(
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
+    name: Arc<str>,
+    counters: Arc<Counters>,
+) {
     let _ = stream.set_nodelay(true);
     let Ok(Ok(mut tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
     else {
         return;
     };
+    counters.handshakes.fetch_add(1, Ordering::SeqCst);
     let mut request = [0u8; 1024];
     match tokio::time::timeout(REQUEST_TIMEOUT, tls.read(&mut request)).await {
         // Peer closed or failed (e.g. a required client certificate was missing): nothing to answer.

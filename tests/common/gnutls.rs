@@ -4,7 +4,8 @@
 //! fresh network namespace (`unshare --net`, where only `lo` exists), and two `unixrelay`s carry
 //! the bytes out: inside the namespace unix socket -> 127.0.0.1:5556, outside
 //! 127.0.0.1:PORT -> unix socket (unix sockets live in the shared filesystem). Nothing but the
-//! host's loopback can reach it. Needs root (or user namespaces) and `ip` to bring `lo` up.
+//! host's loopback can reach it. Needs root, or unprivileged user namespaces (then
+//! `--map-root-user`), and `ip` to bring `lo` up.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -58,6 +59,10 @@ impl GnutlsServer {
 "$GNUTLS" --http --priority "$PRIORITY" --x509certfile "$CERT" --x509keyfile "$KEY" -p "$INNER" "$@" &
 exec "$RELAY" -wait -listen "unix:$SOCK" -to "tcp:127.0.0.1:$INNER""#;
         let mut cmd = Command::new(unshare);
+        if !is_root() {
+            // Unprivileged: a user namespace maps us to root inside, which may create the netns.
+            cmd.arg("--map-root-user");
+        }
         cmd.args(["--net", "--", "sh", "-c", script, "gnutls-ns"])
             .args(extra)
             .env("IP", ip)
@@ -102,6 +107,19 @@ exec "$RELAY" -wait -listen "unix:$SOCK" -to "tcp:127.0.0.1:$INNER""#;
     pub fn addr(&self) -> SocketAddr {
         self.relay.addr
     }
+}
+
+/// Whether we run as root (real uid 0), from /proc/self/status (std has no getuid).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next().map(|uid| uid == "0"))
+        })
+        .unwrap_or(false)
 }
 
 /// The suites a `gnutls-serv --priority PRIORITY` with a `key` certificate accepts in `version`,

@@ -1,10 +1,33 @@
 //! Shared helpers for the integration tests: real TLS servers on loopback (OpenSSL, GnuTLS,
-//! nginx, etcd, Go crypto/tls) and reference clients.
+//! nginx, etcd, Go crypto/tls), non-TLS endpoints, reference clients and reference scanners.
 //!
 //! Every server binds 127.0.0.1 on a free port, is up (accepts TCP) when its constructor returns,
 //! and is killed by its own PID when dropped. A missing binary is a [`ServerError::Missing`] that
-//! names the Debian package; tests unwrap servers with [`require_server!`], which skips loudly
-//! (or fails under `FIPSPROBE_REQUIRE_SERVERS=1`, as `scripts/test.sh` sets).
+//! names the Debian package; tests unwrap servers with `require_server!`, which skips loudly
+//! (or fails under `FIPSPROBE_REQUIRE_SERVERS=1`, as `scripts/test.sh` sets). The macro expands
+//! to `$crate::common::skip_or_fail`, so a test file must declare `mod common;` at its root.
+//!
+//! ```text
+//! mod common;
+//! use common::{OpensslServer, openssl::expected_suites};
+//!
+//! #[test]
+//! fn finds_every_legacy_suite() {
+//!     let server = require_server!(OpensslServer::legacy(true));
+//!     let want = expected_suites("ALL:@SECLEVEL=0", None, Protocol::Tls12, KeyKind::Rsa2048).unwrap();
+//!     // scan server.addr() and compare with `want` (codes, in server order)
+//! }
+//! ```
+//!
+//! | helper | what | expectations from |
+//! |---|---|---|
+//! | [`OpensslServer`] | `s_server` presets (legacy ± serverpref, TLS 1.3 only, client cert, ECDSA, DHE-1024, RSA-1024, SHA-1, expired, groups, no EMS) | [`openssl::expected_suites`] |
+//! | [`GnutlsServer`] | `gnutls-serv --priority` in a private netns | [`gnutls::expected_suites`] |
+//! | [`NginxServer`] | `ssl_ciphers` / `ssl_protocols` / `ssl_prefer_server_ciphers` | [`openssl::expected_suites`] minus DHE (no `ssl_dhparam`) |
+//! | [`EtcdServer`] | `--cipher-suites`, `--client-cert-auth` | Go: the list, TLS 1.3 untouched |
+//! | [`GoTlsServer`] | kube-apiserver flags, plain or BoringCrypto | `go::GO119_*` constants |
+//! | [`MisbehavingServer`], [`closed_port`] | garbage, silent, refused | - |
+//! | [`s_client`], [`s_client_session`], [`rustls_connect`], [`nmap::ssl_enum_ciphers`] | reference clients/scanners | - |
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code, unused_imports, unused_macros)]
