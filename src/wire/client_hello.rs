@@ -246,14 +246,7 @@ impl Wire<'_> for ClientHello {
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let legacy_version = r.u16("client_version")?;
         let random = r.take_array("client random")?;
-        let session_id = r.vec(LenPrefix::U8, "session_id")?;
-        if session_id.len() > 32 {
-            return Err(DecodeError::TooLong {
-                what: "session_id",
-                len: session_id.len(),
-                max: 32,
-            });
-        }
+        let session_id = r.session_id()?;
         let cipher_suites = r.u16_list(LenPrefix::U16, "cipher_suites")?;
         let compression_methods = r.vec(LenPrefix::U8, "compression_methods")?;
         let mut extensions = Vec::new();

@@ -36,6 +36,9 @@ impl LenPrefix {
     }
 }
 
+/// The longest session id TLS allows (RFC 8446 §4.1.2).
+const MAX_SESSION_ID_LEN: usize = 32;
+
 /// A cursor over bytes that came from the peer. Reads never go past the end; a child reader
 /// from [`Reader::sub`] can never see bytes outside its length prefix.
 #[derive(Clone, Debug)]
@@ -107,6 +110,20 @@ impl<'a> Reader<'a> {
     /// The bytes behind a length prefix.
     pub fn vec(&mut self, prefix: LenPrefix, what: &'static str) -> Result<Vec<u8>, DecodeError> {
         Ok(self.sub(prefix, what)?.rest().to_vec())
+    }
+
+    /// A hello's session id: `opaque legacy_session_id<0..32>` (RFC 8446 §4.1.2, RFC 5246
+    /// §7.4.1.2). Longer is malformed, whoever sends it.
+    pub fn session_id(&mut self) -> Result<Vec<u8>, DecodeError> {
+        let id = self.vec(LenPrefix::U8, "session_id")?;
+        if id.len() > MAX_SESSION_ID_LEN {
+            return Err(DecodeError::TooLong {
+                what: "session_id",
+                len: id.len(),
+                max: MAX_SESSION_ID_LEN,
+            });
+        }
+        Ok(id)
     }
 
     /// A length-prefixed list of u16 values (odd byte counts are invalid).

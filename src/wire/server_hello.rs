@@ -187,14 +187,7 @@ impl Wire<'_> for ServerHello {
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let legacy_version = r.u16("server_version")?;
         let random = r.take_array("server random")?;
-        let session_id = r.vec(LenPrefix::U8, "session_id")?;
-        if session_id.len() > 32 {
-            return Err(DecodeError::TooLong {
-                what: "session_id",
-                len: session_id.len(),
-                max: 32,
-            });
-        }
+        let session_id = r.session_id()?;
         let cipher_suite = r.u16("cipher_suite")?;
         let compression = r.u8("compression_method")?;
         let mut extensions = Vec::new();
