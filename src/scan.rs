@@ -160,25 +160,15 @@ mod tests {
 
     fn ep(status: Status, verdict: Verdict, explicit: bool) -> Endpoint {
         Endpoint {
-            target: "t".into(),
-            host: "h".into(),
-            ip: std::net::IpAddr::from([127, 0, 0, 1]),
-            port: 1,
-            sni: None,
             explicit,
-            service: None,
             status,
-            error: None,
-            protocols: Default::default(),
-            preferred_suite: None,
-            groups: vec![],
-            certificate: None,
-            findings: vec![],
             verdict,
-            incomplete: false,
-            handshakes: 0,
-            duration_ms: 0,
-            extensions: Default::default(),
+            ..Endpoint::new(
+                "t".into(),
+                "h".into(),
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                1,
+            )
         }
     }
 

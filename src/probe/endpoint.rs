@@ -12,7 +12,6 @@
 //! answered as soon as the one before closes: we close right after the ServerHello, so this
 //! costs milliseconds, not timeouts (tests/scan_openssl.rs checks it with the default cap).
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
@@ -31,7 +30,7 @@ use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry;
 use crate::probe::tls13;
 use crate::protocol::Protocol;
-use crate::report::model::{Endpoint, ProtocolResult, Status, SuiteCode, SuiteEntry, Verdict};
+use crate::report::model::{Endpoint, ProtocolResult, Status, SuiteCode, SuiteEntry};
 use crate::targets::EndpointSpec;
 use crate::wire::{self, KxKind, KxParams, ProbeHello, ServerMessage};
 
@@ -85,25 +84,15 @@ pub async fn probe(
         .clone()
         .or_else(|| spec.sni.as_deref().map(str::to_string));
     let mut endpoint = Endpoint {
-        target: spec.target.to_string(),
-        host: spec.host.to_string(),
-        ip: spec.ip,
-        port: spec.port,
         sni: sni.clone(),
         explicit: spec.explicit,
         service: crate::targets::service_for_port(spec.port).map(str::to_string),
-        status: Status::Error,
-        error: None,
-        protocols: BTreeMap::new(),
-        preferred_suite: None,
-        groups: Vec::new(),
-        certificate: None,
-        findings: Vec::new(),
-        verdict: Verdict::NotAssessed,
-        incomplete: false,
-        handshakes: 0,
-        duration_ms: 0,
-        extensions: BTreeMap::new(),
+        ..Endpoint::new(
+            spec.target.to_string(),
+            spec.host.to_string(),
+            spec.ip,
+            spec.port,
+        )
     };
 
     let ctx = Ctx {
@@ -734,25 +723,13 @@ mod facts_tests {
 
     fn schemes(facts: Facts) -> Option<serde_json::Value> {
         let mut e = Endpoint {
-            target: "t".into(),
-            host: "127.0.0.1".into(),
-            ip: std::net::IpAddr::from([127, 0, 0, 1]),
-            port: 443,
-            sni: None,
-            explicit: true,
-            service: None,
             status: Status::Tls,
-            error: None,
-            protocols: BTreeMap::new(),
-            preferred_suite: None,
-            groups: Vec::new(),
-            certificate: None,
-            findings: Vec::new(),
-            verdict: Verdict::NotAssessed,
-            incomplete: false,
-            handshakes: 0,
-            duration_ms: 0,
-            extensions: BTreeMap::new(),
+            ..Endpoint::new(
+                "t".into(),
+                "127.0.0.1".into(),
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                443,
+            )
         };
         facts.apply(&mut e);
         e.extensions.get("signature_schemes").cloned()

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::probe::endpoint::{self, ProbeConfig};
 use crate::probe::limits::Limits;
-use crate::report::model::{Endpoint, Status, Verdict};
+use crate::report::model::Endpoint;
 use crate::targets::Planned;
 
 /// Engine settings.
@@ -116,25 +116,15 @@ pub fn spawn(
 /// A named target that did not resolve: reported, and it makes the scan incomplete.
 fn unresolved(target: String, port: u16, error: String) -> Endpoint {
     Endpoint {
-        host: target.clone(),
-        target,
-        // The report keeps `ip` a plain address; an unresolved name has none.
-        ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        port,
-        sni: None,
         explicit: true,
         service: crate::targets::service_for_port(port).map(str::to_string),
-        status: Status::Error,
         error: Some(error),
-        protocols: Default::default(),
-        preferred_suite: None,
-        groups: Vec::new(),
-        certificate: None,
-        findings: Vec::new(),
-        verdict: Verdict::NotAssessed,
-        incomplete: false,
-        handshakes: 0,
-        duration_ms: 0,
-        extensions: Default::default(),
+        // The report keeps `ip` a plain address; an unresolved name has none.
+        ..Endpoint::new(
+            target.clone(),
+            target,
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            port,
+        )
     }
 }

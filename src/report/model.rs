@@ -286,6 +286,32 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// An endpoint about which nothing is known yet: status `error` until a probe says
+    /// otherwise, verdict `not_assessed` until it is graded, no facts.
+    pub fn new(target: String, host: String, ip: IpAddr, port: u16) -> Endpoint {
+        Endpoint {
+            target,
+            host,
+            ip,
+            port,
+            sni: None,
+            explicit: false,
+            service: None,
+            status: Status::Error,
+            error: None,
+            protocols: BTreeMap::new(),
+            preferred_suite: None,
+            groups: Vec::new(),
+            certificate: None,
+            findings: Vec::new(),
+            verdict: Verdict::NotAssessed,
+            incomplete: false,
+            handshakes: 0,
+            duration_ms: 0,
+            extensions: BTreeMap::new(),
+        }
+    }
+
     /// The highest version accepted, if any.
     pub fn highest_protocol(&self) -> Option<Protocol> {
         self.protocols.keys().next_back().copied()
