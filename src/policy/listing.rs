@@ -389,7 +389,7 @@ fn row(section: &str, rule: &Rule, matches: String, notes: String) -> [String; 6
 fn cert_row(
     what: &str,
     matches: String,
-    sev: crate::report::model::Severity,
+    sev: crate::model::Severity,
     source: &str,
     notes: &str,
 ) -> [String; 6] {

@@ -18,8 +18,8 @@ use super::rules::{
 };
 use super::PolicyError;
 use crate::cipher_db::CipherDb;
+use crate::model::Severity;
 use crate::protocol::Protocol;
-use crate::report::model::Severity;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,8 +6,8 @@ use std::str::FromStr;
 use crate::cipher_db::{
     Auth, CipherAlg, CipherMode, Group, GroupKind, Kx, Mac, SigAlg, SigHash, SigScheme, Suite,
 };
+use crate::model::Severity;
 use crate::protocol::Protocol;
-use crate::report::model::Severity;
 
 /// What a rule decides about the items it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

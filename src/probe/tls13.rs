@@ -19,6 +19,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::model::{Awaited, ConnError};
+use crate::wire::AlertDescription;
+
 /// The longest wait, after a handshake in which the server asked for a client certificate,
 /// for the alert of a server that requires one. A server that merely asked says nothing
 /// (it waits for a request), so this is pure waiting time, paid only on such servers.
@@ -46,7 +49,7 @@ pub async fn certificate(
     addr: SocketAddr,
     sni: Option<&str>,
     limit: Duration,
-) -> Result<Tls13Facts, String> {
+) -> Result<Tls13Facts, ConnError> {
     handshake(stream, addr, sni, limit, &[&rustls::version::TLS13]).await
 }
 
@@ -58,7 +61,7 @@ pub async fn client_auth(
     addr: SocketAddr,
     sni: Option<&str>,
     limit: Duration,
-) -> Result<Tls13Facts, String> {
+) -> Result<Tls13Facts, ConnError> {
     handshake(
         stream,
         addr,
@@ -75,7 +78,7 @@ async fn handshake(
     sni: Option<&str>,
     limit: Duration,
     versions: &[&'static rustls::SupportedProtocolVersion],
-) -> Result<Tls13Facts, String> {
+) -> Result<Tls13Facts, ConnError> {
     let provider = crate::fips::provider();
     let asked = Arc::new(Asked(AtomicBool::new(false)));
     let verifier = Arc::new(RecordOnly {
@@ -85,7 +88,7 @@ async fn handshake(
     });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| ConnError::Handshake(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_client_cert_resolver(Arc::clone(&asked) as Arc<dyn ResolvesClientCert>);
@@ -101,7 +104,11 @@ async fn handshake(
     let started = tokio::time::Instant::now();
     let connected = tokio::time::timeout(limit, connector.connect(name, stream))
         .await
-        .map_err(|_| format!("TLS handshake timed out after {limit:?}"))?;
+        .map_err(|_| ConnError::ReadTimeout {
+            limit,
+            partial: false,
+            what: Awaited::Handshake,
+        })?;
     let was_asked = asked.0.load(Ordering::Relaxed);
     let mut tls = match connected {
         Ok(tls) => tls,
@@ -114,7 +121,7 @@ async fn handshake(
                 client_cert_required: Some(true),
             })
         }
-        Err(e) => return Err(format!("TLS handshake failed: {e}")),
+        Err(e) => return Err(handshake_error(&e)),
     };
     let chain = {
         let (_, conn) = tls.get_ref();
@@ -144,6 +151,27 @@ async fn handshake(
         client_cert_requested: was_asked,
         client_cert_required,
     })
+}
+
+/// What a failed rustls handshake means: an alert is the server's refusal, a reset or close
+/// a fault of the path, anything else a handshake failure with rustls's words.
+fn handshake_error(e: &std::io::Error) -> ConnError {
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return match tls {
+            rustls::Error::AlertReceived(a) => ConnError::Alert(AlertDescription(u8::from(*a))),
+            other => ConnError::Handshake(other.to_string()),
+        };
+    }
+    match e.kind() {
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => {
+            ConnError::Reset { partial: true }
+        }
+        std::io::ErrorKind::UnexpectedEof => ConnError::Closed { partial: true },
+        _ => ConnError::Handshake(e.to_string()),
+    }
 }
 
 /// Accepts any certificate and signature: we audit the server, we do not trust it, and no
