@@ -19,9 +19,9 @@ use cli::{
     SuitesArgs,
 };
 use fipsprobe::demo;
+use fipsprobe::model::{Endpoint, Report, Status, Verdict};
 use fipsprobe::policy::{self, Policy};
 use fipsprobe::probe::{ScanConfig, Stop};
-use fipsprobe::report::model::{Endpoint, Report, Verdict};
 use fipsprobe::report::{csv, diff, file, json, jsonl, merge, table};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
@@ -140,7 +140,7 @@ async fn run_with_signals(job: ScanJob, out: &OutputArgs) -> Result<Report> {
     let progress = Progress::new(out.quiet, job.targets.size_hint());
     let stream = out.format() == Format::Jsonl && !out.quiet;
     let reader_gone = stop.clone();
-    let report = scan::run(job, stop, |e, reported| {
+    let report = scan::run(job, stop, |_, e, reported| {
         progress.update(e);
         if stream && reported {
             let mut stdout = std::io::stdout().lock();
@@ -300,10 +300,10 @@ impl Progress {
             .stats
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if e.status != fipsprobe::report::model::Status::Closed {
+        if e.status != Status::Closed {
             s.0 += 1;
         }
-        if e.status == fipsprobe::report::model::Status::Tls {
+        if e.status == Status::Tls {
             s.1 += 1;
         }
         if e.verdict == Verdict::Fail {

@@ -114,9 +114,13 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
-/// Runs a scan; `on_endpoint` sees every endpoint as it finishes (graded), with `true` when
-/// it goes into the report.
-pub async fn run(job: ScanJob, stop: Stop, mut on_endpoint: impl FnMut(&Endpoint, bool)) -> Report {
+/// Runs a scan; `on_endpoint` sees every endpoint as it finishes (its observation and its
+/// graded report entry), with `true` when it goes into the report.
+pub async fn run(
+    job: ScanJob,
+    stop: Stop,
+    mut on_endpoint: impl FnMut(&Observation, &Endpoint, bool),
+) -> Report {
     let started_at = now_rfc3339();
     let today = OffsetDateTime::now_utc().date();
     // A short queue of planned endpoints is enough to keep the engine fed (the expansion is
@@ -128,8 +132,8 @@ pub async fn run(job: ScanJob, stop: Stop, mut on_endpoint: impl FnMut(&Endpoint
     while let Some(obs) = results.recv().await {
         let reported = worth_reporting(&obs);
         let grade = policy::grade(&job.policy, &obs, &job.waivers, today);
-        let e = Endpoint::new(obs, grade);
-        on_endpoint(&e, reported);
+        let e = Endpoint::new(obs.clone(), grade);
+        on_endpoint(&obs, &e, reported);
         if reported {
             endpoints.push(e);
         }

@@ -16,17 +16,12 @@ mod common;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use fipsprobe::demo::{self, group, suite, ClientAuth, KeyKind, ServerSpec};
+use fipsprobe::model::{Endpoint, Observation, Severity, Status};
 use fipsprobe::policy::{finding_catalog, grade, Policy, Waivers};
-use fipsprobe::probe::limits::Limits;
-use fipsprobe::probe::{probe, ProbeConfig};
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, Severity, Status};
-use fipsprobe::targets::EndpointSpec;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
 use common::misbehaving::Behaviour;
 use common::{GnutlsServer, MisbehavingServer, OpensslServer};
@@ -84,38 +79,44 @@ fn every_finding_id_has_a_scenario() {
 
 // ------------------------------------------------------------------------------- helpers
 
+/// The subject of the certificates `openssl_cert` makes, as the report writes it.
+const OPENSSL_CERT_SUBJECT: &str = "CN=localhost, O=findings";
+
+/// The subject of the test helpers' preset certificates (`tests/common/certs.rs`, rcgen).
+const PRESET_SUBJECT: &str = "CN=localhost, O=fipsprobe test";
+
+/// One endpoint probed: the observation (regraded per policy) and its report entry under
+/// fips-140-3 (for the facts).
+struct Scanned {
+    obs: Observation,
+    e: Endpoint,
+}
+
+impl std::ops::Deref for Scanned {
+    type Target = Endpoint;
+    fn deref(&self) -> &Endpoint {
+        &self.e
+    }
+}
+
 /// Probes `addr` as the target `127.0.0.1:port`; it must be a TLS endpoint.
-async fn scan(addr: SocketAddr) -> Endpoint {
-    let spec = EndpointSpec {
-        target: Arc::from(addr.to_string()),
-        host: Arc::from(addr.ip().to_string()),
-        ip: addr.ip(),
-        port: addr.port(),
-        sni: None,
-        explicit: true,
-    };
-    let limits = Limits::new(4, None);
-    let e = probe(
-        &spec,
-        &ProbeConfig::default(),
-        &limits.host(addr.ip()),
-        &CancellationToken::new(),
-    )
-    .await;
+async fn scan(addr: SocketAddr) -> Scanned {
+    let obs = common::scan::observe(addr).await;
+    let e = common::scan::graded(&obs, "fips-140-3");
     assert_eq!(e.status, Status::Tls, "{addr}: {:?}", e.error);
-    e
+    Scanned { obs, e }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
+    common::scan::runtime()
 }
 
-fn scan_blocking(addr: SocketAddr) -> Endpoint {
+fn scan_blocking(addr: SocketAddr) -> Scanned {
     runtime().block_on(scan(addr))
 }
 
 /// Starts a rustls demo server for `spec` and scans it.
-fn scan_demo(spec: ServerSpec) -> Endpoint {
+fn scan_demo(spec: ServerSpec) -> Scanned {
     runtime().block_on(async {
         let server = demo::spawn(&spec, SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -157,11 +158,10 @@ fn bundled(id: &str) -> Policy {
     Policy::load(id).unwrap()
 }
 
-/// Grades `e` under `policy` and asserts a finding `id` with `severity` and `item`.
-fn expect(e: &Endpoint, policy: &Policy, id: &str, severity: Severity, item: Option<&str>) {
-    let mut graded = e.clone();
+/// Grades `s` under `policy` and asserts a finding `id` with `severity` and `item`.
+fn expect(s: &Scanned, policy: &Policy, id: &str, severity: Severity, item: Option<&str>) {
     let today = time::OffsetDateTime::now_utc().date();
-    grade(policy, &mut graded, &Waivers::none(), today);
+    let graded = grade(policy, &s.obs, &Waivers::none(), today);
     let all: Vec<(&str, Severity, Option<&str>)> = graded
         .findings
         .iter()
@@ -171,17 +171,8 @@ fn expect(e: &Endpoint, policy: &Policy, id: &str, severity: Severity, item: Opt
         all.contains(&(id, severity, item)),
         "want ({id}, {severity:?}, {item:?}) under {}; findings: {all:#?}\nextensions: {}",
         policy.id(),
-        serde_json::to_string(&e.extensions).unwrap()
+        serde_json::to_string(&s.e.extensions).unwrap()
     );
-}
-
-/// The leaf certificate's subject as the report names it (the item of certificate findings).
-fn leaf_subject(e: &Endpoint) -> String {
-    let cert = e.certificate.as_ref().expect("a certificate");
-    cert["chain"][0]["subject"]
-        .as_str()
-        .expect("a subject")
-        .to_string()
 }
 
 /// A self-signed certificate made by `openssl req` with `newkey` (`rsa:2048`, `ec`, a DSA
@@ -392,15 +383,9 @@ fn ems_missing() {
 fn ems_not_enforced() {
     let server = require_server!(OpensslServer::start(&["-tls1_2"], KeyKind::Rsa2048));
     let e = scan_blocking(server.addr());
-    assert_eq!(
-        e.extensions.get("extended_master_secret"),
-        Some(&Value::Bool(true))
-    );
+    assert_eq!(e.extensions.extended_master_secret, Some(true));
     // Approved schemes are recorded too: the TLS 1.2 ServerKeyExchange is signed with PSS.
-    assert_eq!(
-        e.extensions.get("signature_schemes"),
-        Some(&serde_json::json!(["rsa_pss_rsae_sha256"]))
-    );
+    assert_eq!(e.extensions.signature_schemes, ["rsa_pss_rsae_sha256"]);
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -452,7 +437,7 @@ fn compression_enabled() {
     // ServerHello choosing DEFLATE (method 1).
     let server = MisbehavingServer::start(Behaviour::Reply(scripted_server_hello(1)));
     let e = scan_blocking(server.addr);
-    assert_eq!(e.extensions.get("compression"), Some(&Value::Bool(true)));
+    assert_eq!(e.extensions.compression, Some(true));
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -529,10 +514,7 @@ fn signing_with(sigalgs: &str) -> Result<OpensslServer, common::ServerError> {
 fn sig_scheme_not_approved() {
     let server = require_server!(signing_with("RSA+SHA1"));
     let e = scan_blocking(server.addr());
-    assert_eq!(
-        e.extensions.get("signature_schemes"),
-        Some(&serde_json::json!(["rsa_pkcs1_sha1"]))
-    );
+    assert_eq!(e.extensions.signature_schemes, ["rsa_pkcs1_sha1"]);
     // Signing with SHA-1 is disallowed by SP 800-131A r2 under both policies.
     for policy in ["fips-140-3", "fips-140-2"] {
         expect(
@@ -564,7 +546,7 @@ fn sig_scheme_discouraged() {
 fn cert_key_too_small() {
     let server = require_server!(OpensslServer::rsa1024_cert());
     let e = scan_blocking(server.addr());
-    let subject = leaf_subject(&e);
+    let subject = PRESET_SUBJECT.to_string();
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -605,10 +587,10 @@ fn cert_key_type_not_approved() {
     };
     let e = scan_blocking(server.addr());
     assert_eq!(
-        e.certificate.as_ref().unwrap()["chain"][0]["key_type"],
-        "DSA"
+        e.certificate.as_ref().unwrap().chain[0].key_type,
+        Some(fipsprobe::model::KeyType::Dsa)
     );
-    let subject = leaf_subject(&e);
+    let subject = OPENSSL_CERT_SUBJECT.to_string();
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -619,7 +601,7 @@ fn cert_key_type_not_approved() {
 }
 
 /// OpenSSL, TLS 1.2 only, with an EC certificate on `curve`.
-fn ec_cert_scan(curve: &str) -> Option<Endpoint> {
+fn ec_cert_scan(curve: &str) -> Option<Scanned> {
     let dir = temp_dir();
     let curve_opt = format!("ec_paramgen_curve:{curve}");
     let (cert, key) = openssl_cert(dir.path(), "ec", &["-pkeyopt", &curve_opt], 30);
@@ -632,7 +614,7 @@ fn cert_curve_not_approved() {
     let Some(e) = ec_cert_scan("brainpoolP256r1") else {
         return;
     };
-    let subject = leaf_subject(&e);
+    let subject = OPENSSL_CERT_SUBJECT.to_string();
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -647,7 +629,7 @@ fn cert_curve_discouraged() {
     let Some(e) = ec_cert_scan("P-521") else {
         return;
     };
-    let subject = leaf_subject(&e);
+    let subject = OPENSSL_CERT_SUBJECT.to_string();
     // fips-140-2 allows P-521 with a warning (fips-140-3 approves it).
     expect(
         &e,
@@ -662,7 +644,7 @@ fn cert_curve_discouraged() {
 fn cert_signature_weak() {
     let server = require_server!(OpensslServer::sha1_cert());
     let e = scan_blocking(server.addr());
-    let subject = leaf_subject(&e);
+    let subject = PRESET_SUBJECT.to_string();
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -676,7 +658,7 @@ fn cert_signature_weak() {
 fn cert_expired() {
     let server = require_server!(OpensslServer::expired_cert());
     let e = scan_blocking(server.addr());
-    let subject = leaf_subject(&e);
+    let subject = PRESET_SUBJECT.to_string();
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -694,7 +676,7 @@ fn cert_expiring() {
         return;
     };
     let e = scan_blocking(server.addr());
-    let subject = leaf_subject(&e);
+    let subject = OPENSSL_CERT_SUBJECT.to_string();
     expect(
         &e,
         &bundled("fips-140-3"),

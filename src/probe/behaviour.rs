@@ -366,7 +366,10 @@ pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) 
     };
     obs.facts = Facts {
         extended_master_secret: collected.ems,
-        ems_required: extra.ems_required,
+        // A server that does not echo EMS cannot require it: known at no cost.
+        ems_required: extra
+            .ems_required
+            .or((collected.ems == Some(false)).then_some(false)),
         secure_renegotiation: collected.secure_renegotiation,
         compression: extra.features.compression,
         session_ticket: extra.features.session_ticket,

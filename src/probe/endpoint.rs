@@ -122,6 +122,18 @@ pub async fn probe(
     obs
 }
 
+/// How much retrying an offer gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Contact {
+    /// The first hello to the endpoint: nothing is known of it yet, so resets and closes get
+    /// only a couple of retries (a port that closes everything must not cost ten hellos).
+    First,
+    /// A hello that only tells two failures apart: no retry.
+    Once,
+    /// A sweep's hello: the full retries.
+    Sweep,
+}
+
 /// Shared state of one endpoint's probes.
 struct Ctx<'a> {
     addr: SocketAddr,
@@ -175,7 +187,7 @@ impl Ctx<'_> {
         };
         let mut lead_sweep = sweep_for(lead);
         let first_answer = match lead_sweep.next_offer() {
-            Some(offer) => self.offer(&offer, Some(stream), true).await,
+            Some(offer) => self.offer(&offer, Some(stream), Contact::First).await,
             None => Answer::Refused(Refusal::Dropped { times: 0 }),
         };
         let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
@@ -192,7 +204,7 @@ impl Ctx<'_> {
                     .filter(|_| worth_trying);
                 if let Some(i) = older {
                     if let Some(offer) = others.get(i).and_then(VersionSweep::next_offer) {
-                        let answer = self.offer(&offer, None, true).await;
+                        let answer = self.offer(&offer, None, Contact::Once).await;
                         if self.saw_tls() {
                             if let Some(sweep) = others.get_mut(i) {
                                 sweep.observe(answer);
@@ -230,6 +242,7 @@ impl Ctx<'_> {
 
         let mut obs = Observation::new(id);
         obs.status = Status::Tls;
+        let violation = sweeps.iter().find_map(VersionSweep::violation).cloned();
         for sweep in &sweeps {
             let version = sweep.version();
             if let Some(e) = sweep.gap() {
@@ -278,6 +291,11 @@ impl Ctx<'_> {
         let collected = std::mem::take(&mut *self.lock());
         obs.gaps = gaps;
         behaviour::assemble(&mut obs, collected, extra);
+        if let (true, Some(v)) = (obs.accepted.is_empty(), violation) {
+            // It speaks TLS, but nothing it said can be trusted as an acceptance.
+            obs.status = Status::Error;
+            obs.failure = Some(ConnError::Violation(v));
+        }
         obs
     }
 
@@ -334,16 +352,15 @@ impl Ctx<'_> {
 
     async fn sweep(&self, mut sweep: VersionSweep) -> VersionSweep {
         while let Some(offer) = sweep.next_offer() {
-            let answer = self.offer(&offer, None, false).await;
+            let answer = self.offer(&offer, None, Contact::Sweep).await;
             sweep.observe(answer);
         }
         sweep
     }
 
     /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
-    /// answer. `first_contact`: nothing is known of the endpoint yet, so resets and closes get
-    /// only a couple of retries (a port that closes everything must not cost ten hellos).
-    async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, first_contact: bool) -> Answer {
+    /// answer, with the retries `contact` allows.
+    async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, contact: Contact) -> Answer {
         let hello = build_hello(offer, self.sni.as_deref());
         let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
             ReadUntil::ServerHello
@@ -357,10 +374,10 @@ impl Ctx<'_> {
             ReadUntil::ServerHello
         };
         let link = self.link();
-        let reply = if first_contact {
-            link.exchange_first(&hello, until, stream).await
-        } else {
-            link.exchange(&hello, until, stream).await
+        let reply = match contact {
+            Contact::First => link.exchange_first(&hello, until, stream).await,
+            Contact::Once => link.exchange_once(&hello, until).await,
+            Contact::Sweep => link.exchange(&hello, until, stream).await,
         };
         match reply {
             Reply::Answer(flight) => {

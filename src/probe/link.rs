@@ -79,7 +79,7 @@ impl Link<'_> {
         until: ReadUntil,
         stream: Option<TcpStream>,
     ) -> Reply {
-        self.exchange_with(hello, until, stream, MAX_FAST_RETRIES)
+        self.exchange_with(hello, until, stream, self.cfg.retries, MAX_FAST_RETRIES)
             .await
     }
 
@@ -92,8 +92,20 @@ impl Link<'_> {
         until: ReadUntil,
         stream: Option<TcpStream>,
     ) -> Reply {
-        self.exchange_with(hello, until, stream, FIRST_CONTACT_RETRIES)
-            .await
+        self.exchange_with(
+            hello,
+            until,
+            stream,
+            self.cfg.retries,
+            FIRST_CONTACT_RETRIES,
+        )
+        .await
+    }
+
+    /// One attempt, no retry: for a hello that only tells two failures apart (the older hello
+    /// after a silent first one), whose silence costs a full timeout.
+    pub async fn exchange_once(&self, hello: &[u8], until: ReadUntil) -> Reply {
+        self.exchange_with(hello, until, None, 0, 0).await
     }
 
     async fn exchange_with(
@@ -101,6 +113,7 @@ impl Link<'_> {
         hello: &[u8],
         until: ReadUntil,
         mut stream: Option<TcpStream>,
+        timeout_retries: u32,
         fast_retries: u32,
     ) -> Reply {
         let mut timeouts = 0u32;
@@ -147,7 +160,7 @@ impl Link<'_> {
             }
             let again = if e.is_timeout() {
                 timeouts += 1;
-                timeouts <= self.cfg.retries
+                timeouts <= timeout_retries
             } else {
                 fast += 1;
                 fast <= fast_retries && !self.path.hopeless()

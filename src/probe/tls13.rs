@@ -79,7 +79,7 @@ async fn handshake(
     limit: Duration,
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> Result<Tls13Facts, ConnError> {
-    let provider = crate::fips::provider();
+    let provider = crate::fips::scanner_provider();
     let asked = Arc::new(Asked(AtomicBool::new(false)));
     let verifier = Arc::new(RecordOnly {
         schemes: provider

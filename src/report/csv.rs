@@ -7,7 +7,7 @@
 //! `=`, `+`, `-`, `@`, tab or CR) are prefixed with `'` (OWASP "CSV injection"): `error` and
 //! `target` can hold text a remote peer or an input file chose.
 
-use super::model::{Endpoint, Finding, Report, Severity};
+use crate::model::{Endpoint, Finding, Report, Severity};
 
 /// The header row, in column order.
 pub const COLUMNS: [&str; 19] = [

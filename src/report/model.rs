@@ -1,4 +1,4 @@
-//! The report's types now live in [`crate::model`] (below the probe and grading, so neither
-//! imports the output module); this keeps `report::model::*` paths working for callers.
+//! The report's types live in [`crate::model`], below the probe and grading, so that neither
+//! imports the output module. This re-export keeps `report::model::*` paths working.
 
 pub use crate::model::*;

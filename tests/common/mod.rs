@@ -3,8 +3,8 @@
 //!
 //! Every server binds 127.0.0.1 on a free port, is up (accepts TCP) when its constructor returns,
 //! and is killed by its own PID when dropped. A missing binary is a [`ServerError::Missing`] that
-//! names the Debian package; tests unwrap servers with `require_server!`, which skips loudly
-//! (or fails under `FIPSPROBE_REQUIRE_SERVERS=1`, as `scripts/test.sh` sets). The macro expands
+//! names the Debian package; tests unwrap servers with `require_server!`, which fails the test
+//! (a loud skip with `FIPSPROBE_ALLOW_MISSING_SERVERS=1`). The macro expands
 //! to `$crate::common::skip_or_fail`, so a test file must declare `mod common;` at its root.
 //!
 //! ```text
@@ -43,6 +43,7 @@ pub mod nginx;
 pub mod nmap;
 pub mod openssl;
 pub mod process;
+pub mod scan;
 
 pub use certs::{CertFiles, CertSource};
 pub use client::{

@@ -12,9 +12,9 @@
 //! - Go 1.19 has no extended master secret (plain or BoringCrypto).
 
 use fipsprobe::demo::KeyKind;
+use fipsprobe::model::Severity::{Fail, Info, Warn};
+use fipsprobe::model::{Endpoint, Verdict};
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
-use fipsprobe::report::model::Severity::{Fail, Info, Warn};
-use fipsprobe::report::model::{Endpoint, Verdict};
 
 use crate::common::go::{
     GO119_BORING_RSA_TLS12, GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13,
@@ -79,8 +79,8 @@ fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
         "TLS_CHACHA20_POLY1305_SHA256"
     };
     assert_eq!(e.preferred_suite.as_deref(), Some(preferred));
-    assert_eq!(e.extensions["extended_master_secret"], false);
-    assert_eq!(e.extensions["secure_renegotiation"], true);
+    assert_eq!(*e.ext("extended_master_secret"), false);
+    assert_eq!(*e.ext("secure_renegotiation"), true);
     assert!(e.groups.contains(&"x25519".to_string()), "{}", summary(&e));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
 
@@ -193,7 +193,7 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
         Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
     );
     assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
-    assert_eq!(e.extensions["extended_master_secret"], false);
+    assert_eq!(*e.ext("extended_master_secret"), false);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
 
     // fips-140-2 passes, with warnings only: the static-RSA AES-GCM suites Go's 140-2
@@ -244,7 +244,7 @@ fn binary_exit_codes_follow_the_policy_on_the_boringcrypto_build() {
             "{policy}: {stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let report: fipsprobe::report::model::Report = serde_json::from_str(&stdout).unwrap();
+        let report: fipsprobe::model::Report = serde_json::from_str(&stdout).unwrap();
         assert_eq!(report.policy.id, policy);
         let e = &report.endpoints[0];
         assert_eq!(codes(e, Tls12), GO119_BORING_RSA_TLS12.to_vec());
@@ -333,11 +333,11 @@ fn go_tls13_only_with_an_ecdsa_certificate() {
     assert_eq!(versions(&e), [Tls13], "{}", summary(&e));
     assert_go_tls13(&e);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    let leaf = &e.certificate.as_ref().unwrap()["chain"][0];
+    let leaf = e.leaf();
     assert_eq!(leaf["key_type"], "EC", "{leaf}");
     assert_eq!(leaf["curve"], "secp256r1", "{leaf}");
     // No TLS 1.2, so no EMS question; ChaCha20 and x25519 still fail both.
-    assert!(!e.extensions.contains_key("extended_master_secret"));
+    assert!(e.ext("extended_master_secret").is_null());
     let x25519 = extra("group_not_approved", Fail, Some("x25519"), None);
     assert_grade(
         &e,

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
-use super::model::{Endpoint, Report, Severity, Status, Verdict};
+use crate::model::{Endpoint, Report, Severity, Status, Verdict};
 
 mod endpoint;
 mod text;
