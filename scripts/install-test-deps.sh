@@ -12,6 +12,10 @@
 #   unshare       util-linux    GnuTLS server isolated in its own network namespace
 #   ip            iproute2      bringing up loopback inside that namespace
 #   timeout       coreutils     bounding every s_client run
+#   xmllint       libxml2-utils tests/evidence.rs (JUnit XML validated against its XSD)
+#   promtool      prometheus    tests/evidence.rs (Prometheus text checked); the package's own
+#                               service (port 9090) is kept from starting like nginx's, below
+#   flock         util-linux    examples/cron (one nightly run at a time)
 set -eu
 
 missing=""
@@ -29,6 +33,9 @@ need nmap nmap
 need unshare util-linux
 need ip iproute2
 need timeout coreutils
+need xmllint libxml2-utils
+need promtool prometheus
+need flock util-linux
 
 if [ -z "$missing" ]; then
     echo "install-test-deps: all test servers present"

@@ -23,6 +23,7 @@
 //! - [`scan`]: one scan start to finish (engine, grading, report) and its outcome.
 //! - [`fips`]: fipsprobe's own crypto provider and FIPS mode.
 //! - [`demo`]: in-process loopback servers for `fipsprobe demo` and the tests.
+//! - [`sign`]: signed reports (keys, DSSE envelopes beside report files).
 
 pub mod cipher_db;
 pub mod demo;
@@ -33,5 +34,6 @@ pub mod probe;
 pub mod protocol;
 pub mod report;
 pub mod scan;
+pub mod sign;
 pub mod targets;
 pub mod wire;

@@ -8,9 +8,12 @@ pub mod diff;
 pub mod file;
 pub mod json;
 pub mod jsonl;
+pub mod junit;
 pub mod merge;
 pub mod model;
+pub mod prometheus;
 pub mod table;
+pub mod timing;
 
 use std::net::IpAddr;
 
