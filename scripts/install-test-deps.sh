@@ -12,6 +12,7 @@
 #   unshare       util-linux    GnuTLS server isolated in its own network namespace
 #   ip            iproute2      bringing up loopback inside that namespace
 #   timeout       coreutils     bounding every s_client run
+#   python3       python3       tests/cipher_db.rs (cipher-db/tools/gen_db.py regenerates the database)
 set -eu
 
 missing=""
@@ -29,6 +30,7 @@ need nmap nmap
 need unshare util-linux
 need ip iproute2
 need timeout coreutils
+need python3 python3
 
 if [ -z "$missing" ]; then
     echo "install-test-deps: all test servers present"
