@@ -1,4 +1,4 @@
-//! Conformance against the servers control planes run (issue 7): real etcd, Go crypto/tls
+//! Conformance against the servers control planes run: real etcd, Go crypto/tls
 //! (plain and BoringCrypto), nginx, GnuTLS and OpenSSL servers on loopback, scanned by
 //! fipsprobe, with the exact accepted suites per version, the preferred suite, `server_order`,
 //! the handshake count, and the findings and verdict under both bundled policies; then a
