@@ -50,6 +50,9 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
         ("ems_not_enforced", "The server supports the extended master secret but also completes TLS 1.2 handshakes with a client that does not offer it."),
         ("renegotiation_insecure", "The server does not support secure renegotiation (RFC 5746)."),
         ("compression_enabled", "The server accepts TLS compression."),
+        ("encrypt_then_mac_missing", "A CBC suite is negotiated without Encrypt-then-MAC (RFC 7366)."),
+        ("ocsp_stapling_missing", "Asked for the certificate status (status_request), the server staples no OCSP response."),
+        ("fallback_scsv_missing", "A server offering TLS 1.0/1.1 without TLS 1.3 accepts a lower version from a client signalling TLS_FALLBACK_SCSV (RFC 7507)."),
         (
             "dh_key_too_small",
             "The server's finite-field DHE group is smaller than the policy's minimum.",
@@ -276,6 +279,12 @@ fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) 
                 "TLS compression is accepted".to_string(),
                 None,
             ),
+            Check::EncryptThenMac | Check::OcspStapling | Check::FallbackScsv => {
+                match extension_requirement(req.check, endpoint) {
+                    Some(violation) => violation,
+                    None => continue,
+                }
+            }
             _ => continue,
         };
         out.push(
@@ -287,6 +296,81 @@ fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) 
             &req.source,
         );
     }
+}
+
+/// A violated requirement: the finding id, its message, the protocol it concerns.
+type Violation = (&'static str, String, Option<Protocol>);
+
+/// The SP 800-52r2 §3.4 extension requirements, each a small check of its own. Every one reads
+/// the endpoint only through [`fact`] and [`accepts`], and an unknown fact raises nothing.
+fn extension_requirement(check: Check, endpoint: &Endpoint) -> Option<Violation> {
+    match check {
+        Check::EncryptThenMac => encrypt_then_mac_missing(endpoint),
+        Check::OcspStapling => ocsp_stapling_missing(endpoint),
+        Check::FallbackScsv => fallback_scsv_missing(endpoint),
+        _ => None,
+    }
+}
+
+/// A behaviour the probe established: `None` when no hello could vouch for it (not probed, no
+/// answer, or not applicable), which these checks treat as "not checked", never as `false`.
+fn fact(endpoint: &Endpoint, key: &str) -> Option<bool> {
+    endpoint.extensions.get(key).and_then(Value::as_bool)
+}
+
+/// Whether the endpoint accepted protocol version `p`.
+fn accepts(endpoint: &Endpoint, p: Protocol) -> bool {
+    endpoint.protocols.contains_key(&p)
+}
+
+/// SP 800-52r2 §3.4.2: "The Encrypt-then-MAC extension shall be supported if the server is
+/// configured to negotiate CBC cipher suites." The probe records `encrypt_then_mac` only when its
+/// features hello (CBC suites only, when any was accepted) negotiated a CBC suite, so `false`
+/// is exactly "a CBC suite without EtM"; a server that negotiates no CBC suite has no such fact.
+fn encrypt_then_mac_missing(endpoint: &Endpoint) -> Option<Violation> {
+    (fact(endpoint, "encrypt_then_mac") == Some(false)).then(|| {
+        (
+            "encrypt_then_mac_missing",
+            "a CBC suite is negotiated without Encrypt-then-MAC (RFC 7366): the server ignored \
+             the client's encrypt_then_mac extension"
+                .to_string(),
+            None,
+        )
+    })
+}
+
+/// SP 800-52r2 §3.4.1 lists Certificate Status Request among the extensions a server shall
+/// support. `ocsp_stapling` is false when the server, asked with status_request in a TLS 1.0-1.2
+/// hello, neither echoed it nor sent a CertificateStatus.
+fn ocsp_stapling_missing(endpoint: &Endpoint) -> Option<Violation> {
+    (fact(endpoint, "ocsp_stapling") == Some(false)).then(|| {
+        (
+            "ocsp_stapling_missing",
+            "asked for the certificate status (status_request), the server stapled no OCSP \
+             response (RFC 6066 §8)"
+                .to_string(),
+            None,
+        )
+    })
+}
+
+/// SP 800-52r2 §3.4.2: the Fallback SCSV "shall be supported if the server supports versions
+/// of TLS prior to TLS 1.2 and does not support TLS 1.3" (a TLS 1.3 server is protected by the
+/// RFC 8446 §4.1.3 downgrade sentinel instead). `fallback_scsv` is false when the server went
+/// ahead with a lower version it accepts although the hello carried TLS_FALLBACK_SCSV.
+fn fallback_scsv_missing(endpoint: &Endpoint) -> Option<Violation> {
+    let below_tls12 = accepts(endpoint, Protocol::Tls10) || accepts(endpoint, Protocol::Tls11);
+    let applies = below_tls12 && !accepts(endpoint, Protocol::Tls13);
+    (applies && fact(endpoint, "fallback_scsv") == Some(false)).then(|| {
+        (
+            "fallback_scsv_missing",
+            "the server offers TLS 1.0/1.1 without TLS 1.3 and accepts a fallback hello that \
+             carries TLS_FALLBACK_SCSV instead of refusing it with inappropriate_fallback \
+             (RFC 7507)"
+                .to_string(),
+            None,
+        )
+    })
 }
 
 fn grade_groups(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {

@@ -573,9 +573,6 @@ struct Facts {
     ems: Option<bool>,
     secure_renegotiation: Option<bool>,
     compression: Option<bool>,
-    session_ticket: Option<bool>,
-    encrypt_then_mac: Option<bool>,
-    ocsp_stapling: Option<bool>,
     client_auth: Option<&'static str>,
     groups: Vec<u16>,
     /// Signature schemes the server signed TLS 1.2 ServerKeyExchanges with, in order seen.
@@ -599,9 +596,9 @@ impl Facts {
             self.ems = Some(sh.has_extension(0x0017));
             self.secure_renegotiation = Some(sh.secure_renegotiation());
             self.compression = Some(sh.compression != 0);
-            self.session_ticket = Some(sh.has_extension(0x0023));
-            self.encrypt_then_mac = Some(sh.has_extension(0x0016));
-            self.ocsp_stapling = Some(sh.has_extension(0x0005));
+            // session_ticket, encrypt_then_mac and ocsp_stapling are not read here: the sweep
+            // hellos do not offer them, so their absence proves nothing. The features hello of
+            // `behaviour.rs` offers them and is the only source of those facts.
         }
     }
 
@@ -671,9 +668,6 @@ impl Facts {
         put("extended_master_secret", self.ems);
         put("secure_renegotiation", self.secure_renegotiation);
         put("compression", self.compression);
-        put("session_ticket", self.session_ticket);
-        put("encrypt_then_mac", self.encrypt_then_mac);
-        put("ocsp_stapling", self.ocsp_stapling);
         if !self.sig_schemes.is_empty() {
             let names: Vec<serde_json::Value> = self
                 .sig_schemes
