@@ -13,6 +13,7 @@
 #   ip            iproute2      bringing up loopback inside that namespace
 #   timeout       coreutils     bounding every s_client run
 #   python3       python3       tests/cipher_db.rs (cipher-db/tools/gen_db.py regenerates the database)
+#   javac         openjdk-17-jdk-headless  tests/common/java.rs (a JSSE server run from source)
 set -eu
 
 missing=""
@@ -31,6 +32,7 @@ need unshare util-linux
 need ip iproute2
 need timeout coreutils
 need python3 python3
+need javac openjdk-17-jdk-headless
 
 if [ -z "$missing" ]; then
     echo "install-test-deps: all test servers present"
