@@ -981,7 +981,7 @@ fn closed_pipe_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// Issue 4's "mixed target lists": CIDR + range + name + IPv6 + a file, in one scan.
+/// Mixed target lists (README "Usage"): CIDR + range + name + IPv6 + a file, in one scan.
 #[test]
 fn mixed_target_list_scans_each_endpoint_once() {
     let mut lab = Lab::new(14);

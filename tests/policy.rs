@@ -46,7 +46,8 @@ fn clean_leaf(subject: &str) -> CertInfo {
 
 /// An endpoint that accepted `suites` per version, with the given groups, refused every other
 /// version with protocol_version, and showed every fact a policy rule needs, clean: EMS echoed
-/// and required, secure renegotiation, no compression, an approved certificate. Tests change
+/// and required, secure renegotiation, no compression, an OCSP staple, the fallback SCSV
+/// refused, an approved certificate. Tests change
 /// what they are about.
 fn endpoint(versions: &[(Protocol, &[u16])], groups: &[&str]) -> Observation {
     let id = EndpointId {
@@ -85,6 +86,8 @@ fn endpoint(versions: &[(Protocol, &[u16])], groups: &[&str]) -> Observation {
         ems_required: Some(true),
         secure_renegotiation: Some(true),
         compression: Some(false),
+        ocsp_stapling: Some(true),
+        fallback_scsv: Some(true),
         client_certificate: Some(ClientCertificate::NotRequested),
         ..Facts::default()
     };
@@ -130,6 +133,8 @@ fn go_boring_fips() -> Observation {
     e.facts.extended_master_secret = Some(false);
     // A server without EMS cannot require it (known at no cost, as the probe records it).
     e.facts.ems_required = Some(false);
+    // Go staples only what it is given; this one was given nothing.
+    e.facts.ocsp_stapling = Some(false);
     e
 }
 
@@ -507,6 +512,151 @@ fn nothing_negotiated_is_not_assessed() {
         reason.contains("unrecognized_name") && reason.contains("--sni"),
         "{reason}"
     );
+}
+
+/// The SP 800-52r2 §3.4 checks: a finding only when the fact is known and violated, under the
+/// condition the SP gives; an unknown fact (absent key) raises nothing.
+#[test]
+fn encrypt_then_mac_ocsp_and_fallback_checks_need_their_facts() {
+    let with = |versions: &[(Protocol, &[u16])], facts: &[(&str, bool)]| {
+        let mut e = endpoint(versions, &["secp256r1"]);
+        e.facts.ocsp_stapling = None;
+        e.facts.fallback_scsv = None;
+        for (k, v) in facts {
+            let fact = match *k {
+                "encrypt_then_mac" => &mut e.facts.encrypt_then_mac,
+                "ocsp_stapling" => &mut e.facts.ocsp_stapling,
+                "fallback_scsv" => &mut e.facts.fallback_scsv,
+                other => panic!("no fact {other}"),
+            };
+            *fact = Some(*v);
+        }
+        e
+    };
+    let tls12_cbc: &[(Protocol, &[u16])] = &[(Protocol::Tls12, &[0xC02F, 0xC027])];
+    for id in ["fips-140-2", "fips-140-3"] {
+        // Nothing known: nothing raised, and the checks are listed as not made.
+        let unknown = graded(id, with(tls12_cbc, &[]));
+        assert!(
+            !ids(&unknown).iter().any(|f| f.contains("encrypt_then_mac")
+                || f.contains("ocsp")
+                || f.contains("fallback")),
+            "{id}: {:?}",
+            ids(&unknown)
+        );
+        let unchecked: Vec<&str> = unknown.unchecked.iter().map(|u| u.check.as_str()).collect();
+        assert!(
+            unchecked.contains(&"encrypt_then_mac_missing"),
+            "{id}: {unchecked:?}"
+        );
+        assert!(
+            unchecked.contains(&"ocsp_stapling_missing"),
+            "{id}: {unchecked:?}"
+        );
+        assert_eq!(unknown.verdict, Verdict::NotAssessed, "{id}");
+        // A CBC suite without EtM fails; with EtM, nothing.
+        let no_etm = graded(id, with(tls12_cbc, &[("encrypt_then_mac", false)]));
+        assert!(
+            fails(&no_etm).contains(&"encrypt_then_mac_missing ".to_string()),
+            "{id}: {:?}",
+            fails(&no_etm)
+        );
+        let etm = graded(id, with(tls12_cbc, &[("encrypt_then_mac", true)]));
+        assert!(!ids(&etm).contains(&"encrypt_then_mac_missing"), "{id}");
+        // No stapling: a warning only (the decision says why).
+        let no_ocsp = graded(id, with(tls12_cbc, &[("ocsp_stapling", false)]));
+        let ocsp: Vec<_> = no_ocsp
+            .findings
+            .iter()
+            .filter(|f| f.id == "ocsp_stapling_missing")
+            .collect();
+        assert_eq!(ocsp.len(), 1, "{id}");
+        assert_eq!(ocsp[0].severity, Severity::Warn, "{id}");
+        let stapled = graded(id, with(tls12_cbc, &[("ocsp_stapling", true)]));
+        assert!(!ids(&stapled).contains(&"ocsp_stapling_missing"), "{id}");
+    }
+    // Fallback SCSV: required only of servers with TLS 1.0/1.1 and without TLS 1.3.
+    let legacy: &[(Protocol, &[u16])] = &[
+        (Protocol::Tls10, &[0xC013]),
+        (Protocol::Tls12, &[0xC02F, 0xC013]),
+    ];
+    let e = graded("fips-140-2", with(legacy, &[("fallback_scsv", false)]));
+    assert!(
+        fails(&e).contains(&"fallback_scsv_missing ".to_string()),
+        "{:?}",
+        fails(&e)
+    );
+    let ok = graded("fips-140-2", with(legacy, &[("fallback_scsv", true)]));
+    assert!(!ids(&ok).contains(&"fallback_scsv_missing"));
+    let unknown = graded("fips-140-2", with(legacy, &[]));
+    assert!(!ids(&unknown).contains(&"fallback_scsv_missing"));
+    assert!(unknown
+        .unchecked
+        .iter()
+        .any(|u| u.check == "fallback_scsv_missing"));
+    let with13: &[(Protocol, &[u16])] = &[
+        (Protocol::Tls10, &[0xC013]),
+        (Protocol::Tls12, &[0xC02F]),
+        (Protocol::Tls13, &[0x1301]),
+    ];
+    let e = graded("fips-140-2", with(with13, &[("fallback_scsv", false)]));
+    assert!(
+        !ids(&e).contains(&"fallback_scsv_missing"),
+        "a TLS 1.3 server is protected by the downgrade sentinel"
+    );
+    let only12: &[(Protocol, &[u16])] = &[(Protocol::Tls12, &[0xC02F])];
+    let e = graded("fips-140-2", with(only12, &[("fallback_scsv", false)]));
+    assert!(
+        !ids(&e).contains(&"fallback_scsv_missing"),
+        "no version below TLS 1.2"
+    );
+}
+
+/// The readings `docs/policy-notes.md` §7 lists where the sources disagree, spot-checked.
+#[test]
+fn readings_where_sources_disagree() {
+    let g = |id: &str, name: &str| {
+        policy(id)
+            .group_verdict(db().group_by_name(name).unwrap())
+            .label()
+    };
+    assert_eq!(g("fips-140-2", "secp224r1"), "discouraged");
+    assert_eq!(g("fips-140-2", "sect283k1"), "discouraged");
+    assert_eq!(g("fips-140-3", "secp224r1"), "discouraged");
+    assert_eq!(g("fips-140-3", "sect283k1"), "warn");
+    assert_eq!(g("fips-140-3", "secp192r1"), "fail");
+    let s = |id: &str, name: &str| {
+        policy(id)
+            .sig_scheme_verdict(db().sig_scheme_by_name(name).unwrap())
+            .label()
+    };
+    assert_eq!(s("fips-140-2", "rsa_sha224"), "discouraged");
+    assert_eq!(s("fips-140-2", "dsa_sha256"), "discouraged");
+    assert_eq!(s("fips-140-2", "dsa_sha1"), "fail");
+    assert_eq!(s("fips-140-3", "dsa_sha256"), "fail");
+    // Certificates: P-224 meets the 112-bit floor and is a "should not" curve, not a failure.
+    for id in ["fips-140-2", "fips-140-3"] {
+        let mut e = endpoint(
+            &[(Protocol::Tls13, &[0x1301]), (Protocol::Tls12, &[0xC02B])],
+            &["secp256r1"],
+        );
+        e.certificate = Some(Certificate {
+            chain: vec![CertInfo {
+                subject: Some("CN=p224".into()),
+                key_type: Some(KeyType::Ec),
+                key_bits: Some(224),
+                curve: Some("secp224r1".into()),
+                signature_algorithm: Some("ecdsa-with-SHA256".into()),
+                signature_hash: Some("sha256".into()),
+                not_after: Some("2030-01-01T00:00:00Z".into()),
+                ..CertInfo::default()
+            }],
+            ..Certificate::default()
+        });
+        let e = graded(id, e);
+        assert_eq!(ids(&e), vec!["cert_curve_discouraged"], "{id}");
+        assert_eq!(e.verdict, Verdict::Pass, "{id}");
+    }
 }
 
 #[test]
@@ -900,7 +1050,7 @@ fn policy_show_and_list_print_every_rule_with_source_and_decisions() {
     assert!(notes("x25519mlkem768").contains("BoringSSL"));
     assert!(notes("tls12-cbc-sha1").contains("RHEL"));
     let show2 = policy_show(&policy("fips-140-2"), ListFormat::Csv);
-    assert!(show2.contains("static-rsa-aes") && show2.contains("Rev. 1"));
+    assert!(show2.contains("static-rsa-aes") && show2.contains("Appendix D"));
 
     let list = policy_list();
     assert!(list.contains("fips-140-2") && list.contains("fips-140-3"));

@@ -15,7 +15,7 @@ use time::Date;
 use super::cert::grade_certificate;
 use super::rules::{Check, Outcome, Rule};
 use super::{Policy, Waivers};
-use crate::cipher_db::{db, Kx};
+use crate::cipher_db::{db, CipherMode, Kx};
 use crate::model::{
     Finding, GapCause, Grade, Observation, Probe, Refusal, Severity, Skip, Status, SuiteCode,
     SuiteGrade, Unchecked, Waived,
@@ -37,6 +37,9 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
         ("ems_not_enforced", "The server supports the extended master secret but also completes TLS 1.2 handshakes with a client that does not offer it."),
         ("renegotiation_insecure", "The server does not support secure renegotiation (RFC 5746)."),
         ("compression_enabled", "The server accepts TLS compression."),
+        ("encrypt_then_mac_missing", "A CBC suite is negotiated without Encrypt-then-MAC (RFC 7366)."),
+        ("ocsp_stapling_missing", "Asked for the certificate status (status_request), the server staples no OCSP response."),
+        ("fallback_scsv_missing", "A server offering TLS 1.0/1.1 without TLS 1.3 accepts a lower version from a client signalling TLS_FALLBACK_SCSV (RFC 7507)."),
         (
             "dh_key_too_small",
             "The server's finite-field DHE group is smaller than the policy's minimum.",
@@ -395,6 +398,12 @@ impl Grader<'_> {
                         continue;
                     }
                 },
+                Check::EncryptThenMac | Check::OcspStapling | Check::FallbackScsv => {
+                    match self.extension_requirement(req.check) {
+                        Some(violation) => violation,
+                        None => continue,
+                    }
+                }
                 _ => continue,
             };
             self.out.push(
@@ -405,6 +414,107 @@ impl Grader<'_> {
                 protocol,
                 &req.source,
             );
+        }
+    }
+
+    /// The SP 800-52r2 §3.4 extension requirements. Each applies only where the SP says it
+    /// does, is a finding only on a fact the probe vouched for, and is unchecked when it
+    /// applies and the fact is unknown.
+    fn extension_requirement(&mut self, check: Check) -> Option<Violation> {
+        let obs = self.obs;
+        let facts = &obs.facts;
+        let accepts = |p: Protocol| obs.accepted.contains_key(&p);
+        match check {
+            // §3.4.2: "The Encrypt-then-MAC extension shall be supported if the server is
+            // configured to negotiate CBC cipher suites."
+            Check::EncryptThenMac => {
+                let cbc = obs.accepted.iter().any(|(p, a)| {
+                    *p >= Protocol::Tls10
+                        && *p <= Protocol::Tls12
+                        && a.suites.iter().any(|c| {
+                            c.two_byte()
+                                .and_then(|c| db().suite(c))
+                                .is_some_and(|s| s.cipher.mode == CipherMode::Cbc)
+                        })
+                });
+                match (cbc, facts.encrypt_then_mac) {
+                    (false, _) | (true, Some(true)) => None,
+                    (true, Some(false)) => Some((
+                        "encrypt_then_mac_missing",
+                        "a CBC suite is negotiated without Encrypt-then-MAC (RFC 7366): the \
+                         server ignored the client's encrypt_then_mac extension"
+                            .to_string(),
+                        None,
+                    )),
+                    (true, None) => {
+                        let reason = self.reason(Probe::Features);
+                        self.unchecked("encrypt_then_mac_missing", None, reason);
+                        None
+                    }
+                }
+            }
+            // §3.4.1 lists Certificate Status Request among the extensions a server shall
+            // support: a stapled response must come when asked.
+            Check::OcspStapling => match facts.ocsp_stapling {
+                Some(true) => None,
+                Some(false) => Some((
+                    "ocsp_stapling_missing",
+                    "asked for the certificate status (status_request), the server stapled no \
+                     OCSP response (RFC 6066 §8)"
+                        .to_string(),
+                    None,
+                )),
+                None => {
+                    let legacy = obs
+                        .accepted
+                        .keys()
+                        .any(|p| *p >= Protocol::Tls10 && *p <= Protocol::Tls12);
+                    let probe = if legacy {
+                        Probe::Features
+                    } else {
+                        Probe::Certificate
+                    };
+                    let reason = self.reason(probe);
+                    self.unchecked("ocsp_stapling_missing", None, reason);
+                    None
+                }
+            },
+            // §3.4.2: the fallback SCSV "shall be supported if the server supports versions of
+            // TLS prior to TLS 1.2 and does not support TLS 1.3". A server with one version
+            // only cannot be asked to fall back.
+            Check::FallbackScsv => {
+                let below_tls12 = accepts(Protocol::Tls10) || accepts(Protocol::Tls11);
+                let versions = obs
+                    .accepted
+                    .keys()
+                    .filter(|p| **p >= Protocol::Ssl3)
+                    .count();
+                if !below_tls12 || accepts(Protocol::Tls13) || versions < 2 {
+                    return None;
+                }
+                if !obs.version_known(Protocol::Tls13) {
+                    let reason = self.reason_for_version(Protocol::Tls13);
+                    self.unchecked("fallback_scsv_missing", Some(Protocol::Tls13), reason);
+                    return None;
+                }
+                match facts.fallback_scsv {
+                    Some(true) => None,
+                    Some(false) => Some((
+                        "fallback_scsv_missing",
+                        "the server offers TLS 1.0/1.1 without TLS 1.3 and accepts a fallback \
+                         hello that carries TLS_FALLBACK_SCSV instead of refusing it with \
+                         inappropriate_fallback (RFC 7507)"
+                            .to_string(),
+                        None,
+                    )),
+                    None => {
+                        let reason = self.reason(Probe::Fallback);
+                        self.unchecked("fallback_scsv_missing", None, reason);
+                        None
+                    }
+                }
+            }
+            _ => None,
         }
     }
 
@@ -493,6 +603,9 @@ impl Grader<'_> {
         }
     }
 }
+
+/// A violated requirement: the finding id, its message, the protocol it concerns.
+type Violation = (&'static str, String, Option<Protocol>);
 
 /// Whether the policy could raise a failing or warning finding for something accepted at `p`:
 /// a non-approved protocol rule, or any suite offered at `p` that it does not approve.

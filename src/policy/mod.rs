@@ -10,16 +10,18 @@ mod grade;
 mod listing;
 mod parse;
 mod rules;
+mod show;
 mod waiver;
 
 use std::path::Path;
 
 pub use grade::{finding_catalog, grade};
-pub use listing::{policy_list, policy_show, suites_listing, ListFormat, SuiteFilter};
+pub use listing::{policy_list, suites_listing, ListFormat, SuiteFilter};
 pub use rules::{
     CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule,
     Requirement, Rule, Rules, SigSchemeRule, SuiteMatch, SuiteRule,
 };
+pub use show::policy_show;
 pub use waiver::{Waiver, Waivers};
 
 use crate::cipher_db::{self, Group, SigScheme, Suite};

@@ -145,25 +145,23 @@ impl Plan {
                 (v, suites, pinned)
             });
         let legacy = known.legacy_version();
-        let features = legacy.map(|(v, accepted)| {
-            // Servers echo encrypt_then_mac only for a CBC suite, so offer those when any.
-            let cbc: Vec<u16> = accepted
+        // Servers echo encrypt_then_mac only for a CBC suite, so the features hello offers
+        // CBC suites when the server accepts any, at the highest version that has them.
+        let cbc_of = |accepted: &[u16]| -> Vec<u16> {
+            accepted
                 .iter()
                 .copied()
                 .filter(|c| {
                     db.suite(*c)
                         .is_some_and(|s| s.cipher.mode == CipherMode::Cbc)
                 })
-                .collect();
-            (
-                v,
-                if cbc.is_empty() {
-                    accepted.to_vec()
-                } else {
-                    cbc
-                },
-            )
+                .collect()
+        };
+        let with_cbc = known.accepted.iter().rev().find_map(|(v, s)| {
+            let cbc = cbc_of(s);
+            (*v >= Protocol::Tls10 && *v <= Protocol::Tls12 && !cbc.is_empty()).then_some((*v, cbc))
         });
+        let features = with_cbc.or_else(|| legacy.map(|(v, s)| (v, s.to_vec())));
         // A server that does not echo EMS cannot require it: known at no cost.
         let ems = legacy
             .filter(|_| known.ems_echoed == Some(true))
@@ -374,7 +372,9 @@ pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) 
         compression: extra.features.compression,
         session_ticket: extra.features.session_ticket,
         encrypt_then_mac: extra.features.encrypt_then_mac,
-        ocsp_stapling: extra.features.ocsp_stapling,
+        // The features hello asks in TLS <= 1.2; a TLS 1.3-only server is asked by the
+        // certificate handshake.
+        ocsp_stapling: extra.features.ocsp_stapling.or(collected.tls13_ocsp),
         fallback_scsv: extra.fallback_scsv,
         downgrade_sentinel: extra.downgrade_sentinel,
         client_certificate,

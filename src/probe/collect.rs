@@ -32,6 +32,8 @@ pub struct Collected {
     pub chain_error: Option<ConnError>,
     /// A CertificateRequest was seen, or a whole flight came without one.
     pub client_auth: Option<ClientCertificate>,
+    /// Whether the TLS 1.3 certificate handshake got a stapled OCSP response.
+    pub tls13_ocsp: Option<bool>,
 }
 
 impl Collected {

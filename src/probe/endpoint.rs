@@ -336,6 +336,7 @@ impl Ctx<'_> {
         let limit = link.time_left(self.cfg.handshake_timeout);
         let facts = tls13::certificate(stream, self.addr, self.sni.as_deref(), limit).await?;
         let mut c = self.lock();
+        c.tls13_ocsp = facts.ocsp_stapled;
         if facts.client_cert_requested {
             c.client_auth = Some(ClientCertificate::Requested);
         } else if c.client_auth.is_none() {

@@ -41,6 +41,9 @@ pub struct Tls13Facts {
     pub client_cert_requested: bool,
     /// When it asked: whether it refused to go on without a certificate.
     pub client_cert_required: Option<bool>,
+    /// The handshake completed: whether the server stapled an OCSP response (rustls always
+    /// sends status_request). `None` when the handshake did not get that far.
+    pub ocsp_stapled: Option<bool>,
 }
 
 /// Completes a TLS 1.3 handshake with `stream` and returns the certificate chain.
@@ -85,12 +88,13 @@ async fn handshake(
         schemes: provider
             .signature_verification_algorithms
             .supported_schemes(),
+        stapled: AtomicBool::new(false),
     });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .map_err(|e| ConnError::Handshake(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(Arc::clone(&verifier) as Arc<dyn ServerCertVerifier>)
         .with_client_cert_resolver(Arc::clone(&asked) as Arc<dyn ResolvesClientCert>);
     config.enable_sni = sni.is_some();
     // The FIPS provider makes rustls refuse TLS 1.2 servers without extended master secret;
@@ -119,6 +123,7 @@ async fn handshake(
                 chain: Vec::new(),
                 client_cert_requested: true,
                 client_cert_required: Some(true),
+                ocsp_stapled: None,
             })
         }
         Err(e) => return Err(handshake_error(&e)),
@@ -150,6 +155,7 @@ async fn handshake(
         chain,
         client_cert_requested: was_asked,
         client_cert_required,
+        ocsp_stapled: Some(verifier.stapled.load(Ordering::Relaxed)),
     })
 }
 
@@ -175,10 +181,11 @@ fn handshake_error(e: &std::io::Error) -> ConnError {
 }
 
 /// Accepts any certificate and signature: we audit the server, we do not trust it, and no
-/// data is ever sent over the connection.
+/// data is ever sent over the connection. Notes whether an OCSP response was stapled.
 #[derive(Debug)]
 struct RecordOnly {
     schemes: Vec<SignatureScheme>,
+    stapled: AtomicBool,
 }
 
 impl ServerCertVerifier for RecordOnly {
@@ -187,9 +194,12 @@ impl ServerCertVerifier for RecordOnly {
         _end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if !ocsp_response.is_empty() {
+            self.stapled.store(true, Ordering::Relaxed);
+        }
         Ok(ServerCertVerified::assertion())
     }
 

@@ -12,8 +12,8 @@
 
 use std::fmt::Write;
 
-use crate::model::{Endpoint, Finding, Report, Severity, Verdict};
 use super::{endpoint_label, service_name, timing};
+use crate::model::{Endpoint, Finding, Report, Severity, Verdict};
 
 /// The whole report as a JUnit XML document.
 pub fn to_junit(report: &Report) -> String {

@@ -21,8 +21,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{Report, Severity, Verdict};
 use super::{service_name, timing};
+use crate::model::{Report, Severity, Verdict};
 
 /// The report as a Prometheus text-format document (ends with a newline).
 pub fn to_prometheus(report: &Report) -> String {

@@ -39,8 +39,9 @@ pub fn minimal_handshakes(e: &Endpoint) -> u32 {
     n + extra_handshakes(e)
 }
 
-/// The enumeration budget of docs/verified-against.md — accepted suites + versions tried + 6,
-/// one per order test, one for the TLS 1.3 certificate — plus the extra probes.
+/// The enumeration budget — accepted suites + versions tried + 6, one per order test, one for
+/// the TLS 1.3 certificate (the cost formula of `src/probe/plan.rs`, with slack for retried
+/// first hellos) — plus the extra probes.
 pub fn budget(e: &Endpoint) -> u32 {
     let accepted: usize = e.protocols.values().map(|p| p.suites.len()).sum();
     let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();

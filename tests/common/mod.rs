@@ -26,6 +26,7 @@
 //! | [`NginxServer`] | `ssl_ciphers` / `ssl_protocols` / `ssl_prefer_server_ciphers` | [`openssl::expected_suites`] minus DHE (no `ssl_dhparam`) |
 //! | [`EtcdServer`] | `--cipher-suites`, `--client-cert-auth` | Go: the list, TLS 1.3 untouched |
 //! | [`GoTlsServer`] | kube-apiserver flags, plain or BoringCrypto | `go::GO119_*` constants |
+//! | [`JavaTlsServer`] | OpenJDK JSSE with chosen versions (no fallback SCSV, no EtM) | - |
 //! | [`MisbehavingServer`], [`closed_port`] | garbage, silent, refused | - |
 //! | [`s_client`], [`s_client_session`], [`rustls_connect`], [`nmap::ssl_enum_ciphers`] | reference clients/scanners | - |
 
@@ -38,6 +39,7 @@ pub mod client;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;
+pub mod java;
 pub mod misbehaving;
 pub mod nginx;
 pub mod nmap;
@@ -52,6 +54,7 @@ pub use client::{
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer};
+pub use java::JavaTlsServer;
 pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;
 pub use openssl::OpensslServer;

@@ -11,8 +11,8 @@ use crate::common::go::GO119_TLS13;
 use crate::common::EtcdServer;
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_version, codes, extra, go_order, hex, minimal_handshakes, scan, summary,
-    versions, Found, Pol,
+    assert_grade, assert_version, codes, extra, go_no_encrypt_then_mac, go_order, hex,
+    minimal_handshakes, scan, summary, versions, Found, Pol,
 };
 
 /// Listed against Go's order on purpose: Go serves them in its own order regardless.
@@ -46,9 +46,13 @@ fn etcd_restricted_cipher_suites_in_go_order_and_unrestricted_tls13() {
     assert_eq!(hex(&codes(&e, Tls13)), hex(&go_order(&GO119_TLS13)));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     assert_eq!(*e.ext("client_certificate"), "not_requested");
-    // ECDHE AES-CBC-SHA is a warning in both; ChaCha20 (TLS 1.3) and x25519 fail both.
-    assert_grade(&e, Pol::Fips3, &etcd_extras(Pol::Fips3), Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &etcd_extras(Pol::Fips2), Verdict::Fail);
+    // ECDHE AES-CBC-SHA is a warning in both, but Go negotiates it without Encrypt-then-MAC,
+    // which fails both (SP 800-52r2 §3.4.2); ChaCha20 (TLS 1.3) and x25519 fail both.
+    for pol in [Pol::Fips3, Pol::Fips2] {
+        let mut extras = etcd_extras(pol);
+        extras.push(go_no_encrypt_then_mac());
+        assert_grade(&e, pol, &extras, Verdict::Fail);
+    }
 }
 
 #[test]

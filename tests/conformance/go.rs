@@ -22,8 +22,8 @@ use crate::common::go::{
 use crate::common::{s_client, GoCrypto, GoTlsServer};
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_version, codes, extra, go_aes_hardware, go_order, hex, minimal_handshakes,
-    scan, summary, versions, Found, Pol,
+    assert_grade, assert_version, codes, extra, go_aes_hardware, go_no_encrypt_then_mac, go_order,
+    hex, minimal_handshakes, scan, summary, versions, Found, Pol,
 };
 
 /// What Go adds to its default RSA list in TLS 1.0/1.1 with an ECDSA certificate beside it
@@ -86,6 +86,9 @@ fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
 
     let mut extras3 = go_extras(Pol::Fips3);
     let mut extras2 = go_extras(Pol::Fips2);
+    // Go's default TLS 1.2 list has ECDHE AES-CBC-SHA, and Go has no Encrypt-then-MAC.
+    extras3.push(go_no_encrypt_then_mac());
+    extras2.push(go_no_encrypt_then_mac());
     if preferred.contains("CHACHA20") {
         // Without AES hardware Go prefers ChaCha20, which neither policy approves.
         let finding = extra(
@@ -177,8 +180,12 @@ fn go_dual_certificates_serve_rsa_then_ecdsa_suites() {
     assert_version(&e, Tls12, &tls12, Some(true));
     assert_go_tls13(&e);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    assert_grade(&e, Pol::Fips3, &go_extras(Pol::Fips3), Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &go_extras(Pol::Fips2), Verdict::Fail);
+    // Both certificates' default lists have AES-CBC-SHA suites, and Go has no Encrypt-then-MAC.
+    for pol in [Pol::Fips3, Pol::Fips2] {
+        let mut extras = go_extras(pol);
+        extras.push(go_no_encrypt_then_mac());
+        assert_grade(&e, pol, &extras, Verdict::Fail);
+    }
 }
 
 #[test]
@@ -197,8 +204,10 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
 
     // fips-140-2 passes, with warnings only: the static-RSA AES-GCM suites Go's 140-2
-    // fipsonly allows (SP 800-52r2 dropped them, 140-2 modules shipped them), no TLS 1.3,
-    // and no EMS (mandatory only for 140-3 validations).
+    // fipsonly allows (SP 800-52r2 Appendix D, the RSA key transport transition; 140-2 modules
+    // shipped them), no TLS 1.3 (a shall since 2024 that the profile relaxes), no EMS (a shall
+    // of §3.4.1 the profile relaxes: 140-2-era Go had none) and no OCSP staple (a §3.4.1 shall
+    // neither policy enforces as a failure). Its AES-GCM-only list needs no Encrypt-then-MAC.
     let e2 = assert_grade(
         &e,
         Pol::Fips2,

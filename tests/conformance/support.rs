@@ -283,9 +283,16 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
     NOT
 }
 
+/// Go's crypto/tls implements no Encrypt-then-MAC (golang/go#71221): a Go server configured with
+/// a CBC suite fails SP 800-52r2 §3.4.2 under both policies (an extra for those tests).
+pub fn go_no_encrypt_then_mac() -> Found {
+    extra("encrypt_then_mac_missing", Severity::Fail, None, None)
+}
+
 /// The findings `e` must carry under `pol`: one per non-approved version, one per
-/// non-approved or discouraged suite and version (from the model above), plus `extras`
-/// (EMS, TLS 1.3, groups, preferred suite: what the test knows about the server).
+/// non-approved or discouraged suite and version (from the model above), the missing OCSP
+/// staple, plus `extras` (EMS, TLS 1.3, groups, preferred suite, EtM: what the test knows about
+/// the server).
 pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found> {
     let mut out = Vec::new();
     for (&version, result) in &e.protocols {
@@ -316,6 +323,13 @@ pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found>
             None,
             Some(Protocol::Tls12),
         ));
+    }
+    // No server here is given an OCSP response to staple (none is configured with one), so every
+    // endpoint asked with status_request (the features hello in TLS 1.0-1.2, the certificate
+    // handshake in TLS 1.3) staples nothing: a warning under both policies (SP 800-52r2 §3.4.1,
+    // a shall the policies do not enforce as a failure).
+    if !e.protocols.is_empty() {
+        out.push(extra("ocsp_stapling_missing", Severity::Warn, None, None));
     }
     out.extend(extras.iter().cloned());
     out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));

@@ -1,8 +1,9 @@
 //! The probe against in-process rustls servers (`fipsprobe::demo`): for each server spec the
 //! scan must find exactly the suites the spec serves per version, the server's order where it
-//! has one, the right `server_order`, and spend no more handshakes than the budget of issue 3.
-//! A counting TCP relay in front of each server checks that the reported `handshakes` is the
-//! number of connections the server really saw.
+//! has one, the right `server_order`, and spend no more handshakes than `tests/common/budget.rs`
+//! allows (the cost formula of `src/probe/plan.rs`). A counting TCP relay in front of each
+//! server checks that the reported `handshakes` is the number of connections the server really
+//! saw.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
