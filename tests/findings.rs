@@ -431,22 +431,43 @@ fn renegotiation_insecure() {
 
 /// A TLS 1.2 ServerHello for ECDHE_RSA_WITH_AES_128_GCM_SHA256 with `compression` and a
 /// renegotiation_info echo, then ServerHelloDone, in one record.
-fn scripted_server_hello(compression: u8) -> Vec<u8> {
+/// A scripted TLS 1.2 server that chooses TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 and DEFLATE
+/// whenever the hello offers them (null compression when it offers only that), refuses every
+/// other hello with an alert, and echoes renegotiation_info only when it was offered: a server
+/// that compresses, and breaks no other rule. It sends no certificate.
+fn compressing_server(record: &[u8]) -> Vec<u8> {
+    const HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+    let Some(hello) = record
+        .get(5..)
+        .and_then(|b| fipsprobe::wire::ClientHello::read_handshake(b).ok())
+    else {
+        return HANDSHAKE_FAILURE.to_vec();
+    };
+    let tls12 = hello.legacy_version == 0x0303;
+    if !tls12 || !hello.cipher_suites.contains(&0xC02F) {
+        return HANDSHAKE_FAILURE.to_vec();
+    }
+    let compression = u8::from(hello.compression_methods.contains(&1));
+    let reneg = hello.extensions.iter().any(|e| e.typ() == 0xFF01);
     let mut body = vec![0x03, 0x03];
     body.extend((1u8..=32).collect::<Vec<u8>>());
     body.push(0); // session id
     body.extend([0xC0, 0x2F, compression]);
-    let extensions = [0xFF, 0x01, 0x00, 0x01, 0x00];
+    let extensions: &[u8] = if reneg {
+        &[0xFF, 0x01, 0x00, 0x01, 0x00]
+    } else {
+        &[]
+    };
     body.extend(u16::try_from(extensions.len()).unwrap().to_be_bytes());
     body.extend(extensions);
     let mut handshake = vec![0x02];
     handshake.extend(&u32::try_from(body.len()).unwrap().to_be_bytes()[1..]);
     handshake.extend(body);
     handshake.extend([0x0E, 0, 0, 0]);
-    let mut record = vec![0x16, 0x03, 0x03];
-    record.extend(u16::try_from(handshake.len()).unwrap().to_be_bytes());
-    record.extend(handshake);
-    record
+    let mut out = vec![0x16, 0x03, 0x03];
+    out.extend(u16::try_from(handshake.len()).unwrap().to_be_bytes());
+    out.extend(handshake);
+    out
 }
 
 #[test]
@@ -454,7 +475,7 @@ fn compression_enabled() {
     // No TLS library on this machine still negotiates compression (OpenSSL 3 is built without
     // zlib, GnuTLS dropped it in 3.6), so a scripted server answers every hello with a TLS 1.2
     // ServerHello choosing DEFLATE (method 1).
-    let server = MisbehavingServer::start(Behaviour::Reply(scripted_server_hello(1)));
+    let server = MisbehavingServer::start(Behaviour::Respond(compressing_server));
     let e = scan_blocking(server.addr);
     assert_eq!(e.extensions.compression, Some(true));
     expect(

@@ -24,11 +24,12 @@ use crate::model::{
     Accepted, Certificate, ClientCertificate, ConnError, Facts, Gap, GapCause, Observation, Probe,
     Violation,
 };
+use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::ReadUntil;
 use crate::probe::groups;
 use crate::probe::link::{Link, Reply};
-use crate::probe::offer::{GROUPS_TLS12, SIG_SCHEMES};
+use crate::probe::offer::{groups_tls12, SIG_SCHEMES};
 use crate::probe::tls13;
 use crate::protocol::Protocol;
 use crate::wire::{
@@ -685,10 +686,18 @@ async fn dh_bits(
         )))
 }
 
-/// Sends a TLS <= 1.2 hello the way every probe does.
+/// Sends a TLS <= 1.2 hello the way every probe does; an answer that chose something the
+/// hello did not offer is a failure (a violation), never a fact.
 async fn send(link: &Link<'_>, hello: &ClientHello, version: Protocol, until: ReadUntil) -> Reply {
+    let hello = hello.padded();
     let bytes = hello.encode_records(version.wire().min(0x0301));
-    link.send(&bytes, until).await
+    match link.send(&bytes, until).await {
+        Reply::Answer(flight) => match flight.messages.first().map(|m| check_answer(&hello, m)) {
+            Some(Err(v)) => Reply::Failed(v.into()),
+            _ => Reply::Answer(flight),
+        },
+        other => other,
+    }
 }
 
 /// A TLS 1.0–1.2 (or SSLv3) hello like the sweeps send: every curve, every signature scheme.
@@ -703,7 +712,7 @@ fn legacy_hello<'a>(
         version,
         suites,
         sni,
-        groups: GROUPS_TLS12,
+        groups: groups_tls12(),
         key_shares: &[],
         sig_schemes: SIG_SCHEMES,
         ems,

@@ -30,17 +30,18 @@ use crate::model::{
     Skip, Status, SuiteCode, Violation,
 };
 use crate::probe::behaviour;
+use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::{self, FlightEnd, ReadUntil};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
-use crate::probe::offer::{GROUPS_TLS12, GROUPS_TLS13, KEY_SHARES_TLS13, SIG_SCHEMES};
+use crate::probe::offer::{groups_tls12, groups_tls13, KEY_SHARES_TLS13, SIG_SCHEMES};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry::{self, PathStats};
 use crate::probe::tls13;
 use crate::protocol::Protocol;
 use crate::targets::EndpointSpec;
-use crate::wire::{self, ProbeHello, ServerMessage};
+use crate::wire::{self, ClientHello, ProbeHello, ServerMessage};
 
 /// Timeouts and retries for one endpoint.
 #[derive(Clone, Debug)]
@@ -242,7 +243,10 @@ impl Ctx<'_> {
 
         let mut obs = Observation::new(id);
         obs.status = Status::Tls;
-        let violation = sweeps.iter().find_map(VersionSweep::violation).cloned();
+        let violation = sweeps.iter().find_map(|s| match s.gap() {
+            Some(ConnError::Violation(v)) => Some(v),
+            _ => None,
+        });
         for sweep in &sweeps {
             let version = sweep.version();
             if let Some(e) = sweep.gap() {
@@ -362,7 +366,7 @@ impl Ctx<'_> {
     /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
     /// answer, with the retries `contact` allows.
     async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, contact: Contact) -> Answer {
-        let hello = build_hello(offer, self.sni.as_deref());
+        let (bytes, hello) = build_hello(offer, self.sni.as_deref());
         let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
             ReadUntil::ServerHello
         } else if offer.purpose == Purpose::First {
@@ -376,9 +380,9 @@ impl Ctx<'_> {
         };
         let link = self.link();
         let reply = match contact {
-            Contact::First => link.exchange_first(&hello, until, stream).await,
-            Contact::Once => link.exchange_once(&hello, until).await,
-            Contact::Sweep => link.exchange(&hello, until, stream).await,
+            Contact::First => link.exchange_first(&bytes, until, stream).await,
+            Contact::Once => link.exchange_once(&bytes, until).await,
+            Contact::Sweep => link.exchange(&bytes, until, stream).await,
         };
         match reply {
             Reply::Answer(flight) => {
@@ -387,6 +391,14 @@ impl Ctx<'_> {
                     return Answer::Refused(Refusal::Ssl2Error(code));
                 }
                 let cut = flight.cut().cloned();
+                if let (Some(hello), Some(first)) = (&hello, flight.messages.first()) {
+                    if let Err(v) = check_answer(hello, first) {
+                        if !matches!(first, ServerMessage::Alert(_)) {
+                            self.saw_tls.store(true, Ordering::Relaxed);
+                        }
+                        return Answer::Failed(v.into());
+                    }
+                }
                 self.interpret(offer, flight.messages, cut)
             }
             Reply::Dropped { times } => Answer::Refused(Refusal::Dropped { times }),
@@ -414,7 +426,7 @@ impl Ctx<'_> {
                 self.saw_tls.store(true, Ordering::Relaxed);
                 let version = sh.version();
                 if offer.version == Protocol::Tls13 && version == Protocol::Tls13.wire() {
-                    if let Some(g) = sh.key_share_group().filter(|g| !GROUPS_TLS13.contains(g)) {
+                    if let Some(g) = sh.key_share_group().filter(|g| !groups_tls13().contains(g)) {
                         return Answer::Failed(Violation::UnofferedGroup(g).into());
                     }
                 }
@@ -441,7 +453,7 @@ impl Ctx<'_> {
             ServerMessage::HelloRetryRequest(hrr) => {
                 self.saw_tls.store(true, Ordering::Relaxed);
                 match hrr.selected_group {
-                    Some(g) if GROUPS_TLS13.contains(&g) => c.group(g),
+                    Some(g) if groups_tls13().contains(&g) => c.group(g),
                     Some(g) => return Answer::Failed(Violation::UnofferedGroup(g).into()),
                     None => {}
                 }
@@ -539,12 +551,14 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     slots.into_iter().flatten().collect()
 }
 
-fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
+/// The bytes of `offer`'s hello, and the hello itself (for checking the answer against it;
+/// `None` for the SSLv2 hello, whose answer lists ciphers rather than choosing one).
+fn build_hello(offer: &Offer, sni: Option<&str>) -> (Vec<u8>, Option<ClientHello>) {
     let random = behaviour::random();
     if offer.version == Protocol::Ssl2 {
         let mut challenge = [0u8; 16];
         challenge.copy_from_slice(&random[..16]);
-        return wire::ssl2_client_hello(&offer.suites, challenge);
+        return (wire::ssl2_client_hello(&offer.suites, challenge), None);
     }
     let suites: Vec<u16> = offer
         .suites
@@ -556,7 +570,11 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
         version: offer.version,
         suites: &suites,
         sni,
-        groups: if tls13 { GROUPS_TLS13 } else { GROUPS_TLS12 },
+        groups: if tls13 {
+            groups_tls13()
+        } else {
+            groups_tls12()
+        },
         key_shares: if tls13 && offer.key_shares {
             KEY_SHARES_TLS13
         } else {
@@ -571,5 +589,6 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
     // SSLv3 servers may refuse a TLS record version; everything else gets the 0x0301 that
     // version-intolerant servers expect in the record layer.
     let record_version = offer.version.wire().min(0x0301);
-    hello.to_client_hello().encode_records(record_version)
+    let hello = hello.to_client_hello().padded();
+    (hello.encode_records(record_version), Some(hello))
 }

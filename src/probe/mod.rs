@@ -8,7 +8,7 @@
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
 //! - [`retry`]: what is retried, how often, and when a dropped connection is a refusal.
-//! - [`collect`]: facts the sweeps' own flights show.
+//! - [`collect`]: facts the sweeps' own flights show; [`check`]: answers against offers.
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
 //! - [`groups`]: key-exchange group sweep; [`behaviour`]: extension and behaviour probes.
@@ -16,6 +16,7 @@
 
 pub mod behaviour;
 pub mod cert;
+pub mod check;
 pub mod collect;
 pub mod conn;
 pub mod endpoint;
