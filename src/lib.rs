@@ -17,10 +17,13 @@
 //! - [`cipher_db`]: the embedded `cipher-db/` data, parsed once into validated types.
 //! - [`policy`]: policies and grading (pure).
 //! - [`report`]: the JSON contract ([`report::model`]) and every output format.
+//! - [`binaries`]: which crypto module each executable was built with (Go build info and
+//!   function table, linked and embedded libraries), graded by the policy's module rules.
 //! - [`scan`]: one scan start to finish (engine, grading, report) and its outcome.
 //! - [`fips`]: fipsprobe's own crypto provider and FIPS mode.
 //! - [`demo`]: in-process loopback servers for `fipsprobe demo` and the tests.
 
+pub mod binaries;
 pub mod cipher_db;
 pub mod demo;
 pub mod fips;

@@ -7,6 +7,7 @@
 
 mod grade;
 mod listing;
+mod modules;
 mod parse;
 mod rules;
 mod waiver;
@@ -15,6 +16,7 @@ use std::path::Path;
 
 pub use grade::{finding_catalog, grade};
 pub use listing::{policy_list, policy_show, suites_listing, ListFormat, SuiteFilter};
+pub use modules::{go_minor, ModuleOutcome, ModuleRule, ModuleRules};
 pub use rules::{
     CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule,
     Requirement, Rule, Rules, SigSchemeRule, SuiteMatch, SuiteRule,

@@ -36,6 +36,9 @@ pub struct Report {
     pub summary: Summary,
     /// One entry per endpoint scanned (closed addresses inside ranges may be left out).
     pub endpoints: Vec<Endpoint>,
+    /// Binaries inspected (`fipsprobe binaries`, `scan --binaries`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<crate::binaries::Binary>,
 }
 
 /// The tool that wrote a report.
@@ -73,6 +76,9 @@ pub struct Summary {
     pub fail: u64,
     /// Verdict not_assessed.
     pub not_assessed: u64,
+    /// Counts over `binaries`, when binaries were inspected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binaries: Option<crate::binaries::BinarySummary>,
 }
 
 impl Summary {
