@@ -162,6 +162,27 @@ impl Elf {
         } else {
             read_sections(src, e, wide, shoff, shentsize, shnum, shstrndx)?
         };
+        // A file cut short can still hold every table we read; what its headers promise
+        // must all be there, or nothing it says is trusted.
+        let size = src.size();
+        // Empty entries (`SHT_NOBITS` such as .bss) occupy nothing, wherever they point.
+        let past_end = |offset: u64, len: u64| {
+            len != 0 && offset.checked_add(len).is_none_or(|end| end > size)
+        };
+        if let Some(s) = segments.iter().find(|s| past_end(s.offset, s.filesz)) {
+            return Err(InspectError::Truncated {
+                what: "a loaded segment",
+                offset: s.offset,
+                size,
+            });
+        }
+        if let Some(s) = sections.iter().find(|s| past_end(s.offset, s.size)) {
+            return Err(InspectError::Truncated {
+                what: "a section",
+                offset: s.offset,
+                size,
+            });
+        }
         Ok(Elf {
             endian,
             wide,
