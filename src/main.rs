@@ -197,6 +197,9 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
         if run.binaries.is_empty() && !args.out.quiet {
             eprintln!("fipsprobe: --binaries found no ELF executable to inspect");
         }
+        if matches!(args.out.format(), Format::Csv | Format::Jsonl) && !args.out.quiet {
+            eprintln!("fipsprobe: the binaries are in the table and the JSON report (-o FILE), not in {:?}", args.out.format());
+        }
         binaries::attach(&mut report, run);
     }
     let mut code = emit(&report, &args.out)?;
