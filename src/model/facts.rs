@@ -62,6 +62,20 @@ pub struct Facts {
     /// The group the server picks first at its highest version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_group: Option<String>,
+    /// Versions whose full-size hello the server could not take (hello intolerance), with the
+    /// limit its sweep ran within.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hello_limits: BTreeMap<Protocol, HelloLimit>,
+}
+
+/// What a hello-intolerant server could take at one version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloLimit {
+    /// The most suites per hello it was offered (it refused more).
+    pub max_suites: u16,
+    /// Whether it took hellos only without the optional extensions (extended_master_secret,
+    /// renegotiation_info).
+    pub without_optional_extensions: bool,
 }
 
 impl Facts {

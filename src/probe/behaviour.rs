@@ -391,6 +391,7 @@ pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) 
             .collect(),
         preferred_group: groups.first().map(|&g| name(g)),
         groups: per_version,
+        hello_limits: BTreeMap::new(),
     };
     obs.groups = groups;
     obs.certificate = match (collected.chain, collected.chain_error) {

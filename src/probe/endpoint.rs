@@ -26,13 +26,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cipher_db::{self, Kx};
 use crate::model::{
-    Accepted, ClientCertificate, ConnError, EndpointId, Gap, GapCause, Observation, Probe, Refusal,
-    Skip, Status, SuiteCode, Violation,
+    Accepted, ClientCertificate, ConnError, EndpointId, Gap, GapCause, HelloLimit, Observation,
+    Probe, Refusal, Skip, Status, SuiteCode, Violation,
 };
 use crate::probe::behaviour;
 use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::{self, FlightEnd, ReadUntil};
+use crate::probe::intolerance::{Check, Verdict};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
 use crate::probe::offer::{groups_tls12, groups_tls13, KEY_SHARES_TLS13, SIG_SCHEMES};
@@ -123,6 +124,15 @@ pub async fn probe(
     obs
 }
 
+/// What the first answers showed the server can take.
+#[derive(Clone, Copy, Debug)]
+struct Tolerance {
+    /// A TLS <= 1.2 version accepted our full-size hello.
+    full_hello: bool,
+    /// TLS 1.3 accepted our hello, with the extensions every hello carries.
+    extensions: bool,
+}
+
 /// How much retrying an offer gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Contact {
@@ -186,12 +196,14 @@ impl Ctx<'_> {
             obs.gaps = gaps;
             return obs;
         };
-        let mut lead_sweep = sweep_for(lead);
+        let lead_sweep = sweep_for(lead);
         let first_answer = match lead_sweep.next_offer() {
             Some(offer) => self.offer(&offer, Some(stream), Contact::First).await,
             None => Answer::Refused(Refusal::Dropped { times: 0 }),
         };
-        let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
+        // Each sweep with its first answer, when it has one already.
+        let mut sweeps: Vec<(VersionSweep, Option<Answer>)> =
+            rest.iter().map(|&v| (sweep_for(v), None)).collect();
         if let Answer::Failed(why) = &first_answer {
             if !self.saw_tls() {
                 // Silence to the newest hello may be version intolerance (some old stacks
@@ -199,17 +211,15 @@ impl Ctx<'_> {
                 // two apart. Bytes that are not TLS, or a closed port, need no second try.
                 let worth_trying = !matches!(why, ConnError::NotTls | ConnError::Refused)
                     && !matches!(why, ConnError::Malformed(_));
-                let older = others
+                let older = sweeps
                     .iter()
-                    .position(|s| s.version() != Protocol::Ssl2)
+                    .position(|(s, _)| s.version() != Protocol::Ssl2)
                     .filter(|_| worth_trying);
-                if let Some(i) = older {
-                    if let Some(offer) = others.get(i).and_then(VersionSweep::next_offer) {
+                if let Some((sweep, first)) = older.and_then(|i| sweeps.get_mut(i)) {
+                    if let Some(offer) = sweep.next_offer() {
                         let answer = self.offer(&offer, None, Contact::Once).await;
                         if self.saw_tls() {
-                            if let Some(sweep) = others.get_mut(i) {
-                                sweep.observe(answer);
-                            }
+                            *first = Some(answer);
                         }
                     }
                 }
@@ -219,18 +229,45 @@ impl Ctx<'_> {
             }
         }
         // A first offer lost to a reset or a close, on an endpoint that speaks TLS, is asked
-        // again by the sweep with its full retries: first contact is never a conclusion.
+        // again with the sweeps' full retries: first contact is never a conclusion.
         let again =
             matches!(&first_answer, Answer::Failed(e) if e.is_transient() && !e.is_timeout());
-        if !again {
-            lead_sweep.observe(first_answer);
-        }
+        sweeps.insert(0, (lead_sweep, (!again).then_some(first_answer)));
 
-        let mut sweeps = vec![self.sweep(lead_sweep)];
-        for sweep in others {
-            sweeps.push(self.sweep(sweep));
-        }
-        let sweeps = join_all(sweeps).await;
+        // Every version's first, full-size answer, before any sweep goes on: whether the server
+        // took a full hello anywhere decides how its refusals are read (probe::intolerance).
+        let firsts = join_all(
+            sweeps
+                .iter()
+                .map(|(sweep, first)| async move {
+                    match (first, sweep.next_offer()) {
+                        (Some(a), _) => Some(a.clone()),
+                        (None, Some(offer)) => Some(self.offer(&offer, None, Contact::Sweep).await),
+                        (None, None) => None,
+                    }
+                })
+                .collect(),
+        )
+        .await;
+        let took = |wanted: &dyn Fn(Protocol) -> bool| {
+            sweeps.iter().zip(&firsts).any(|((sweep, _), first)| {
+                let v = sweep.version();
+                wanted(v)
+                    && matches!(first, Some(Answer::Chosen { version, .. }) if *version == v.wire())
+            })
+        };
+        let tolerance = Tolerance {
+            full_hello: took(&|v| (Protocol::Ssl3..=Protocol::Tls12).contains(&v)),
+            extensions: took(&|v| v == Protocol::Tls13),
+        };
+        let sweeps = join_all(
+            sweeps
+                .into_iter()
+                .zip(firsts)
+                .map(|((sweep, _), first)| self.go_on(sweep, first, tolerance))
+                .collect(),
+        )
+        .await;
         if !self.saw_tls() {
             // Every attempt failed the same way before any TLS answer.
             let why = sweeps
@@ -295,6 +332,17 @@ impl Ctx<'_> {
         let collected = std::mem::take(&mut *self.lock());
         obs.gaps = gaps;
         behaviour::assemble(&mut obs, collected, extra);
+        for sweep in &sweeps {
+            if let Some(limit) = sweep.limit().filter(|_| !sweep.accepted().is_empty()) {
+                obs.facts.hello_limits.insert(
+                    sweep.version(),
+                    HelloLimit {
+                        max_suites: u16::try_from(limit.max_suites).unwrap_or(u16::MAX),
+                        without_optional_extensions: limit.minimal,
+                    },
+                );
+            }
+        }
         if let (true, Some(v)) = (obs.accepted.is_empty(), violation) {
             // It speaks TLS, but nothing it said can be trusted as an acceptance.
             obs.status = Status::Error;
@@ -353,6 +401,40 @@ impl Ctx<'_> {
         }
         c.chain = Some(facts.chain);
         Ok(())
+    }
+
+    /// Goes on with `sweep` after its first answer: through the intolerance check when the
+    /// answer calls for it, then to the end.
+    async fn go_on(
+        &self,
+        mut sweep: VersionSweep,
+        first: Option<Answer>,
+        tolerance: Tolerance,
+    ) -> VersionSweep {
+        let Some(first) = first else {
+            return sweep;
+        };
+        if !Check::needed(sweep.version(), &first, tolerance.full_hello) {
+            sweep.observe(first);
+            return self.sweep(sweep).await;
+        }
+        let mut check = Check::new(&sweep, tolerance.extensions);
+        while let Some(offer) = check.next_offer() {
+            let answer = self.offer(&offer, None, Contact::Sweep).await;
+            check.observe(answer);
+        }
+        match check.verdict().cloned() {
+            Some(Verdict::Limited(limit, replay)) => {
+                sweep = sweep.limited(limit);
+                for answer in replay {
+                    sweep.observe(answer);
+                }
+            }
+            Some(Verdict::Refused(r)) => sweep.observe(Answer::Refused(r)),
+            Some(Verdict::Failed(e)) => sweep.observe(Answer::Failed(e)),
+            None => sweep.observe(first),
+        }
+        self.sweep(sweep).await
     }
 
     async fn sweep(&self, mut sweep: VersionSweep) -> VersionSweep {
@@ -581,8 +663,9 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> (Vec<u8>, Option<ClientHello
             &[]
         },
         sig_schemes: SIG_SCHEMES,
-        ems: true,
-        renegotiation_scsv: offer.version == Protocol::Ssl3,
+        ems: !offer.minimal,
+        // The SCSV signals secure renegotiation without an extension (RFC 5746 §3.3).
+        renegotiation_scsv: offer.version == Protocol::Ssl3 || offer.minimal,
         fallback_scsv: false,
         random,
     };

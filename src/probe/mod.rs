@@ -3,7 +3,8 @@
 //!
 //! - [`engine`]: the stream of endpoints in, observations out, with the global cap.
 //! - [`endpoint`]: one endpoint — connect sweep, then one [`plan::VersionSweep`] per version.
-//! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test).
+//! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test);
+//!   [`intolerance`]: what a server that refuses our full hello can take.
 //! - [`link`]: one exchange loop for every probe (cap, budget, retries, handshake count).
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
@@ -22,6 +23,7 @@ pub mod conn;
 pub mod endpoint;
 pub mod engine;
 pub mod groups;
+pub mod intolerance;
 pub mod limits;
 pub mod link;
 pub mod offer;
