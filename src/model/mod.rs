@@ -24,7 +24,7 @@ pub mod grade;
 pub mod observation;
 pub mod report;
 
-pub use certificate::{CertInfo, Certificate, KeyType};
+pub use certificate::{CertChain, CertInfo, Certificate, KeyType};
 pub use error::{Awaited, ConnError, ErrorKind, IoKind, Violation};
 pub use facts::{ClientCertificate, Facts, HelloLimit};
 pub use grade::{conclude, Finding, Grade, Severity, SuiteGrade, Unchecked, Verdict, Waived};

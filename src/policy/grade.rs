@@ -630,6 +630,18 @@ impl Grader<'_> {
     }
 
     fn sig_schemes(&mut self) {
+        let cut: Vec<(Protocol, String)> = self
+            .obs
+            .gaps
+            .iter()
+            .filter_map(|g| match g.probe {
+                Probe::SigSchemes(v) => Some((v, g.cause.to_string())),
+                _ => None,
+            })
+            .collect();
+        for (v, reason) in cut {
+            self.unchecked("sig_scheme_not_approved", Some(v), reason);
+        }
         for name in &self.obs.facts.signature_schemes {
             let rule = match db().sig_scheme_by_name(name) {
                 Some(s) => self.policy.sig_scheme_verdict(s).rule(),

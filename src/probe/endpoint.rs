@@ -36,7 +36,9 @@ use crate::probe::conn::{self, FlightEnd, ReadUntil};
 use crate::probe::intolerance::{Check, Verdict};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
-use crate::probe::offer::{groups_tls12, groups_tls13, KEY_SHARES_TLS13, SIG_SCHEMES};
+use crate::probe::offer::{
+    groups_tls12, groups_tls13, sig_schemes_tls13, KEY_SHARES_TLS13, SIG_SCHEMES,
+};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry::{self, PathStats};
 use crate::probe::tls13;
@@ -311,13 +313,15 @@ impl Ctx<'_> {
             .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
         let known = {
             let c = self.lock();
-            behaviour::Known::new(
+            let mut known = behaviour::Known::new(
                 &obs.accepted,
                 c.ems,
                 c.client_auth,
                 c.chain.as_deref(),
                 keyless,
-            )
+            );
+            known.tls13_signed = c.tls13_signed.clone();
+            known
         };
         let extra = if self.cfg.extras && !self.abort.is_cancelled() {
             behaviour::probe(&self.link(), &known).await
@@ -386,7 +390,9 @@ impl Ctx<'_> {
         let link = self.link();
         let (stream, _permit) = link.connect_for_handshake().await?;
         let limit = link.time_left(self.cfg.handshake_timeout);
-        let facts = tls13::certificate(stream, self.addr, self.sni.as_deref(), limit).await?;
+        let schemes = sig_schemes_tls13();
+        let facts =
+            tls13::certificate(stream, self.addr, self.sni.as_deref(), limit, schemes).await?;
         let mut c = self.lock();
         c.tls13_ocsp = facts.ocsp_stapled;
         if facts.client_cert_requested {
@@ -398,6 +404,9 @@ impl Ctx<'_> {
             return Err(ConnError::Violation(Violation::Missing(
                 "the TLS 1.3 handshake carried no certificate",
             )));
+        }
+        if let Some(scheme) = facts.scheme {
+            c.tls13_signed = Some((scheme, facts.chain.clone()));
         }
         c.chain = Some(facts.chain);
         Ok(())

@@ -12,7 +12,8 @@
 //! - [`collect`]: facts the sweeps' own flights show; [`check`]: answers against offers.
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
-//! - [`groups`]: key-exchange group sweep; [`behaviour`]: extension and behaviour probes.
+//! - [`groups`]: key-exchange group sweep; [`schemes`]: signature-scheme sweeps and chains;
+//!   [`behaviour`]: extension and behaviour probes.
 //! - [`offer`]: the groups and signature schemes every hello offers.
 
 pub mod behaviour;
@@ -29,6 +30,7 @@ pub mod link;
 pub mod offer;
 pub mod plan;
 pub mod retry;
+pub mod schemes;
 pub mod tls13;
 
 pub use endpoint::{probe, ProbeConfig};

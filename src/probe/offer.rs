@@ -76,6 +76,43 @@ pub const SIG_SCHEMES: &[u16] = &[
     0x0102, 0x0103,
 ];
 
+/// Every signature scheme cipher-db knows, the ones of [`SIG_SCHEMES`] first: what the
+/// TLS 1.2 scheme sweep offers (the placeholders "Reserved for backward compatibility" left
+/// out).
+pub fn sig_schemes_all() -> &'static [u16] {
+    static LIST: OnceLock<Vec<u16>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut out = SIG_SCHEMES.to_vec();
+        for s in cipher_db::db().sig_schemes() {
+            if !s.name.starts_with("Reserved") && !out.contains(&s.code) {
+                out.push(s.code);
+            }
+        }
+        out
+    })
+}
+
+/// The schemes the TLS 1.3 scheme sweep offers: the ones RFC 8446 defines for
+/// CertificateVerify first, then every other scheme cipher-db knows (a server that signs its
+/// handshake with PKCS#1 v1.5 or SHA-1 where TLS 1.3 forbids it is exactly what an audit must
+/// see).
+pub fn sig_schemes_tls13() -> &'static [u16] {
+    static LIST: OnceLock<Vec<u16>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut out: Vec<u16> = [
+            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B, 0x0807, 0x0808,
+            0x081A, 0x081B, 0x081C, 0x0904, 0x0905, 0x0906,
+        ]
+        .to_vec();
+        for &code in sig_schemes_all() {
+            if !out.contains(&code) {
+                out.push(code);
+            }
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,5 +133,45 @@ pub fn extra_handshakes(e: &Endpoint) -> u32 {
     if has_kx(Kx::Dhe, Protocol::Ssl3) {
         n += 1;
     }
+    n + scheme_sweeps(e)
+}
+
+/// The signature-scheme sweeps (`probe::schemes`): per version, one hello per scheme found and
+/// the final refusal; TLS 1.2 (with a signed ECDHE/DHE suite accepted) one more without
+/// signature_algorithms; TLS 1.3 one fewer when the certificate handshake (made when no
+/// cleartext chain was seen) was its first answer.
+pub fn scheme_sweeps(e: &Endpoint) -> u32 {
+    let db = fipsprobe::cipher_db::db();
+    let found = |v: Protocol| {
+        e.extensions
+            .signature_schemes_by_version
+            .get(&v)
+            .map_or(0, |l| u32::try_from(l.len()).unwrap_or(u32::MAX))
+    };
+    let mut n = 0;
+    let signed12 = e.protocols.get(&Protocol::Tls12).is_some_and(|r| {
+        r.suites.iter().any(|s| {
+            u16::try_from(s.code.0)
+                .ok()
+                .and_then(|c| db.suite(c))
+                .is_some_and(|s| {
+                    matches!(s.kx, Kx::Ecdhe | Kx::Dhe)
+                        && !s.flags.anonymous
+                        && matches!(
+                            s.auth,
+                            fipsprobe::cipher_db::Auth::Rsa
+                                | fipsprobe::cipher_db::Auth::Ecdsa
+                                | fipsprobe::cipher_db::Auth::Dss
+                        )
+                })
+        })
+    });
+    if signed12 {
+        n += found(Protocol::Tls12) + 2;
+    }
+    if e.protocols.contains_key(&Protocol::Tls13) {
+        let cleartext_chain = e.protocols.keys().any(|p| *p <= Protocol::Tls12);
+        n += found(Protocol::Tls13) + 1 - u32::from(!cleartext_chain);
+    }
     n
 }
