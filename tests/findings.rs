@@ -40,6 +40,7 @@ const SCENARIOS: &[(&str, fn(), &str)] = &[
     ("ems_missing", ems_missing, "OpenSSL TLS 1.2 with -ExtendedMasterSecret, fips-140-3"),
     ("ems_not_enforced", ems_not_enforced, "OpenSSL TLS 1.2 default (EMS offered, not required), fips-140-3"),
     ("renegotiation_insecure", renegotiation_insecure, "GnuTLS %DISABLE_SAFE_RENEGOTIATION, fips-140-3"),
+    ("suite_outside_its_versions", suite_outside_its_versions, "scripted server negotiating TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 in TLS 1.1 (embedded stacks do; no Debian library will), fips-140-2"),
     ("compression_enabled", compression_enabled, "scripted ServerHello choosing DEFLATE (no TLS library here has compression), fips-140-3"),
     ("encrypt_then_mac_missing", encrypt_then_mac_missing, "Go crypto/tls (no EtM) TLS 1.2 with ECDHE-RSA AES-128-CBC-SHA256, fips-140-3; OpenSSL with the same suite agrees EtM: no finding"),
     ("ocsp_stapling_missing", ocsp_stapling_missing, "OpenSSL TLS 1.2 without -status_file, fips-140-3; the same server stapling a real OCSP response: no finding"),
@@ -403,8 +404,11 @@ fn ems_not_enforced() {
     let server = require_server!(OpensslServer::start(&["-tls1_2"], KeyKind::Rsa2048));
     let e = scan_blocking(server.addr());
     assert_eq!(e.extensions.extended_master_secret, Some(true));
-    // Approved schemes are recorded too: the TLS 1.2 ServerKeyExchange is signed with PSS.
-    assert_eq!(e.extensions.signature_schemes, ["rsa_pss_rsae_sha256"]);
+    // Approved schemes are recorded too: the server's pick for a strongest-first offer is PSS.
+    assert_eq!(
+        e.extensions.signature_schemes_by_version[&Protocol::Tls12].first(),
+        Some(&"rsa_pss_rsae_sha256".to_string())
+    );
     expect(
         &e,
         &bundled("fips-140-3"),
@@ -431,22 +435,96 @@ fn renegotiation_insecure() {
 
 /// A TLS 1.2 ServerHello for ECDHE_RSA_WITH_AES_128_GCM_SHA256 with `compression` and a
 /// renegotiation_info echo, then ServerHelloDone, in one record.
-fn scripted_server_hello(compression: u8) -> Vec<u8> {
-    let mut body = vec![0x03, 0x03];
+/// A ServerHello record of `version` choosing `suite` with `compression`, echoing
+/// renegotiation_info when `reneg`, followed by ServerHelloDone.
+fn scripted_flight(version: u16, suite: u16, compression: u8, reneg: bool) -> Vec<u8> {
+    let mut body = version.to_be_bytes().to_vec();
     body.extend((1u8..=32).collect::<Vec<u8>>());
     body.push(0); // session id
-    body.extend([0xC0, 0x2F, compression]);
-    let extensions = [0xFF, 0x01, 0x00, 0x01, 0x00];
+    body.extend(suite.to_be_bytes());
+    body.push(compression);
+    let extensions: &[u8] = if reneg {
+        &[0xFF, 0x01, 0x00, 0x01, 0x00]
+    } else {
+        &[]
+    };
     body.extend(u16::try_from(extensions.len()).unwrap().to_be_bytes());
     body.extend(extensions);
     let mut handshake = vec![0x02];
     handshake.extend(&u32::try_from(body.len()).unwrap().to_be_bytes()[1..]);
     handshake.extend(body);
     handshake.extend([0x0E, 0, 0, 0]);
-    let mut record = vec![0x16, 0x03, 0x03];
-    record.extend(u16::try_from(handshake.len()).unwrap().to_be_bytes());
-    record.extend(handshake);
-    record
+    let mut out = vec![0x16, 0x03, 0x03];
+    out.extend(u16::try_from(handshake.len()).unwrap().to_be_bytes());
+    out.extend(handshake);
+    out
+}
+
+/// A scripted server that negotiates TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (a TLS 1.2 suite,
+/// RFC 5289) in TLS 1.1 as well as in TLS 1.2, and refuses everything else with an alert.
+fn gcm_in_tls11_server(record: &[u8]) -> Vec<u8> {
+    const HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+    let Some(hello) = record
+        .get(5..)
+        .and_then(|b| fipsprobe::wire::ClientHello::read_handshake(b).ok())
+    else {
+        return HANDSHAKE_FAILURE.to_vec();
+    };
+    let tls13 = hello.extensions.iter().any(|e| e.typ() == 43);
+    let ok_version = matches!(hello.legacy_version, 0x0302 | 0x0303) && !tls13;
+    if !ok_version || !hello.cipher_suites.contains(&0xC02F) {
+        return HANDSHAKE_FAILURE.to_vec();
+    }
+    let reneg = hello.extensions.iter().any(|e| e.typ() == 0xFF01);
+    scripted_flight(hello.legacy_version, 0xC02F, 0, reneg)
+}
+
+#[test]
+fn suite_outside_its_versions() {
+    let server = MisbehavingServer::start(Behaviour::Respond(gcm_in_tls11_server));
+    let e = scan_blocking(server.addr);
+    assert_eq!(
+        e.protocols.keys().copied().collect::<Vec<_>>(),
+        [Protocol::Tls11, Protocol::Tls12]
+    );
+    expect(
+        &e,
+        &bundled("fips-140-2"),
+        "suite_outside_its_versions",
+        Severity::Fail,
+        Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    );
+    // Only at TLS 1.1: TLS 1.2 is where the suite belongs.
+    let today = time::OffsetDateTime::now_utc().date();
+    let g = grade(&bundled("fips-140-2"), &e.obs, &Waivers::none(), today);
+    let at: Vec<_> = g
+        .findings
+        .iter()
+        .filter(|f| f.id == "suite_outside_its_versions")
+        .map(|f| f.protocol)
+        .collect();
+    assert_eq!(at, [Some(Protocol::Tls11)]);
+}
+
+/// A scripted TLS 1.2 server that chooses TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 and DEFLATE
+/// whenever the hello offers them (null compression when it offers only that), refuses every
+/// other hello with an alert, and echoes renegotiation_info only when it was offered: a server
+/// that compresses, and breaks no other rule. It sends no certificate.
+fn compressing_server(record: &[u8]) -> Vec<u8> {
+    const HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+    let Some(hello) = record
+        .get(5..)
+        .and_then(|b| fipsprobe::wire::ClientHello::read_handshake(b).ok())
+    else {
+        return HANDSHAKE_FAILURE.to_vec();
+    };
+    let tls12 = hello.legacy_version == 0x0303;
+    if !tls12 || !hello.cipher_suites.contains(&0xC02F) {
+        return HANDSHAKE_FAILURE.to_vec();
+    }
+    let compression = u8::from(hello.compression_methods.contains(&1));
+    let reneg = hello.extensions.iter().any(|e| e.typ() == 0xFF01);
+    scripted_flight(0x0303, 0xC02F, compression, reneg)
 }
 
 #[test]
@@ -454,7 +532,7 @@ fn compression_enabled() {
     // No TLS library on this machine still negotiates compression (OpenSSL 3 is built without
     // zlib, GnuTLS dropped it in 3.6), so a scripted server answers every hello with a TLS 1.2
     // ServerHello choosing DEFLATE (method 1).
-    let server = MisbehavingServer::start(Behaviour::Reply(scripted_server_hello(1)));
+    let server = MisbehavingServer::start(Behaviour::Respond(compressing_server));
     let e = scan_blocking(server.addr);
     assert_eq!(e.extensions.compression, Some(true));
     expect(
@@ -583,7 +661,11 @@ fn fallback_scsv_missing() {
     let e = scan_blocking(java.addr());
     assert_eq!(
         e.protocols.keys().copied().collect::<Vec<_>>(),
-        [Protocol::Tls10, Protocol::Tls11, Protocol::Tls12]
+        [Protocol::Tls10, Protocol::Tls11, Protocol::Tls12],
+        "refused {:?}, gaps {:?}, error {:?}",
+        e.refused,
+        e.gaps,
+        e.error
     );
     assert_eq!(e.extensions.fallback_scsv, Some(false));
     for policy in ["fips-140-2", "fips-140-3"] {

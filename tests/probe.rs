@@ -11,6 +11,8 @@ mod common;
 mod facts;
 #[path = "probe/go.rs"]
 mod go;
+#[path = "probe/intolerance.rs"]
+mod intolerance;
 #[path = "probe/misbehaving.rs"]
 mod misbehaving;
 #[path = "probe/openssl.rs"]

@@ -25,6 +25,22 @@ pub struct Certificate {
     /// Set when the chain was cut at a cap: how many certificates were kept and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<String>,
+    /// Every distinct chain the server served (the default one first), for servers with
+    /// several certificates (an RSA and an ECDSA one, say); each is graded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<CertChain>,
+}
+
+/// One of the chains a server serves.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertChain {
+    /// Leaf first, as sent.
+    pub chain: Vec<CertInfo>,
+    /// Whether the leaf covers the name or address scanned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_matches: Option<bool>,
+    /// What made the server send it (`TLSv1.2 ECDSA suites`, `TLSv1.3 ecdsa_secp256r1_sha256`).
+    pub served_for: String,
 }
 
 /// The facts of one certificate.
@@ -126,5 +142,22 @@ impl Certificate {
     /// The leaf, when a chain was read.
     pub fn leaf(&self) -> Option<&CertInfo> {
         self.chain.first()
+    }
+
+    /// Every certificate of every chain, each once (by fingerprint), the default chain's first.
+    pub fn all_certificates(&self) -> Vec<(usize, &CertInfo)> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        let chains = std::iter::once(self.chain.as_slice())
+            .chain(self.chains.iter().map(|c| c.chain.as_slice()));
+        for chain in chains {
+            for (i, c) in chain.iter().enumerate() {
+                if c.sha256.is_empty() || !seen.contains(&c.sha256.as_str()) {
+                    seen.push(&c.sha256);
+                    out.push((i, c));
+                }
+            }
+        }
+        out
     }
 }

@@ -52,16 +52,38 @@ pub struct Facts {
     /// The finite-field DHE prime size in bits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dh_bits: Option<u32>,
-    /// Signature schemes (IANA names) the server signed its key exchange (TLS 1.2) with, in
-    /// the order seen.
+    /// Signature schemes (IANA names) the server signs its handshake with: every one found by
+    /// the scheme sweeps (or, with `--suites-only`, those its key exchanges showed), in the
+    /// order found.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signature_schemes: Vec<String>,
+    /// The same, per version (TLS 1.2: ServerKeyExchange; TLS 1.3: CertificateVerify).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub signature_schemes_by_version: BTreeMap<Protocol, Vec<String>>,
+    /// The scheme a TLS 1.2 server signed with for a hello without signature_algorithms (RFC
+    /// 5246 §7.4.1.4.1: SHA-1 then); absent when it refused such a hello or was not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme_without_signature_algorithms: Option<String>,
     /// Accepted key-exchange groups per version (IANA names), the server's pick first.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<Protocol, Vec<String>>,
     /// The group the server picks first at its highest version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_group: Option<String>,
+    /// Versions whose full-size hello the server could not take (hello intolerance), with the
+    /// limit its sweep ran within.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hello_limits: BTreeMap<Protocol, HelloLimit>,
+}
+
+/// What a hello-intolerant server could take at one version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloLimit {
+    /// The most suites per hello it was offered (it refused more).
+    pub max_suites: u16,
+    /// Whether it took hellos only without the optional extensions (extended_master_secret,
+    /// renegotiation_info).
+    pub without_optional_extensions: bool,
 }
 
 impl Facts {

@@ -24,9 +24,9 @@ pub mod grade;
 pub mod observation;
 pub mod report;
 
-pub use certificate::{CertInfo, Certificate, KeyType};
+pub use certificate::{CertChain, CertInfo, Certificate, KeyType};
 pub use error::{Awaited, ConnError, ErrorKind, IoKind, Violation};
-pub use facts::{ClientCertificate, Facts};
+pub use facts::{ClientCertificate, Facts, HelloLimit};
 pub use grade::{conclude, Finding, Grade, Severity, SuiteGrade, Unchecked, Verdict, Waived};
 pub use observation::{Accepted, EndpointId, Gap, GapCause, Observation, Probe, Refusal, Skip};
 pub use report::{

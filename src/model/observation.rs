@@ -194,6 +194,8 @@ pub enum Probe {
     Certificate,
     /// The DHE-only hello that shows the DH group.
     DhGroup,
+    /// The signature-scheme sweep of one version.
+    SigSchemes(Protocol),
 }
 
 impl fmt::Display for Probe {
@@ -209,6 +211,7 @@ impl fmt::Display for Probe {
             Probe::ClientCertificate => f.write_str("client certificate"),
             Probe::Certificate => f.write_str("certificate chain"),
             Probe::DhGroup => f.write_str("DHE group"),
+            Probe::SigSchemes(p) => write!(f, "{p} signature schemes"),
         }
     }
 }

@@ -220,7 +220,7 @@ pub struct ProtocolResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GapRecord {
     /// `suites`, `groups`, `features`, `ems_required`, `fallback`, `client_certificate`,
-    /// `certificate` or `dh_group`.
+    /// `certificate`, `dh_group` or `signature_schemes`.
     pub probe: String,
     /// The version the probe concerns, where it concerns one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -448,5 +448,6 @@ pub fn probe_name(p: Probe) -> (&'static str, Option<Protocol>) {
         Probe::ClientCertificate => ("client_certificate", None),
         Probe::Certificate => ("certificate", None),
         Probe::DhGroup => ("dh_group", None),
+        Probe::SigSchemes(v) => ("signature_schemes", Some(v)),
     }
 }

@@ -54,7 +54,12 @@ pub(super) fn grade_certificate(
         }
         return;
     }
-    for (i, c) in chain.iter().enumerate() {
+    let all = obs
+        .certificate
+        .as_ref()
+        .map(|c| c.all_certificates())
+        .unwrap_or_default();
+    for (i, c) in all {
         if let Some(e) = &c.parse_error {
             if any_rule {
                 let reason = format!("certificate #{i} could not be parsed: {e}");

@@ -40,6 +40,7 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
         ("encrypt_then_mac_missing", "A CBC suite is negotiated without Encrypt-then-MAC (RFC 7366)."),
         ("ocsp_stapling_missing", "Asked for the certificate status (status_request), the server staples no OCSP response."),
         ("fallback_scsv_missing", "A server offering TLS 1.0/1.1 without TLS 1.3 accepts a lower version from a client signalling TLS_FALLBACK_SCSV (RFC 7507)."),
+        ("suite_outside_its_versions", "A cipher suite is negotiated in a version its defining RFC does not allow (an AES-GCM or SHA-256 suite in TLS 1.0/1.1, say); one finding per suite and version."),
         (
             "dh_key_too_small",
             "The server's finite-field DHE group is smaller than the policy's minimum.",
@@ -398,6 +399,10 @@ impl Grader<'_> {
                         continue;
                     }
                 },
+                Check::SuiteVersions => {
+                    self.suite_versions(req.severity, &req.source);
+                    continue;
+                }
                 Check::EncryptThenMac | Check::OcspStapling | Check::FallbackScsv => {
                     match self.extension_requirement(req.check) {
                         Some(violation) => violation,
@@ -518,6 +523,44 @@ impl Grader<'_> {
         }
     }
 
+    /// Suites the server negotiated in a version cipher-db says they cannot be negotiated in
+    /// (their RFC ranges): every pre-1.3 suite is offered at every TLS 1.0-1.2 version (and
+    /// SSLv3) to catch exactly this.
+    fn suite_versions(&mut self, severity: Severity, source: &str) {
+        for (&p, acc) in &self.obs.accepted {
+            if p == Protocol::Ssl2 {
+                continue;
+            }
+            for code in &acc.suites {
+                let Some(suite) = code.two_byte().and_then(|c| db().suite(c)) else {
+                    continue;
+                };
+                if suite.negotiable_in(p) {
+                    continue;
+                }
+                let allowed: Vec<&str> = suite.versions.iter().map(|v| v.label()).collect();
+                let message = format!(
+                    "cipher suite {} negotiated in {p}, which its definition does not allow \
+                     (only {}; {source})",
+                    suite.display_name(),
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                );
+                self.out.push(
+                    "suite_outside_its_versions",
+                    severity,
+                    message,
+                    Some(suite.display_name().to_string()),
+                    Some(p),
+                    source,
+                );
+            }
+        }
+    }
+
     fn reason_for_version(&self, v: Protocol) -> String {
         self.obs
             .gap(Probe::Suites(v))
@@ -587,6 +630,18 @@ impl Grader<'_> {
     }
 
     fn sig_schemes(&mut self) {
+        let cut: Vec<(Protocol, String)> = self
+            .obs
+            .gaps
+            .iter()
+            .filter_map(|g| match g.probe {
+                Probe::SigSchemes(v) => Some((v, g.cause.to_string())),
+                _ => None,
+            })
+            .collect();
+        for (v, reason) in cut {
+            self.unchecked("sig_scheme_not_approved", Some(v), reason);
+        }
         for name in &self.obs.facts.signature_schemes {
             let rule = match db().sig_scheme_by_name(name) {
                 Some(s) => self.policy.sig_scheme_verdict(s).rule(),

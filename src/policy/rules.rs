@@ -272,11 +272,14 @@ pub enum Check {
     /// TLS_FALLBACK_SCSV (RFC 7507) honoured, where SP 800-52r2 asks for it: a server offering
     /// TLS 1.0 or 1.1 without TLS 1.3 (finding `fallback_scsv_missing`).
     FallbackScsv,
+    /// Every suite negotiated only in the versions its defining RFC allows (finding
+    /// `suite_outside_its_versions`).
+    SuiteVersions,
 }
 
 impl Check {
     /// Every check.
-    pub const ALL: [Check; 9] = [
+    pub const ALL: [Check; 10] = [
         Check::Tls13,
         Check::Tls12,
         Check::Ems,
@@ -286,6 +289,7 @@ impl Check {
         Check::EncryptThenMac,
         Check::OcspStapling,
         Check::FallbackScsv,
+        Check::SuiteVersions,
     ];
 
     /// The label used in policy files.
@@ -300,6 +304,7 @@ impl Check {
             Check::EncryptThenMac => "encrypt_then_mac",
             Check::OcspStapling => "ocsp_stapling",
             Check::FallbackScsv => "fallback_scsv",
+            Check::SuiteVersions => "suite_versions",
         }
     }
 
@@ -316,6 +321,9 @@ impl Check {
             Check::OcspStapling => "an OCSP response stapled when the client sends status_request",
             Check::FallbackScsv => {
                 "TLS_FALLBACK_SCSV honoured, where TLS 1.0/1.1 is offered without TLS 1.3"
+            }
+            Check::SuiteVersions => {
+                "every suite negotiated only in the versions its RFC allows (no AES-GCM in TLS 1.1)"
             }
         }
     }

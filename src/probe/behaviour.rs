@@ -24,11 +24,13 @@ use crate::model::{
     Accepted, Certificate, ClientCertificate, ConnError, Facts, Gap, GapCause, Observation, Probe,
     Violation,
 };
+use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::ReadUntil;
 use crate::probe::groups;
 use crate::probe::link::{Link, Reply};
-use crate::probe::offer::{GROUPS_TLS12, SIG_SCHEMES};
+use crate::probe::offer::{groups_tls12, SIG_SCHEMES};
+use crate::probe::schemes;
 use crate::probe::tls13;
 use crate::protocol::Protocol;
 use crate::wire::{
@@ -61,6 +63,8 @@ pub struct Known {
     pub cert_curve: Option<u16>,
     /// The TLS 1.3 server answers hellos without key shares (see `VersionSweep::keyless_ok`).
     pub tls13_keyless: bool,
+    /// The TLS 1.3 certificate handshake's scheme and chain, when one was made.
+    pub tls13_signed: Option<(u16, Vec<Vec<u8>>)>,
 }
 
 impl Known {
@@ -84,6 +88,7 @@ impl Known {
         Known {
             accepted,
             tls13_keyless,
+            tls13_signed: None,
             ems_echoed,
             client_cert_requested: client_auth.is_some_and(ClientCertificate::is_requested),
             cert_curve: chain
@@ -128,6 +133,8 @@ pub struct Plan {
     client_cert: bool,
     dh: Option<(Protocol, Vec<u16>)>,
     tls13_keyless: bool,
+    schemes12: Option<Vec<u16>>,
+    schemes13: Option<Option<(u16, Vec<Vec<u8>>)>>,
 }
 
 impl Plan {
@@ -182,6 +189,15 @@ impl Plan {
             client_cert: known.client_cert_requested,
             dh: known.suites_with(Kx::Dhe, Protocol::Ssl3),
             tls13_keyless: known.tls13_keyless,
+            schemes12: known
+                .accepted
+                .get(&Protocol::Tls12)
+                .map(|s| schemes::signed_suites(s))
+                .filter(|s| !s.is_empty()),
+            schemes13: known
+                .accepted
+                .contains_key(&Protocol::Tls13)
+                .then(|| known.tls13_signed.clone()),
         }
     }
 
@@ -209,6 +225,12 @@ impl Plan {
         if self.dh.is_some() {
             out.push(Probe::DhGroup);
         }
+        if self.schemes12.is_some() {
+            out.push(Probe::SigSchemes(Protocol::Tls12));
+        }
+        if self.schemes13.is_some() {
+            out.push(Probe::SigSchemes(Protocol::Tls13));
+        }
         out
     }
 }
@@ -231,6 +253,12 @@ pub struct ExtraFacts {
     pub client_cert_required: Option<bool>,
     /// The finite-field DHE prime size, from a hello offering only the DHE suites.
     pub dh_bits: Option<u32>,
+    /// Signature schemes per version, in the order found.
+    pub schemes: BTreeMap<Protocol, Vec<u16>>,
+    /// The scheme of the TLS 1.2 hello without signature_algorithms, when it was answered.
+    pub scheme_without_signature_algorithms: Option<u16>,
+    /// Every distinct chain the scheme sweeps saw, with what made the server send it.
+    pub chains: Vec<(String, Vec<Vec<u8>>)>,
     /// Probes that gave no answer.
     pub gaps: Vec<Gap>,
 }
@@ -252,7 +280,7 @@ pub struct FeatureFacts {
 pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
     let plan = Plan::new(known);
     let mut out = ExtraFacts::default();
-    let (g12, g13, features, ems, fallback, client, dh) = tokio::join!(
+    let (g12, g13, features, ems, fallback, client, dh, s12, s13) = tokio::join!(
         async {
             match &plan.groups12 {
                 Some((v, suites, pinned)) => {
@@ -274,6 +302,23 @@ pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
         fallback_scsv(link, plan.fallback.as_ref()),
         client_cert_required(link, plan.client_cert),
         dh_bits(link, plan.dh.as_ref()),
+        async {
+            match &plan.schemes12 {
+                Some(suites) => Some(schemes::sweep_tls12(link, suites).await),
+                None => None,
+            }
+        },
+        async {
+            match &plan.schemes13 {
+                Some(first) => {
+                    let first = first
+                        .clone()
+                        .map(|(s, chain)| schemes::SchemeAnswer::Signed(s, Some(chain)));
+                    Some(schemes::sweep_tls13(link, first).await)
+                }
+                None => None,
+            }
+        },
     );
     let mut gap = |probe: Probe, e: ConnError| {
         out.gaps.push(Gap {
@@ -318,7 +363,37 @@ pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
         Ok(v) => out.dh_bits = v,
         Err(e) => gap(Probe::DhGroup, e),
     }
+    if let Some((sweep, default)) = s12 {
+        match default {
+            Ok(v) => out.scheme_without_signature_algorithms = v,
+            Err(e) => gap(Probe::SigSchemes(Protocol::Tls12), e),
+        }
+        scheme_results(&mut out, &sweep);
+    }
+    if let Some(sweep) = s13 {
+        scheme_results(&mut out, &sweep);
+    }
     out
+}
+
+/// A scheme sweep's schemes, chains and failure into `out`.
+fn scheme_results(out: &mut ExtraFacts, sweep: &schemes::SchemeSweep) {
+    let v = sweep.version();
+    if let Some(e) = sweep.failure() {
+        out.gaps.push(Gap {
+            probe: Probe::SigSchemes(v),
+            cause: GapCause::Failed(e.clone()),
+        });
+    }
+    if !sweep.accepted().is_empty() {
+        out.schemes.insert(v, sweep.accepted().to_vec());
+    }
+    for chain in sweep.chains() {
+        if !out.chains.iter().any(|(_, c)| c == chain) {
+            out.chains
+                .push((format!("{v} signature schemes"), chain.clone()));
+        }
+    }
 }
 
 /// The probes that would have run, as gaps with `cause` (`--suites-only`, an interruption).
@@ -340,7 +415,6 @@ pub fn not_run(known: &Known, cause: GapCause) -> ExtraFacts {
 /// (the report's `extensions`), `groups` (TLS 1.3 order first, then any group only seen
 /// before), the certificate, and the extra probes' gaps.
 pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) {
-    let db = cipher_db::db();
     let name = crate::model::group_name;
     let mut groups: Vec<u16> = Vec::new();
     let mut per_version = BTreeMap::new();
@@ -379,25 +453,59 @@ pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) 
         downgrade_sentinel: extra.downgrade_sentinel,
         client_certificate,
         dh_bits: extra.dh_bits.or(collected.dh_bits),
-        signature_schemes: collected
-            .sig_schemes
+        signature_schemes: {
+            // The sweeps' schemes, then any a key exchange showed that they did not (with
+            // --suites-only, those are all there is).
+            let mut all: Vec<u16> = extra.schemes.values().flatten().copied().collect();
+            all.extend(extra.scheme_without_signature_algorithms);
+            for s in &collected.sig_schemes {
+                if !all.contains(s) {
+                    all.push(*s);
+                }
+            }
+            let mut seen = Vec::new();
+            all.retain(|s| {
+                let new = !seen.contains(s);
+                seen.push(*s);
+                new
+            });
+            all.iter().map(|&c| scheme_name(c)).collect()
+        },
+        signature_schemes_by_version: extra
+            .schemes
             .iter()
-            .map(|&code| {
-                db.sig_scheme(code)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| format!("0x{code:04X}"))
-            })
+            .map(|(v, list)| (*v, list.iter().map(|&c| scheme_name(c)).collect()))
             .collect(),
+        scheme_without_signature_algorithms: extra
+            .scheme_without_signature_algorithms
+            .map(scheme_name),
         preferred_group: groups.first().map(|&g| name(g)),
         groups: per_version,
+        hello_limits: BTreeMap::new(),
     };
     obs.groups = groups;
     obs.certificate = match (collected.chain, collected.chain_error) {
-        (Some(chain), _) => Some(crate::probe::cert::describe_chain(
-            &chain,
-            &obs.id.host,
-            obs.id.ip,
-        )),
+        (Some(chain), _) => {
+            let mut cert = crate::probe::cert::describe_chain(&chain, &obs.id.host, obs.id.ip);
+            let others: Vec<&(String, Vec<Vec<u8>>)> =
+                extra.chains.iter().filter(|(_, c)| *c != chain).collect();
+            if !others.is_empty() {
+                cert.chains.push(crate::model::CertChain {
+                    chain: cert.chain.clone(),
+                    name_matches: cert.name_matches,
+                    served_for: "the server's default".into(),
+                });
+                for (why, c) in others {
+                    let d = crate::probe::cert::describe_chain(c, &obs.id.host, obs.id.ip);
+                    cert.chains.push(crate::model::CertChain {
+                        chain: d.chain,
+                        name_matches: d.name_matches,
+                        served_for: why.clone(),
+                    });
+                }
+            }
+            Some(cert)
+        }
         (None, Some(e)) if !obs.accepted.is_empty() => Some(Certificate {
             error: Some(e.to_string()),
             ..Certificate::default()
@@ -405,6 +513,14 @@ pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) 
         _ => None,
     };
     obs.gaps.extend(extra.gaps);
+}
+
+/// The IANA name of a signature scheme, or its code.
+fn scheme_name(code: u16) -> String {
+    cipher_db::db()
+        .sig_scheme(code)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| format!("0x{code:04X}"))
 }
 
 /// One TLS <= 1.2 hello offering DEFLATE, status_request, session_ticket and encrypt_then_mac.
@@ -685,10 +801,18 @@ async fn dh_bits(
         )))
 }
 
-/// Sends a TLS <= 1.2 hello the way every probe does.
+/// Sends a TLS <= 1.2 hello the way every probe does; an answer that chose something the
+/// hello did not offer is a failure (a violation), never a fact.
 async fn send(link: &Link<'_>, hello: &ClientHello, version: Protocol, until: ReadUntil) -> Reply {
+    let hello = hello.padded();
     let bytes = hello.encode_records(version.wire().min(0x0301));
-    link.send(&bytes, until).await
+    match link.send(&bytes, until).await {
+        Reply::Answer(flight) => match flight.messages.first().map(|m| check_answer(&hello, m)) {
+            Some(Err(v)) => Reply::Failed(v.into()),
+            _ => Reply::Answer(flight),
+        },
+        other => other,
+    }
 }
 
 /// A TLS 1.0–1.2 (or SSLv3) hello like the sweeps send: every curve, every signature scheme.
@@ -703,7 +827,7 @@ fn legacy_hello<'a>(
         version,
         suites,
         sni,
-        groups: GROUPS_TLS12,
+        groups: groups_tls12(),
         key_shares: &[],
         sig_schemes: SIG_SCHEMES,
         ems,
@@ -856,6 +980,8 @@ mod tests {
                 Probe::Features,
                 Probe::EmsRequired,
                 Probe::Fallback,
+                Probe::SigSchemes(Protocol::Tls12),
+                Probe::SigSchemes(Protocol::Tls13),
             ]
         );
         // EMS not echoed: known not required at no cost; a DHE suite adds the DH probe.
@@ -869,7 +995,12 @@ mod tests {
         );
         assert_eq!(
             Plan::new(&known).probes(),
-            [Probe::Features, Probe::ClientCertificate, Probe::DhGroup]
+            [
+                Probe::Features,
+                Probe::ClientCertificate,
+                Probe::DhGroup,
+                Probe::SigSchemes(Protocol::Tls12)
+            ]
         );
     }
 
@@ -884,7 +1015,8 @@ mod tests {
             [
                 Probe::Groups(Protocol::Tls12),
                 Probe::Features,
-                Probe::EmsRequired
+                Probe::EmsRequired,
+                Probe::SigSchemes(Protocol::Tls12)
             ]
         );
         assert!(x.features.compression.is_none());

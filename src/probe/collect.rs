@@ -34,6 +34,8 @@ pub struct Collected {
     pub client_auth: Option<ClientCertificate>,
     /// Whether the TLS 1.3 certificate handshake got a stapled OCSP response.
     pub tls13_ocsp: Option<bool>,
+    /// The TLS 1.3 certificate handshake's scheme and chain: the scheme sweep's first answer.
+    pub tls13_signed: Option<(u16, Vec<Vec<u8>>)>,
 }
 
 impl Collected {

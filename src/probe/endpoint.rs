@@ -26,21 +26,25 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cipher_db::{self, Kx};
 use crate::model::{
-    Accepted, ClientCertificate, ConnError, EndpointId, Gap, GapCause, Observation, Probe, Refusal,
-    Skip, Status, SuiteCode, Violation,
+    Accepted, ClientCertificate, ConnError, EndpointId, Gap, GapCause, HelloLimit, Observation,
+    Probe, Refusal, Skip, Status, SuiteCode, Violation,
 };
 use crate::probe::behaviour;
+use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::{self, FlightEnd, ReadUntil};
+use crate::probe::intolerance::{Check, Verdict};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
-use crate::probe::offer::{GROUPS_TLS12, GROUPS_TLS13, KEY_SHARES_TLS13, SIG_SCHEMES};
+use crate::probe::offer::{
+    groups_tls12, groups_tls13, sig_schemes_tls13, KEY_SHARES_TLS13, SIG_SCHEMES,
+};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry::{self, PathStats};
 use crate::probe::tls13;
 use crate::protocol::Protocol;
 use crate::targets::EndpointSpec;
-use crate::wire::{self, ProbeHello, ServerMessage};
+use crate::wire::{self, ClientHello, ProbeHello, ServerMessage};
 
 /// Timeouts and retries for one endpoint.
 #[derive(Clone, Debug)]
@@ -122,6 +126,15 @@ pub async fn probe(
     obs
 }
 
+/// What the first answers showed the server can take.
+#[derive(Clone, Copy, Debug)]
+struct Tolerance {
+    /// A TLS <= 1.2 version accepted our full-size hello.
+    full_hello: bool,
+    /// TLS 1.3 accepted our hello, with the extensions every hello carries.
+    extensions: bool,
+}
+
 /// How much retrying an offer gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Contact {
@@ -185,12 +198,14 @@ impl Ctx<'_> {
             obs.gaps = gaps;
             return obs;
         };
-        let mut lead_sweep = sweep_for(lead);
+        let lead_sweep = sweep_for(lead);
         let first_answer = match lead_sweep.next_offer() {
             Some(offer) => self.offer(&offer, Some(stream), Contact::First).await,
             None => Answer::Refused(Refusal::Dropped { times: 0 }),
         };
-        let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
+        // Each sweep with its first answer, when it has one already.
+        let mut sweeps: Vec<(VersionSweep, Option<Answer>)> =
+            rest.iter().map(|&v| (sweep_for(v), None)).collect();
         if let Answer::Failed(why) = &first_answer {
             if !self.saw_tls() {
                 // Silence to the newest hello may be version intolerance (some old stacks
@@ -198,17 +213,15 @@ impl Ctx<'_> {
                 // two apart. Bytes that are not TLS, or a closed port, need no second try.
                 let worth_trying = !matches!(why, ConnError::NotTls | ConnError::Refused)
                     && !matches!(why, ConnError::Malformed(_));
-                let older = others
+                let older = sweeps
                     .iter()
-                    .position(|s| s.version() != Protocol::Ssl2)
+                    .position(|(s, _)| s.version() != Protocol::Ssl2)
                     .filter(|_| worth_trying);
-                if let Some(i) = older {
-                    if let Some(offer) = others.get(i).and_then(VersionSweep::next_offer) {
+                if let Some((sweep, first)) = older.and_then(|i| sweeps.get_mut(i)) {
+                    if let Some(offer) = sweep.next_offer() {
                         let answer = self.offer(&offer, None, Contact::Once).await;
                         if self.saw_tls() {
-                            if let Some(sweep) = others.get_mut(i) {
-                                sweep.observe(answer);
-                            }
+                            *first = Some(answer);
                         }
                     }
                 }
@@ -218,18 +231,45 @@ impl Ctx<'_> {
             }
         }
         // A first offer lost to a reset or a close, on an endpoint that speaks TLS, is asked
-        // again by the sweep with its full retries: first contact is never a conclusion.
+        // again with the sweeps' full retries: first contact is never a conclusion.
         let again =
             matches!(&first_answer, Answer::Failed(e) if e.is_transient() && !e.is_timeout());
-        if !again {
-            lead_sweep.observe(first_answer);
-        }
+        sweeps.insert(0, (lead_sweep, (!again).then_some(first_answer)));
 
-        let mut sweeps = vec![self.sweep(lead_sweep)];
-        for sweep in others {
-            sweeps.push(self.sweep(sweep));
-        }
-        let sweeps = join_all(sweeps).await;
+        // Every version's first, full-size answer, before any sweep goes on: whether the server
+        // took a full hello anywhere decides how its refusals are read (probe::intolerance).
+        let firsts = join_all(
+            sweeps
+                .iter()
+                .map(|(sweep, first)| async move {
+                    match (first, sweep.next_offer()) {
+                        (Some(a), _) => Some(a.clone()),
+                        (None, Some(offer)) => Some(self.offer(&offer, None, Contact::Sweep).await),
+                        (None, None) => None,
+                    }
+                })
+                .collect(),
+        )
+        .await;
+        let took = |wanted: &dyn Fn(Protocol) -> bool| {
+            sweeps.iter().zip(&firsts).any(|((sweep, _), first)| {
+                let v = sweep.version();
+                wanted(v)
+                    && matches!(first, Some(Answer::Chosen { version, .. }) if *version == v.wire())
+            })
+        };
+        let tolerance = Tolerance {
+            full_hello: took(&|v| (Protocol::Ssl3..=Protocol::Tls12).contains(&v)),
+            extensions: took(&|v| v == Protocol::Tls13),
+        };
+        let sweeps = join_all(
+            sweeps
+                .into_iter()
+                .zip(firsts)
+                .map(|((sweep, _), first)| self.go_on(sweep, first, tolerance))
+                .collect(),
+        )
+        .await;
         if !self.saw_tls() {
             // Every attempt failed the same way before any TLS answer.
             let why = sweeps
@@ -242,7 +282,10 @@ impl Ctx<'_> {
 
         let mut obs = Observation::new(id);
         obs.status = Status::Tls;
-        let violation = sweeps.iter().find_map(VersionSweep::violation).cloned();
+        let violation = sweeps.iter().find_map(|s| match s.gap() {
+            Some(ConnError::Violation(v)) => Some(v),
+            _ => None,
+        });
         for sweep in &sweeps {
             let version = sweep.version();
             if let Some(e) = sweep.gap() {
@@ -270,13 +313,15 @@ impl Ctx<'_> {
             .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
         let known = {
             let c = self.lock();
-            behaviour::Known::new(
+            let mut known = behaviour::Known::new(
                 &obs.accepted,
                 c.ems,
                 c.client_auth,
                 c.chain.as_deref(),
                 keyless,
-            )
+            );
+            known.tls13_signed = c.tls13_signed.clone();
+            known
         };
         let extra = if self.cfg.extras && !self.abort.is_cancelled() {
             behaviour::probe(&self.link(), &known).await
@@ -291,6 +336,17 @@ impl Ctx<'_> {
         let collected = std::mem::take(&mut *self.lock());
         obs.gaps = gaps;
         behaviour::assemble(&mut obs, collected, extra);
+        for sweep in &sweeps {
+            if let Some(limit) = sweep.limit().filter(|_| !sweep.accepted().is_empty()) {
+                obs.facts.hello_limits.insert(
+                    sweep.version(),
+                    HelloLimit {
+                        max_suites: u16::try_from(limit.max_suites).unwrap_or(u16::MAX),
+                        without_optional_extensions: limit.minimal,
+                    },
+                );
+            }
+        }
         if let (true, Some(v)) = (obs.accepted.is_empty(), violation) {
             // It speaks TLS, but nothing it said can be trusted as an acceptance.
             obs.status = Status::Error;
@@ -334,7 +390,9 @@ impl Ctx<'_> {
         let link = self.link();
         let (stream, _permit) = link.connect_for_handshake().await?;
         let limit = link.time_left(self.cfg.handshake_timeout);
-        let facts = tls13::certificate(stream, self.addr, self.sni.as_deref(), limit).await?;
+        let schemes = sig_schemes_tls13();
+        let facts =
+            tls13::certificate(stream, self.addr, self.sni.as_deref(), limit, schemes).await?;
         let mut c = self.lock();
         c.tls13_ocsp = facts.ocsp_stapled;
         if facts.client_cert_requested {
@@ -347,8 +405,45 @@ impl Ctx<'_> {
                 "the TLS 1.3 handshake carried no certificate",
             )));
         }
+        if let Some(scheme) = facts.scheme {
+            c.tls13_signed = Some((scheme, facts.chain.clone()));
+        }
         c.chain = Some(facts.chain);
         Ok(())
+    }
+
+    /// Goes on with `sweep` after its first answer: through the intolerance check when the
+    /// answer calls for it, then to the end.
+    async fn go_on(
+        &self,
+        mut sweep: VersionSweep,
+        first: Option<Answer>,
+        tolerance: Tolerance,
+    ) -> VersionSweep {
+        let Some(first) = first else {
+            return sweep;
+        };
+        if !Check::needed(sweep.version(), &first, tolerance.full_hello) {
+            sweep.observe(first);
+            return self.sweep(sweep).await;
+        }
+        let mut check = Check::new(&sweep, tolerance.extensions);
+        while let Some(offer) = check.next_offer() {
+            let answer = self.offer(&offer, None, Contact::Sweep).await;
+            check.observe(answer);
+        }
+        match check.verdict().cloned() {
+            Some(Verdict::Limited(limit, replay)) => {
+                sweep = sweep.limited(limit);
+                for answer in replay {
+                    sweep.observe(answer);
+                }
+            }
+            Some(Verdict::Refused(r)) => sweep.observe(Answer::Refused(r)),
+            Some(Verdict::Failed(e)) => sweep.observe(Answer::Failed(e)),
+            None => sweep.observe(first),
+        }
+        self.sweep(sweep).await
     }
 
     async fn sweep(&self, mut sweep: VersionSweep) -> VersionSweep {
@@ -362,7 +457,7 @@ impl Ctx<'_> {
     /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
     /// answer, with the retries `contact` allows.
     async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, contact: Contact) -> Answer {
-        let hello = build_hello(offer, self.sni.as_deref());
+        let (bytes, hello) = build_hello(offer, self.sni.as_deref());
         let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
             ReadUntil::ServerHello
         } else if offer.purpose == Purpose::First {
@@ -376,9 +471,9 @@ impl Ctx<'_> {
         };
         let link = self.link();
         let reply = match contact {
-            Contact::First => link.exchange_first(&hello, until, stream).await,
-            Contact::Once => link.exchange_once(&hello, until).await,
-            Contact::Sweep => link.exchange(&hello, until, stream).await,
+            Contact::First => link.exchange_first(&bytes, until, stream).await,
+            Contact::Once => link.exchange_once(&bytes, until).await,
+            Contact::Sweep => link.exchange(&bytes, until, stream).await,
         };
         match reply {
             Reply::Answer(flight) => {
@@ -387,6 +482,14 @@ impl Ctx<'_> {
                     return Answer::Refused(Refusal::Ssl2Error(code));
                 }
                 let cut = flight.cut().cloned();
+                if let (Some(hello), Some(first)) = (&hello, flight.messages.first()) {
+                    if let Err(v) = check_answer(hello, first) {
+                        if !matches!(first, ServerMessage::Alert(_)) {
+                            self.saw_tls.store(true, Ordering::Relaxed);
+                        }
+                        return Answer::Failed(v.into());
+                    }
+                }
                 self.interpret(offer, flight.messages, cut)
             }
             Reply::Dropped { times } => Answer::Refused(Refusal::Dropped { times }),
@@ -414,7 +517,7 @@ impl Ctx<'_> {
                 self.saw_tls.store(true, Ordering::Relaxed);
                 let version = sh.version();
                 if offer.version == Protocol::Tls13 && version == Protocol::Tls13.wire() {
-                    if let Some(g) = sh.key_share_group().filter(|g| !GROUPS_TLS13.contains(g)) {
+                    if let Some(g) = sh.key_share_group().filter(|g| !groups_tls13().contains(g)) {
                         return Answer::Failed(Violation::UnofferedGroup(g).into());
                     }
                 }
@@ -441,7 +544,7 @@ impl Ctx<'_> {
             ServerMessage::HelloRetryRequest(hrr) => {
                 self.saw_tls.store(true, Ordering::Relaxed);
                 match hrr.selected_group {
-                    Some(g) if GROUPS_TLS13.contains(&g) => c.group(g),
+                    Some(g) if groups_tls13().contains(&g) => c.group(g),
                     Some(g) => return Answer::Failed(Violation::UnofferedGroup(g).into()),
                     None => {}
                 }
@@ -539,12 +642,14 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     slots.into_iter().flatten().collect()
 }
 
-fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
+/// The bytes of `offer`'s hello, and the hello itself (for checking the answer against it;
+/// `None` for the SSLv2 hello, whose answer lists ciphers rather than choosing one).
+fn build_hello(offer: &Offer, sni: Option<&str>) -> (Vec<u8>, Option<ClientHello>) {
     let random = behaviour::random();
     if offer.version == Protocol::Ssl2 {
         let mut challenge = [0u8; 16];
         challenge.copy_from_slice(&random[..16]);
-        return wire::ssl2_client_hello(&offer.suites, challenge);
+        return (wire::ssl2_client_hello(&offer.suites, challenge), None);
     }
     let suites: Vec<u16> = offer
         .suites
@@ -556,20 +661,26 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
         version: offer.version,
         suites: &suites,
         sni,
-        groups: if tls13 { GROUPS_TLS13 } else { GROUPS_TLS12 },
+        groups: if tls13 {
+            groups_tls13()
+        } else {
+            groups_tls12()
+        },
         key_shares: if tls13 && offer.key_shares {
             KEY_SHARES_TLS13
         } else {
             &[]
         },
         sig_schemes: SIG_SCHEMES,
-        ems: true,
-        renegotiation_scsv: offer.version == Protocol::Ssl3,
+        ems: !offer.minimal,
+        // The SCSV signals secure renegotiation without an extension (RFC 5746 §3.3).
+        renegotiation_scsv: offer.version == Protocol::Ssl3 || offer.minimal,
         fallback_scsv: false,
         random,
     };
     // SSLv3 servers may refuse a TLS record version; everything else gets the 0x0301 that
     // version-intolerant servers expect in the record layer.
     let record_version = offer.version.wire().min(0x0301);
-    hello.to_client_hello().encode_records(record_version)
+    let hello = hello.to_client_hello().padded();
+    (hello.encode_records(record_version), Some(hello))
 }

@@ -15,27 +15,12 @@
 //! [`GroupSweep`] is pure; [`sweep`] drives it over the network.
 
 use crate::model::{ConnError, Refusal, Violation};
+use crate::probe::check::check_answer;
 use crate::probe::conn::ReadUntil;
 use crate::probe::link::{Link, Reply};
-use crate::probe::offer::SIG_SCHEMES;
+use crate::probe::offer::{curves_tls12, groups_tls13, SIG_SCHEMES};
 use crate::protocol::Protocol;
 use crate::wire::{key_share_value, KxKind, KxParams, ProbeHello, ServerMessage};
-
-/// Named curves tried in TLS <= 1.2, in offer order: the NIST curves first (what servers
-/// expect), then x25519/x448, brainpool and the deprecated binary and Koblitz curves.
-pub const CANDIDATES_TLS12: &[u16] = &[
-    0x0017, 0x0018, 0x0019, 0x001D, 0x001E, 0x001A, 0x001B, 0x001C, 0x0016, 0x0015, 0x0014, 0x0013,
-    0x0012, 0x0011, 0x0010, 0x000F, 0x000E, 0x000D, 0x000C, 0x000B, 0x000A, 0x0009, 0x0008, 0x0007,
-    0x0006, 0x0005, 0x0004, 0x0003, 0x0002, 0x0001,
-];
-
-/// Groups tried in TLS 1.3, in offer order: the common ones first (x25519, P-256 also get the
-/// first key shares, as a browser would send), then the hybrids, pure ML-KEM, FFDHE and the
-/// TLS 1.3 brainpool codes.
-pub const CANDIDATES_TLS13: &[u16] = &[
-    0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED, 0x0200, 0x0201, 0x0202, 0x0100,
-    0x0101, 0x0102, 0x0103, 0x0104, 0x001F, 0x0020, 0x0021,
-];
 
 /// Key shares sent per TLS 1.3 offer: two keeps the hello small while letting most servers
 /// answer without a HelloRetryRequest; either answer names the group.
@@ -192,10 +177,12 @@ pub async fn sweep(
     pinned: Option<u16>,
     keyless: bool,
 ) -> GroupSweep {
+    // Every group cipher-db knows (probe::offer): a draft or hybrid group a server prefers is
+    // found like any other.
     let candidates = if version == Protocol::Tls13 {
-        CANDIDATES_TLS13
+        groups_tls13()
     } else {
-        CANDIDATES_TLS12
+        curves_tls12()
     };
     let mut sweep = GroupSweep::new(version, candidates.iter().copied()).pin(pinned);
     while let Some(offer) = sweep.next_offer() {
@@ -211,16 +198,19 @@ pub async fn sweep(
             fallback_scsv: false,
             random: crate::probe::behaviour::random(),
         };
-        let bytes = hello
-            .to_client_hello()
-            .encode_records(offer.version.wire().min(0x0301));
+        let hello = hello.to_client_hello().padded();
+        let bytes = hello.encode_records(offer.version.wire().min(0x0301));
         let until = if version == Protocol::Tls13 {
             ReadUntil::ServerHello
         } else {
             ReadUntil::FlightEnd
         };
         let answer = match link.send(&bytes, until).await {
-            Reply::Answer(flight) => interpret(version, &flight.messages),
+            Reply::Answer(flight) => match flight.messages.first().map(|m| check_answer(&hello, m))
+            {
+                Some(Err(v)) => GroupAnswer::Failed(v.into()),
+                _ => interpret(version, &flight.messages),
+            },
             Reply::Dropped { times } => GroupAnswer::Refused(Refusal::Dropped { times }),
             Reply::Failed(why) => GroupAnswer::Failed(why),
         };
@@ -309,7 +299,7 @@ mod tests {
 
     #[test]
     fn server_order_is_revealed_in_accepted_plus_one_handshakes() {
-        let mut s = GroupSweep::new(Protocol::Tls12, CANDIDATES_TLS12.iter().copied());
+        let mut s = GroupSweep::new(Protocol::Tls12, curves_tls12().iter().copied());
         let n = run(&mut s, &[0x0018, 0x0017], true);
         assert_eq!(s.accepted(), &[0x0018, 0x0017]);
         assert_eq!(s.preferred(), Some(0x0018));
@@ -319,7 +309,7 @@ mod tests {
 
     #[test]
     fn client_order_server_follows_our_offer() {
-        let mut s = GroupSweep::new(Protocol::Tls13, CANDIDATES_TLS13.iter().copied());
+        let mut s = GroupSweep::new(Protocol::Tls13, groups_tls13().iter().copied());
         let n = run(&mut s, &[0x0018, 0x001D, 0x0017], false);
         assert_eq!(s.accepted(), &[0x001D, 0x0017, 0x0018]);
         assert_eq!(n, 4);
@@ -335,11 +325,11 @@ mod tests {
 
     #[test]
     fn tls13_shares_go_to_the_first_two_groups_we_can_make() {
-        let mut s = GroupSweep::new(Protocol::Tls13, CANDIDATES_TLS13.iter().copied());
+        let mut s = GroupSweep::new(Protocol::Tls13, groups_tls13().iter().copied());
         assert_eq!(s.next_offer().unwrap().key_shares, vec![0x001D, 0x0017]);
         s.observe(GroupAnswer::Chose(0x001D));
         assert_eq!(s.next_offer().unwrap().key_shares, vec![0x0017, 0x0018]);
-        let tls12 = GroupSweep::new(Protocol::Tls12, CANDIDATES_TLS12.iter().copied());
+        let tls12 = GroupSweep::new(Protocol::Tls12, curves_tls12().iter().copied());
         assert!(tls12.next_offer().unwrap().key_shares.is_empty());
     }
 
@@ -367,7 +357,7 @@ mod tests {
             serve(offer, &supported, server_pref)
         };
         let mut s =
-            GroupSweep::new(Protocol::Tls12, CANDIDATES_TLS12.iter().copied()).pin(Some(0x0017));
+            GroupSweep::new(Protocol::Tls12, curves_tls12().iter().copied()).pin(Some(0x0017));
         let mut n = 0;
         while let Some(offer) = s.next_offer() {
             n += 1;

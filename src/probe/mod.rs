@@ -3,29 +3,34 @@
 //!
 //! - [`engine`]: the stream of endpoints in, observations out, with the global cap.
 //! - [`endpoint`]: one endpoint — connect sweep, then one [`plan::VersionSweep`] per version.
-//! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test).
+//! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test);
+//!   [`intolerance`]: what a server that refuses our full hello can take.
 //! - [`link`]: one exchange loop for every probe (cap, budget, retries, handshake count).
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
 //! - [`retry`]: what is retried, how often, and when a dropped connection is a refusal.
-//! - [`collect`]: facts the sweeps' own flights show.
+//! - [`collect`]: facts the sweeps' own flights show; [`check`]: answers against offers.
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
-//! - [`groups`]: key-exchange group sweep; [`behaviour`]: extension and behaviour probes.
+//! - [`groups`]: key-exchange group sweep; [`schemes`]: signature-scheme sweeps and chains;
+//!   [`behaviour`]: extension and behaviour probes.
 //! - [`offer`]: the groups and signature schemes every hello offers.
 
 pub mod behaviour;
 pub mod cert;
+pub mod check;
 pub mod collect;
 pub mod conn;
 pub mod endpoint;
 pub mod engine;
 pub mod groups;
+pub mod intolerance;
 pub mod limits;
 pub mod link;
 pub mod offer;
 pub mod plan;
 pub mod retry;
+pub mod schemes;
 pub mod tls13;
 
 pub use endpoint::{probe, ProbeConfig};

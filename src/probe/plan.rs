@@ -20,6 +20,14 @@
 //! declines the first empty-share offer gets the same offer again with shares (one extra
 //! handshake), and shares from then on.
 //!
+//! A server that cannot take our full offer (hello intolerance: more than 128 suites, or
+//! optional extensions it chokes on, see `probe::endpoint`) is swept with a [`Limit`]: each
+//! hello offers at most `max_suites` of the remaining candidates; a refusal drops those from
+//! the candidates (the server said no to every one of them) and the next ones are offered.
+//! The suites found that way come in each window's order, not the server's overall one, so
+//! an ordering pass then offers the found suites alone, removing the server's pick each time
+//! (found - 1 hellos), before the usual order test.
+//!
 //! Deciding from the sweep also keeps servers with order heuristics right: Go picks from a
 //! ChaCha20-first list when the client's first suite is not AES-GCM, so a reversed offer led
 //! by ChaCha20 or 3DES made Go look like it followed the client. Every sweep offer keeps our
@@ -40,6 +48,19 @@ pub struct Offer {
     /// TLS 1.3: send key shares. When false, the key_share list is empty and the server
     /// answers with a HelloRetryRequest. Ignored below TLS 1.3.
     pub key_shares: bool,
+    /// Leave the optional extensions out (extended_master_secret, renegotiation_info: the
+    /// SCSV says the same), for a server that refuses hellos carrying them.
+    pub minimal: bool,
+}
+
+/// What a hello-intolerant server can take: at most `max_suites` suites per hello, and no
+/// optional extensions when `minimal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Most suites per hello.
+    pub max_suites: usize,
+    /// Optional extensions left out.
+    pub minimal: bool,
 }
 
 /// Why an offer is made.
@@ -51,6 +72,8 @@ pub enum Purpose {
     Sweep,
     /// The server-order test: accepted suites reversed.
     OrderTest,
+    /// A limited sweep's ordering pass: the found suites alone.
+    Ordering,
 }
 
 /// What the server said to an offer, as far as planning cares.
@@ -91,6 +114,10 @@ pub struct VersionSweep {
     /// is not accepted, when nothing was found).
     refusal: Option<Refusal>,
     shares: Shares,
+    limit: Option<Limit>,
+    /// A limited sweep's ordering pass: found suites not yet picked, and the picks in order.
+    pool: Vec<u32>,
+    ordered: Vec<u32>,
 }
 
 /// Whether TLS 1.3 offers carry key shares (see the module doc).
@@ -109,6 +136,7 @@ enum Shares {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Sweeping,
+    Ordering,
     OrderTest,
     Done,
 }
@@ -135,7 +163,31 @@ impl VersionSweep {
             violation: None,
             refusal: None,
             shares: Shares::First,
+            limit: None,
+            pool: Vec::new(),
+            ordered: Vec::new(),
         }
+    }
+
+    /// The same sweep started over within `limit` (for a hello-intolerant server).
+    pub fn limited(&self, limit: Limit) -> VersionSweep {
+        let mut sweep = VersionSweep::new(self.version, self.order.iter().copied());
+        sweep.limit = Some(limit);
+        sweep
+    }
+
+    /// The limit this sweep runs within, if any.
+    pub fn limit(&self) -> Option<Limit> {
+        self.limit
+    }
+
+    /// The candidates in offer order, cut into the windows a limited sweep would offer first:
+    /// what the intolerance check sends.
+    pub fn windows(&self, max_suites: usize) -> Vec<Vec<u32>> {
+        self.order
+            .chunks(max_suites.max(1))
+            .map(<[u32]>::to_vec)
+            .collect()
     }
 
     /// The version this sweep probes.
@@ -146,24 +198,30 @@ impl VersionSweep {
     /// The next hello to send, or `None` when the sweep is complete.
     pub fn next_offer(&self) -> Option<Offer> {
         let key_shares = matches!(self.shares, Shares::First | Shares::Needed);
+        let minimal = self.limit.is_some_and(|l| l.minimal);
+        let max = self.limit.map_or(usize::MAX, |l| l.max_suites.max(1));
+        let offer = |suites: Vec<u32>, purpose| Offer {
+            version: self.version,
+            suites,
+            purpose,
+            key_shares,
+            minimal,
+        };
         match self.state {
             State::Done => None,
-            State::Sweeping => Some(Offer {
-                version: self.version,
-                suites: self.candidates.clone(),
-                purpose: if self.found.is_empty() {
+            State::Sweeping => Some(offer(
+                self.candidates.iter().take(max).copied().collect(),
+                if self.found.is_empty() {
                     Purpose::First
                 } else {
                     Purpose::Sweep
                 },
-                key_shares,
-            }),
-            State::OrderTest => Some(Offer {
-                version: self.version,
-                suites: self.found.iter().rev().copied().collect(),
-                purpose: Purpose::OrderTest,
-                key_shares,
-            }),
+            )),
+            State::Ordering => Some(offer(self.pool.clone(), Purpose::Sweep)),
+            State::OrderTest => Some(offer(
+                self.found.iter().rev().copied().collect(),
+                Purpose::OrderTest,
+            )),
         }
     }
 
@@ -233,8 +291,32 @@ impl VersionSweep {
             }
             (State::Sweeping, Answer::Refused(r)) => {
                 self.refusal = Some(r);
-                self.finish_sweep();
+                let max = self.limit.map_or(usize::MAX, |l| l.max_suites.max(1));
+                if self.candidates.len() > max {
+                    // A limited sweep: the server refused every suite of this window; the
+                    // next window may still hold some it accepts.
+                    self.candidates.drain(..max);
+                } else {
+                    self.finish_sweep();
+                }
             }
+            (State::Ordering, Answer::Chosen { version, suite }) => {
+                let suite = u32::from(suite);
+                match self.pool.iter().position(|&c| c == suite) {
+                    Some(i) if version == self.version.wire() => {
+                        self.pool.remove(i);
+                        self.ordered.push(suite);
+                        if self.pool.len() == 1 {
+                            self.ordered.append(&mut self.pool);
+                            self.found = std::mem::take(&mut self.ordered);
+                            self.order_or_test();
+                        }
+                    }
+                    // Not one of its own accepted suites: no overall order can be told.
+                    _ => self.state = State::Done,
+                }
+            }
+            (State::Ordering, _) => self.state = State::Done,
             (State::OrderTest, Answer::Chosen { version, suite }) => {
                 let suite = u32::from(suite);
                 self.server_order = if version != self.version.wire() {
@@ -262,6 +344,23 @@ impl VersionSweep {
         if self.found.len() < 2 || self.version == Protocol::Ssl2 {
             return;
         }
+        let max = self.limit.map_or(usize::MAX, |l| l.max_suites.max(1));
+        if self.limit.is_some() {
+            if self.found.len() <= max {
+                // Found window by window: ask for the server's order among them all.
+                self.pool = self.found.clone();
+                self.ordered.clear();
+                self.state = State::Ordering;
+            }
+            return;
+        }
+        self.order_or_test();
+    }
+
+    /// With the suites found in the server's overall order: the order test when they came in
+    /// our order, else the server's order is proven.
+    fn order_or_test(&mut self) {
+        self.state = State::Done;
         if self.found_in_offer_order() {
             self.state = State::OrderTest;
         } else {
@@ -592,6 +691,59 @@ mod tests {
         assert!(s.accepted().is_empty());
         assert!(s.violation().is_none());
         assert_eq!(s.refusal(), Some(Refusal::OtherVersion(0x0301)));
+    }
+
+    /// A server that refuses any hello with more than `max` suites, else picks by its own
+    /// order from `supported`.
+    fn intolerant(offer: &Offer, supported: &[u32], max: usize) -> Answer {
+        if offer.suites.len() > max {
+            return Answer::Refused(Refusal::Alert(crate::wire::AlertDescription::DECODE_ERROR));
+        }
+        serve(offer, supported, true)
+    }
+
+    #[test]
+    fn a_limited_sweep_finds_everything_in_the_server_order() {
+        let candidates: Vec<u32> = (1..=350).collect();
+        // Spread over three windows of 128, in a server order that is none of ours.
+        let supported = [300, 5, 200, 130, 7];
+        let full = VersionSweep::new(Protocol::Tls12, candidates.iter().copied());
+        assert_eq!(full.windows(128).len(), 3);
+        let mut s = full.limited(Limit {
+            max_suites: 128,
+            minimal: false,
+        });
+        let mut hellos = 0;
+        while let Some(offer) = s.next_offer() {
+            assert!(offer.suites.len() <= 128, "{}", offer.suites.len());
+            hellos += 1;
+            s.observe(intolerant(&offer, &supported, 128));
+            assert!(hellos < 50);
+        }
+        assert_eq!(s.accepted(), &supported);
+        assert_eq!(s.server_order(), Some(true));
+        // Discovery: 5 picks + 3 windows refused at their end; ordering: 5 - 1.
+        assert_eq!(hellos, 5 + 3 + 4);
+    }
+
+    #[test]
+    fn a_limited_client_order_sweep_is_told_by_the_order_test() {
+        let candidates: Vec<u32> = (1..=300).collect();
+        let supported = [10, 150, 290];
+        let mut s = VersionSweep::new(Protocol::Tls12, candidates.iter().copied()).limited(Limit {
+            max_suites: 128,
+            minimal: true,
+        });
+        while let Some(offer) = s.next_offer() {
+            assert!(offer.minimal);
+            s.observe(if offer.suites.len() > 128 {
+                declined()
+            } else {
+                serve(&offer, &supported, false)
+            });
+        }
+        assert_eq!(s.accepted(), &[10, 150, 290]);
+        assert_eq!(s.server_order(), Some(false));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! it fails the handshake or sends an alert (certificate_required in TLS 1.3) right after.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,16 +44,30 @@ pub struct Tls13Facts {
     /// The handshake completed: whether the server stapled an OCSP response (rustls always
     /// sends status_request). `None` when the handshake did not get that far.
     pub ocsp_stapled: Option<bool>,
+    /// The scheme the server signed its CertificateVerify (TLS 1.3) or key exchange (TLS 1.2)
+    /// with.
+    pub scheme: Option<u16>,
 }
 
-/// Completes a TLS 1.3 handshake with `stream` and returns the certificate chain.
+/// Completes a TLS 1.3 handshake with `stream` offering `schemes` in signature_algorithms,
+/// and returns the chain and the scheme the server signed with. A server with no scheme in
+/// common refuses the handshake (an alert: [`ConnError::Alert`]).
 pub async fn certificate(
     stream: TcpStream,
     addr: SocketAddr,
     sni: Option<&str>,
     limit: Duration,
+    schemes: &[u16],
 ) -> Result<Tls13Facts, ConnError> {
-    handshake(stream, addr, sni, limit, &[&rustls::version::TLS13]).await
+    handshake(
+        stream,
+        addr,
+        sni,
+        limit,
+        &[&rustls::version::TLS13],
+        Some(schemes),
+    )
+    .await
 }
 
 /// Completes a TLS 1.3 or 1.2 handshake with `stream`, for a server that sent a
@@ -71,6 +85,7 @@ pub async fn client_auth(
         sni,
         limit,
         &[&rustls::version::TLS13, &rustls::version::TLS12],
+        None,
     )
     .await
 }
@@ -81,14 +96,21 @@ async fn handshake(
     sni: Option<&str>,
     limit: Duration,
     versions: &[&'static rustls::SupportedProtocolVersion],
+    schemes: Option<&[u16]>,
 ) -> Result<Tls13Facts, ConnError> {
     let provider = crate::fips::scanner_provider();
     let asked = Arc::new(Asked(AtomicBool::new(false)));
     let verifier = Arc::new(RecordOnly {
-        schemes: provider
-            .signature_verification_algorithms
-            .supported_schemes(),
+        // rustls sends exactly these in signature_algorithms, and never checks the server's
+        // pick against them before asking us to verify it (we record it instead).
+        schemes: match schemes {
+            Some(list) => list.iter().map(|&c| SignatureScheme::from(c)).collect(),
+            None => provider
+                .signature_verification_algorithms
+                .supported_schemes(),
+        },
         stapled: AtomicBool::new(false),
+        chosen: AtomicU16::new(0),
     });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
@@ -124,6 +146,7 @@ async fn handshake(
                 client_cert_requested: true,
                 client_cert_required: Some(true),
                 ocsp_stapled: None,
+                scheme: None,
             })
         }
         Err(e) => return Err(handshake_error(&e)),
@@ -156,6 +179,7 @@ async fn handshake(
         client_cert_requested: was_asked,
         client_cert_required,
         ocsp_stapled: Some(verifier.stapled.load(Ordering::Relaxed)),
+        scheme: Some(verifier.chosen.load(Ordering::Relaxed)).filter(|&c| c != 0),
     })
 }
 
@@ -186,6 +210,8 @@ fn handshake_error(e: &std::io::Error) -> ConnError {
 struct RecordOnly {
     schemes: Vec<SignatureScheme>,
     stapled: AtomicBool,
+    /// The scheme of the server's signature (0: none seen yet; no scheme has code 0).
+    chosen: AtomicU16,
 }
 
 impl ServerCertVerifier for RecordOnly {
@@ -207,8 +233,9 @@ impl ServerCertVerifier for RecordOnly {
         &self,
         _message: &[u8],
         _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
+        dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.chosen.store(u16::from(dss.scheme), Ordering::Relaxed);
         Ok(HandshakeSignatureValid::assertion())
     }
 
@@ -216,8 +243,9 @@ impl ServerCertVerifier for RecordOnly {
         &self,
         _message: &[u8],
         _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
+        dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.chosen.store(u16::from(dss.scheme), Ordering::Relaxed);
         Ok(HandshakeSignatureValid::assertion())
     }
 

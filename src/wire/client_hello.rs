@@ -14,6 +14,9 @@ const PAD_FROM: usize = 256;
 /// See [`PAD_FROM`].
 const PAD_TO: usize = 512;
 
+/// Handshake lengths mod 256 that some middleboxes cannot take (testssl.sh PR #1113, #1120).
+const BAD_REMAINDERS: [usize; 2] = [10, 14];
+
 /// A ClientHello, ready to encode. Fields are sent exactly as given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientHello {
@@ -298,8 +301,10 @@ impl ClientHello {
     }
 
     /// A copy with a padding extension appended if the handshake message would otherwise be
-    /// 256..=511 bytes long (RFC 7685; the F5 bug). Hellos without extensions (SSLv3) cannot be
-    /// padded and are returned as they are, as are hellos that already carry padding.
+    /// 256..=511 bytes long (RFC 7685; the F5 bug), or a length whose remainder mod 256 is 10 or
+    /// 14 (522, 778, ...: middleboxes testssl.sh users met choke on those). Hellos without
+    /// extensions (SSLv3) cannot be padded and are returned as they are, as are hellos that
+    /// already carry padding.
     pub fn padded(&self) -> ClientHello {
         let mut hello = self.clone();
         let has_padding = hello
@@ -313,6 +318,10 @@ impl ClientHello {
         if (PAD_FROM..PAD_TO).contains(&len) {
             // The extension header itself takes 4 bytes.
             let pad = PAD_TO.saturating_sub(len).saturating_sub(4);
+            hello.extensions.push(ClientExtension::Padding(pad));
+        } else if BAD_REMAINDERS.contains(&(len % 256)) {
+            // 4 bytes of header move 10 to 14 (as bad) and 14 to 18; one byte more fixes 10.
+            let pad = if len % 256 == 10 { 1 } else { 0 };
             hello.extensions.push(ClientExtension::Padding(pad));
         }
         hello

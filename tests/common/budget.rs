@@ -36,7 +36,32 @@ pub fn minimal_handshakes(e: &Endpoint) -> u32 {
     if e.protocols.contains_key(&Protocol::Tls13) && !cleartext_chain {
         n += 1;
     }
-    n + extra_handshakes(e)
+    n + intolerance_checks(e) + extra_handshakes(e)
+}
+
+/// The hello-intolerance check of `probe::intolerance`: when no TLS <= 1.2 version accepted
+/// the full hello, each refused one is asked again in windows of 128 suites: one hello when
+/// the server says protocol_version, else every window (3) and one without extensions (none
+/// for SSLv3, whose hellos have none, nor when TLS 1.3 took the same extensions).
+pub fn intolerance_checks(e: &Endpoint) -> u32 {
+    let legacy = |p: &Protocol| (Protocol::Ssl3..=Protocol::Tls12).contains(p);
+    if e.protocols.keys().any(legacy) {
+        return 0;
+    }
+    let tls13 = e.protocols.contains_key(&Protocol::Tls13);
+    e.refused
+        .iter()
+        .filter(|(p, _)| legacy(p))
+        .map(|(p, why)| {
+            if why == "alert protocol_version" {
+                1
+            } else if *p == Protocol::Ssl3 || tls13 {
+                3
+            } else {
+                4
+            }
+        })
+        .sum()
 }
 
 /// The enumeration budget — accepted suites + versions tried + 6, one per order test, one for
@@ -47,7 +72,7 @@ pub fn budget(e: &Endpoint) -> u32 {
     let order_tests = e.protocols.values().filter(|p| p.suites.len() >= 2).count();
     let tls13 = usize::from(e.protocols.contains_key(&Protocol::Tls13));
     let enumeration = accepted + Protocol::ALL.len() + 6 + order_tests + tls13;
-    u32::try_from(enumeration).unwrap_or(u32::MAX) + extra_handshakes(e)
+    u32::try_from(enumeration).unwrap_or(u32::MAX) + intolerance_checks(e) + extra_handshakes(e)
 }
 
 /// The extra probes' handshakes for what `e` shows, counted here from the plan in
@@ -107,6 +132,46 @@ pub fn extra_handshakes(e: &Endpoint) -> u32 {
     }
     if has_kx(Kx::Dhe, Protocol::Ssl3) {
         n += 1;
+    }
+    n + scheme_sweeps(e)
+}
+
+/// The signature-scheme sweeps (`probe::schemes`): per version, one hello per scheme found and
+/// the final refusal; TLS 1.2 (with a signed ECDHE/DHE suite accepted) one more without
+/// signature_algorithms; TLS 1.3 one fewer when the certificate handshake (made when no
+/// cleartext chain was seen) was its first answer.
+pub fn scheme_sweeps(e: &Endpoint) -> u32 {
+    let db = fipsprobe::cipher_db::db();
+    let found = |v: Protocol| {
+        e.extensions
+            .signature_schemes_by_version
+            .get(&v)
+            .map_or(0, |l| u32::try_from(l.len()).unwrap_or(u32::MAX))
+    };
+    let mut n = 0;
+    let signed12 = e.protocols.get(&Protocol::Tls12).is_some_and(|r| {
+        r.suites.iter().any(|s| {
+            u16::try_from(s.code.0)
+                .ok()
+                .and_then(|c| db.suite(c))
+                .is_some_and(|s| {
+                    matches!(s.kx, Kx::Ecdhe | Kx::Dhe)
+                        && !s.flags.anonymous
+                        && matches!(
+                            s.auth,
+                            fipsprobe::cipher_db::Auth::Rsa
+                                | fipsprobe::cipher_db::Auth::Ecdsa
+                                | fipsprobe::cipher_db::Auth::Dss
+                        )
+                })
+        })
+    });
+    if signed12 {
+        n += found(Protocol::Tls12) + 2;
+    }
+    if e.protocols.contains_key(&Protocol::Tls13) {
+        let cleartext_chain = e.protocols.keys().any(|p| *p <= Protocol::Tls12);
+        n += found(Protocol::Tls13) + 1 - u32::from(!cleartext_chain);
     }
     n
 }

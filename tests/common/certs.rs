@@ -19,6 +19,8 @@ pub enum CertSource {
     OpensslRsa1024,
     /// `openssl req`: RSA-2048, sha1WithRSAEncryption.
     OpensslSha1,
+    /// `openssl req`: RSA-1024, sha1WithRSAEncryption: wrong twice over for FIPS.
+    OpensslRsa1024Sha1,
 }
 
 /// A certificate and key written as PEM files.
@@ -46,6 +48,9 @@ impl CertFiles {
                 openssl_req(dir, stem, &["-newkey", "rsa:1024", "-sha256"])
             }
             CertSource::OpensslSha1 => openssl_req(dir, stem, &["-newkey", "rsa:2048", "-sha1"]),
+            CertSource::OpensslRsa1024Sha1 => {
+                openssl_req(dir, stem, &["-newkey", "rsa:1024", "-sha1"])
+            }
         }
     }
 }

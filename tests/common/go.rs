@@ -144,6 +144,17 @@ impl GoTlsServer {
         keys: &[KeyKind],
         args: &[&str],
     ) -> Result<GoTlsServer, ServerError> {
+        let sources: Vec<CertSource> = keys.iter().map(|k| CertSource::Rcgen(*k)).collect();
+        GoTlsServer::start_with_certs(crypto, &sources, args)
+    }
+
+    /// Like [`GoTlsServer::start`] with certificates made by any [`CertSource`] (Go serves
+    /// certificates OpenSSL's security levels would refuse).
+    pub fn start_with_certs(
+        crypto: GoCrypto,
+        sources: &[CertSource],
+        args: &[&str],
+    ) -> Result<GoTlsServer, ServerError> {
         let binary = go_binary("kubeserve", crypto)?;
         let mut certs = Vec::new();
         let process = ServerProcess::start_with_retry(
@@ -160,12 +171,8 @@ impl GoTlsServer {
                     &port.to_string(),
                 ]);
                 certs.clear();
-                for (i, key) in keys.iter().enumerate() {
-                    let files = CertFiles::create(
-                        dir.path(),
-                        &format!("server{i}"),
-                        CertSource::Rcgen(*key),
-                    )?;
+                for (i, source) in sources.iter().enumerate() {
+                    let files = CertFiles::create(dir.path(), &format!("server{i}"), *source)?;
                     cmd.arg("--tls-cert-file").arg(&files.cert);
                     cmd.arg("--tls-private-key-file").arg(&files.key);
                     certs.push(files);

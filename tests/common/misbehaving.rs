@@ -17,6 +17,9 @@ pub enum Behaviour {
     /// Accepts and holds the connection open without reading or writing, until the client
     /// closes or the endpoint is dropped.
     Silent,
+    /// Reads one TLS record (2 s at most), writes what the function makes of its bytes, closes:
+    /// a scripted server that answers each hello on its merits.
+    Respond(fn(&[u8]) -> Vec<u8>),
 }
 
 /// A loopback TCP endpoint with a fixed [`Behaviour`].
@@ -51,6 +54,10 @@ impl MisbehavingServer {
                     }
                     // Kept until the endpoint stops: dropping would close (and answer) it.
                     Behaviour::Silent => held.push(stream),
+                    Behaviour::Respond(f) => {
+                        let f = *f;
+                        std::thread::spawn(move || respond(stream, f));
+                    }
                 }
             }
         });
@@ -98,6 +105,25 @@ fn reply(mut stream: TcpStream, bytes: &[u8]) {
     let mut buf = [0u8; 16 * 1024];
     let _ = stream.read(&mut buf);
     let _ = stream.write_all(bytes);
+}
+
+fn respond(mut stream: TcpStream, f: fn(&[u8]) -> Vec<u8>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut header = [0u8; 5];
+    if stream.read_exact(&mut header).is_err() {
+        return;
+    }
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    let mut record = header.to_vec();
+    record.resize(5 + len, 0);
+    if stream.read_exact(&mut record[5..]).is_err() {
+        return;
+    }
+    let _ = stream.write_all(&f(&record));
+    // Let the client read before the close.
+    let mut sink = [0u8; 64];
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = stream.read(&mut sink);
 }
 
 /// A loopback address where nothing listens (bound, then released: a connect is refused).

@@ -12,7 +12,7 @@ use crate::common::EtcdServer;
 use crate::require_server;
 use crate::support::{
     assert_grade, assert_version, codes, extra, go_no_encrypt_then_mac, go_order, hex,
-    minimal_handshakes, scan, summary, versions, Found, Pol,
+    minimal_handshakes, scan, summary, versions, Found, Pol, Signs,
 };
 
 /// Listed against Go's order on purpose: Go serves them in its own order regardless.
@@ -33,6 +33,7 @@ fn etcd_extras(pol: Pol) -> Vec<Found> {
             Some(Tls12),
         ),
         extra("group_not_approved", Fail, Some("x25519"), None),
+        Signs::RsaSha1.finding(),
     ]
 }
 

@@ -13,9 +13,10 @@
 
 use fipsprobe::demo::KeyKind;
 use fipsprobe::model::Severity::{Fail, Info, Warn};
-use fipsprobe::model::{Endpoint, Verdict};
+use fipsprobe::model::{Endpoint, KeyType, Verdict};
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
 
+use crate::common::certs::CertSource;
 use crate::common::go::{
     GO119_BORING_RSA_TLS12, GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13,
 };
@@ -23,7 +24,7 @@ use crate::common::{s_client, GoCrypto, GoTlsServer};
 use crate::require_server;
 use crate::support::{
     assert_grade, assert_version, codes, extra, go_aes_hardware, go_no_encrypt_then_mac, go_order,
-    hex, minimal_handshakes, scan, summary, versions, Found, Pol,
+    graded, hex, minimal_handshakes, scan, summary, versions, Found, Pol, Signs,
 };
 
 /// What Go adds to its default RSA list in TLS 1.0/1.1 with an ECDSA certificate beside it
@@ -55,6 +56,7 @@ fn go_extras(pol: Pol) -> Vec<Found> {
             Some(Tls12),
         ),
         extra("group_not_approved", Fail, Some("x25519"), None),
+        Signs::RsaSha1.finding(),
     ]
 }
 
@@ -180,10 +182,20 @@ fn go_dual_certificates_serve_rsa_then_ecdsa_suites() {
     assert_version(&e, Tls12, &tls12, Some(true));
     assert_go_tls13(&e);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    let cert = e.certificate.as_ref().expect("a certificate");
+    let keys: Vec<_> = cert.chains.iter().map(|c| c.chain[0].key_type).collect();
+    assert_eq!(
+        keys,
+        [Some(KeyType::Rsa), Some(KeyType::Ec)],
+        "{}",
+        summary(&e)
+    );
     // Both certificates' default lists have AES-CBC-SHA suites, and Go has no Encrypt-then-MAC.
     for pol in [Pol::Fips3, Pol::Fips2] {
         let mut extras = go_extras(pol);
         extras.push(go_no_encrypt_then_mac());
+        // The ECDSA certificate signs with SHA-1 too, once the RSA schemes are used up.
+        extras.push(Signs::EcdsaSha1.finding());
         assert_grade(&e, pol, &extras, Verdict::Fail);
     }
 }
@@ -235,6 +247,69 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
         ],
         Verdict::Fail,
     );
+}
+
+/// A fipsonly build proves nothing about the certificates it serves: BoringCrypto signs with an
+/// RSA-1024 key whose certificate is SHA-1-signed as readily as with a P-256 one. A client
+/// offering everything only ever sees the first; the weak one comes out only once its
+/// certificate's suites are all that is left, so every chain the server serves must be graded.
+#[test]
+fn go_boringcrypto_second_certificate_is_graded_too() {
+    let server = require_server!(GoTlsServer::start_with_certs(
+        GoCrypto::BoringFips,
+        &[
+            CertSource::Rcgen(KeyKind::EcdsaP256),
+            CertSource::OpensslRsa1024Sha1
+        ],
+        &[]
+    ));
+    let e = scan(server.addr());
+    assert_eq!(versions(&e), [Tls12], "{}", summary(&e));
+    let ders: Vec<String> = server
+        .certs
+        .iter()
+        .map(|c| {
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &c.cert_der)
+                .as_ref()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect();
+    let cert = e.certificate.as_ref().expect("a certificate");
+    let served: Vec<&str> = cert
+        .chains
+        .iter()
+        .map(|c| c.chain[0].sha256.as_str())
+        .collect();
+    assert_eq!(
+        served,
+        [ders[0].as_str(), ders[1].as_str()],
+        "{}",
+        summary(&e)
+    );
+    assert_eq!(
+        cert.chain[0].sha256, ders[0],
+        "the default chain is the ECDSA one"
+    );
+    for pol in [Pol::Fips2, Pol::Fips3] {
+        let g = graded(&e, pol);
+        let fails: Vec<&str> = g
+            .findings
+            .iter()
+            .filter(|f| f.severity == Fail)
+            .map(|f| f.id.as_str())
+            .collect();
+        for id in ["cert_key_too_small", "cert_signature_weak"] {
+            assert!(
+                fails.contains(&id),
+                "{}: no {id}\n{}",
+                pol.id(),
+                summary(&g)
+            );
+        }
+        assert_eq!(g.verdict, Verdict::Fail, "{}", pol.id());
+    }
 }
 
 #[test]

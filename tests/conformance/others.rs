@@ -17,7 +17,7 @@ use crate::common::{
 use crate::require_server;
 use crate::support::{
     assert_grade, assert_version, assert_version_client_order, extra, minimal_handshakes, scan,
-    scan_report, summary, versions, Found, Pol,
+    scan_report, summary, versions, Found, Pol, Signs,
 };
 
 fn openssl_codes(cipher: &str, version: Protocol) -> Vec<u16> {
@@ -60,8 +60,10 @@ fn nginx_cipher_list_with_server_preference() {
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(*e.ext("extended_master_secret"), true);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    // nginx's default curve list (OpenSSL's) has x25519 and x448.
-    let extras = default_group_findings();
+    // nginx's default curve list (OpenSSL's) has x25519 and x448; OpenSSL at security level
+    // 1 signs with SHA-224 when asked.
+    let mut extras = default_group_findings();
+    extras.push(Signs::RsaSha224.finding());
     // AES128-SHA is static RSA (warn under 140-2, fail under 140-3); TLS 1.3 ChaCha20 and
     // x25519 fail both.
     assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
@@ -88,7 +90,10 @@ fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement
     assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     assert_eq!(*e.ext("ems_required"), false, "{}", summary(&e));
-    let extras = [extra("tls13_missing", Warn, None, None)];
+    let extras = [
+        extra("tls13_missing", Warn, None, None),
+        Signs::RsaSha224.finding(),
+    ];
     let graded = assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
     let fails: Vec<&str> = graded
         .findings
@@ -108,8 +113,10 @@ const GNUTLS_PRIORITY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-
 
 fn gnutls_extras() -> Vec<Found> {
     // gnutls-serv asks for a client certificate by default; not a finding. ChaCha20, x25519
-    // and x448 fail both policies.
-    default_group_findings()
+    // and x448 fail both policies, and so does the SHA-1 signature NORMAL still allows.
+    let mut extras = default_group_findings();
+    extras.push(Signs::RsaSha1.finding());
+    extras
 }
 
 #[test]
@@ -212,7 +219,8 @@ fn openssl_legacy_with_server_preference() {
     assert_version(&e, Tls13, &openssl_codes("ALL", Tls13), Some(true));
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    let extras = default_group_findings();
+    let mut extras = default_group_findings();
+    extras.extend([Signs::RsaSha1.finding(), Signs::RsaSha224.finding()]);
     assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
     assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
 }
@@ -233,6 +241,7 @@ fn openssl_legacy_in_client_order() {
     assert_version_client_order(&e, Tls13, &openssl_codes("ALL", Tls13));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     let mut extras = default_group_findings();
+    extras.extend([Signs::RsaSha1.finding(), Signs::RsaSha224.finding()]);
     let preferred = e.preferred_suite.clone().unwrap();
     if preferred.contains("CHACHA20") {
         extras.push(extra(
@@ -364,6 +373,9 @@ fn nginx_weak_dhe_group_behind_ecdhe_fails() {
             &[
                 extra("tls13_missing", Warn, None, None),
                 extra("dh_key_too_small", Fail, Some("DH 1024 bits"), None),
+                // `@SECLEVEL=0` in the cipher string: SHA-1 signatures too.
+                Signs::RsaSha1.finding(),
+                Signs::RsaSha224.finding(),
             ],
             Verdict::Fail,
         );

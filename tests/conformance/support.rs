@@ -289,6 +289,51 @@ pub fn go_no_encrypt_then_mac() -> Found {
     extra("encrypt_then_mac_missing", Severity::Fail, None, None)
 }
 
+/// What a stack's TLS 1.2 key exchange is signed with when a client asks for a weak hash,
+/// by the stack's own defaults (the scheme sweep offers every scheme, one removed at a time):
+/// - Go 1.19 `crypto/tls` lists PKCS1WithSHA1 and ECDSAWithSHA1 among the TLS 1.2 schemes it
+///   signs with (`supportedSignatureAlgorithms`, common.go); BoringCrypto's fipsonly drops them;
+/// - OpenSSL 3.0 signs with SHA-224 at security level 1 and SHA-1 only at level 0 (SHA-1
+///   signatures have 80 bits of security, below level 1's floor);
+/// - GnuTLS 3.7's NORMAL priority keeps SIGN-RSA-SHA1 for TLS 1.2.
+///
+/// Both policies fail SHA-1 signatures (SP 800-131A r2) and approve SHA-224 with a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signs {
+    /// rsa_pkcs1_sha1.
+    RsaSha1,
+    /// ecdsa_sha1.
+    EcdsaSha1,
+    /// rsa_sha224.
+    RsaSha224,
+}
+
+impl Signs {
+    /// The finding the policy raises for it (the same under both).
+    pub fn finding(self) -> Found {
+        match self {
+            Signs::RsaSha1 => extra(
+                "sig_scheme_not_approved",
+                Severity::Fail,
+                Some("rsa_pkcs1_sha1"),
+                None,
+            ),
+            Signs::EcdsaSha1 => extra(
+                "sig_scheme_not_approved",
+                Severity::Fail,
+                Some("ecdsa_sha1"),
+                None,
+            ),
+            Signs::RsaSha224 => extra(
+                "sig_scheme_discouraged",
+                Severity::Warn,
+                Some("rsa_sha224"),
+                None,
+            ),
+        }
+    }
+}
+
 /// The findings `e` must carry under `pol`: one per non-approved version, one per
 /// non-approved or discouraged suite and version (from the model above), the missing OCSP
 /// staple, plus `extras` (EMS, TLS 1.3, groups, preferred suite, EtM: what the test knows about
