@@ -248,12 +248,21 @@ fn the_policy_rules_are_shown_only_for_the_policy_that_graded() {
     let policy = fixtures::policy();
     let report = fixtures::hostile_report();
     let page = html::to_html(&report, Some(&policy));
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = words(&visible_text(&page));
     for rule in rules_of(&policy) {
         assert!(
-            visible_text(&page).contains(&rule.source),
-            "rule {} missing its source",
+            text.contains(&words(&rule.source)),
+            "rule {} without its source",
             rule.id
         );
+        if let Some(d) = &rule.decision {
+            assert!(
+                text.contains(&words(d)),
+                "rule {} without its decision",
+                rule.id
+            );
+        }
     }
     assert!(page.contains(policy.sha256()));
 
@@ -353,8 +362,15 @@ fn a_real_scan_renders_in_chromium_as_a_fleet() {
         "stdout and --html differ"
     );
     assert_self_contained(&page);
-    let report =
-        json::from_json(&std::fs::read_to_string(&json_file).unwrap(), "report.json").unwrap();
+    let json_text = std::fs::read_to_string(&json_file).unwrap();
+    let report = json::from_json(&json_text, "report.json").unwrap();
+    // The page names the JSON report it goes with by its SHA-256.
+    let sha = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, json_text.as_bytes());
+    let hex: String = sha.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        page.contains(&hex),
+        "the page does not name the JSON report's SHA-256 {hex}"
+    );
     assert_eq!(report.endpoints.len(), 9);
 
     let dom = chromium::dump_dom(&html_file);

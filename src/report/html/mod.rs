@@ -67,7 +67,10 @@ pub fn to_html(report: &Report, policy: Option<&Policy>) -> String {
     matrix::write(&mut out, &configs);
     out.push_str("</section>\n");
     config::write_all(&mut out, &configs);
-    scan::write(&mut out, report, configs.len());
+    // The bytes `-o FILE` writes for this report: the page names them, so a reader can tie it
+    // to the (signed) JSON report beside it.
+    let json_sha256 = crate::policy::sha256_hex(super::json::to_json(report).as_bytes());
+    scan::write(&mut out, report, configs.len(), &json_sha256);
     policy::write(&mut out, report, policy);
     let _ = write!(
         out,
@@ -79,4 +82,166 @@ pub fn to_html(report: &Report, policy: Option<&Policy>) -> String {
         text(&scan::when(&report.started_at)),
     );
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{
+        CertInfo, Certificate, Endpoint, EndpointId, Finding, Grade, Observation, Severity,
+        Summary, Verdict,
+    };
+
+    fn report(endpoints: Vec<Endpoint>) -> Report {
+        Report {
+            schema_version: 1,
+            tool: crate::scan::tool(),
+            policy: Policy::load("fips-140-3").unwrap().reference(),
+            started_at: "2026-11-23T02:00:00Z".into(),
+            finished_at: "2026-11-23T02:00:01Z".into(),
+            args: vec!["fipsprobe".into()],
+            complete: true,
+            summary: Summary::of(&endpoints),
+            endpoints,
+        }
+    }
+
+    /// An endpoint with `s` in every string a server or a report file controls.
+    fn endpoint_saying(s: &str) -> Endpoint {
+        let id = EndpointId::new(s.into(), s.into(), [10, 0, 0, 1].into(), 443);
+        let mut e = Endpoint::new(
+            Observation::new(id),
+            Grade::new(Vec::new(), BTreeMap::new(), Vec::new(), vec![s.into()]),
+        );
+        e.service = Some(s.into());
+        e.error = Some(s.into());
+        e.findings.push(Finding {
+            id: s.into(),
+            severity: Severity::Warn,
+            message: s.into(),
+            item: Some(s.into()),
+            protocol: None,
+            source: Some(s.into()),
+            waived: None,
+        });
+        e.certificate = Some(Certificate {
+            chain: vec![CertInfo {
+                subject: Some(s.into()),
+                issuer: Some(s.into()),
+                sans: vec![s.into()],
+                sha256: s.into(),
+                ..CertInfo::default()
+            }],
+            error: Some(s.into()),
+            ..Certificate::default()
+        });
+        e.verdict = Verdict::NotAssessed;
+        e
+    }
+
+    #[test]
+    fn an_empty_report_is_a_whole_page() {
+        let page = to_html(&report(Vec::new()), None);
+        assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+        for id in ["summary", "fleet", "configs", "scan", "policy"] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(page.contains("The rules are not shown"));
+    }
+
+    /// Every `<` opens one of the page's own tags and every `&` starts one of the entities the
+    /// escaping writes: a string that skipped the escaping would leave a bare one.
+    fn only_our_markup(page: &str) -> Result<(), String> {
+        const TAGS: &[&str] = &[
+            "!DOCTYPE",
+            "html",
+            "head",
+            "meta",
+            "link",
+            "title",
+            "style",
+            "body",
+            "main",
+            "header",
+            "footer",
+            "section",
+            "article",
+            "div",
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "b",
+            "small",
+            "code",
+            "span",
+            "a",
+            "br",
+            "wbr",
+            "ul",
+            "ol",
+            "li",
+            "dl",
+            "dt",
+            "dd",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "figure",
+            "figcaption",
+            "svg",
+            "title",
+            "defs",
+            "pattern",
+            "rect",
+            "circle",
+            "text",
+        ];
+        const ENTITIES: &[&str] = &["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"];
+        for (i, _) in page.match_indices('<') {
+            let rest = page.get(i + 1..).unwrap_or("");
+            let rest = rest.strip_prefix('/').unwrap_or(rest);
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+                .collect();
+            let after = rest.get(name.len()..).unwrap_or("");
+            if !TAGS.contains(&name.as_str()) || !after.starts_with([' ', '>', '/', '\n']) {
+                return Err(format!("bare < at {i}: {:?}", page.get(i..i + 20)));
+            }
+        }
+        for (i, _) in page.match_indices('&') {
+            let rest = page.get(i..).unwrap_or("");
+            if !ENTITIES.iter().any(|e| rest.starts_with(e)) {
+                return Err(format!("bare & at {i}: {:?}", page.get(i..i + 20)));
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_string_becomes_markup_or_stays_hidden(s in "\\PC{0,24}|(?s).{0,24}") {
+            let page = to_html(&report(vec![endpoint_saying(&s)]), None);
+            proptest::prop_assert!(!page.chars().any(|c| c != '\n' && escape::is_hidden(c)));
+            proptest::prop_assert_eq!(only_our_markup(&page), Ok(()));
+        }
+    }
+
+    #[test]
+    fn markup_in_every_server_string_stays_text() {
+        let page = to_html(
+            &report(vec![endpoint_saying("<x>&y\"z'\u{1b}[2J_<script>")]),
+            None,
+        );
+        assert_eq!(only_our_markup(&page), Ok(()));
+        assert!(!page.contains("<script"));
+    }
 }

@@ -35,7 +35,7 @@ pub(super) fn write(out: &mut String, report: &Report, policy: Option<&Policy>) 
     let _ = writeln!(
         out,
         "<p>{}</p>\n<p class=\"note\">{}</p>",
-        text(&policy.rules().description),
+        text(&one_line(&policy.rules().description)),
         text(HOW_RULES_APPLY)
     );
     let mut section = "";
@@ -53,23 +53,27 @@ pub(super) fn write(out: &mut String, report: &Report, policy: Option<&Policy>) 
             );
         }
         let (symbol, class) = grade(&r.grade);
-        let mut why = format!("<span class=\"srv\">{}</span>", text(&r.source));
+        let mut why = format!("<span class=\"srv\">{}</span>", text(&one_line(&r.source)));
         if let Some(d) = &r.decision {
             let _ = write!(
                 why,
                 "<p class=\"decision\"><b>Decision:</b> {}</p>",
-                text(d)
+                text(&one_line(d))
             );
         }
         if let Some(n) = &r.note {
-            let _ = write!(why, "<p class=\"decision\"><b>Note:</b> {}</p>", text(n));
+            let _ = write!(
+                why,
+                "<p class=\"decision\"><b>Note:</b> {}</p>",
+                text(&one_line(n))
+            );
         }
         let _ = writeln!(
             out,
             "<tr><td><code>{}</code></td><td class=\"checks\">{}</td>\
              <td class=\"g {class}\">{symbol} {}</td><td class=\"why\">{why}</td></tr>",
             suite(&r.id),
-            suite(&r.checks),
+            suite(&one_line(&r.checks)),
             text(&r.grade),
         );
     }
@@ -77,6 +81,15 @@ pub(super) fn write(out: &mut String, report: &Report, policy: Option<&Policy>) 
         out.push_str("</tbody>\n</table>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// A policy file's multi-line text as the one paragraph it is (its line breaks are the file's
+/// layout, not content; any other hidden character is still shown by the escaping).
+fn one_line(s: &str) -> String {
+    s.split([' ', '\n', '\r', '\t'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The mark of a rule's grade (`approved`... for items, a severity for checks).

@@ -1,5 +1,6 @@
 //! Section 4: what was scanned, when, by which build and with which command line, so that a
-//! reader can repeat the scan or tell two reports apart. Times are printed to the second in
+//! reader can repeat the scan or tell two reports apart, and the SHA-256 of the JSON report of
+//! the same scan, which ties the page to that (signed) file. Times are printed to the second in
 //! UTC; one that does not parse is shown as written. No I/O.
 
 use std::collections::BTreeSet;
@@ -14,7 +15,7 @@ use crate::report::timing;
 /// Targets listed before the rest are counted.
 const MAX_TARGETS: usize = 40;
 
-pub(super) fn write(out: &mut String, report: &Report, configs: usize) {
+pub(super) fn write(out: &mut String, report: &Report, configs: usize, json_sha256: &str) {
     let s = &report.summary;
     let tool = &report.tool;
     let took = timing::duration_seconds(report)
@@ -49,6 +50,9 @@ pub(super) fn write(out: &mut String, report: &Report, configs: usize) {
          <dt>Targets</dt><dd>{}</dd>\
          <dt>Endpoints</dt><dd>{} in the report, {} answered TLS, {} distinct configuration{}; \
          {handshakes} TLS handshakes</dd>\
+         <dt>JSON report</dt><dd>SHA-256 <code class=\"hash\">{json_sha256}</code> \
+         <small>of the report <code>-o FILE</code> writes for this scan: <code>sha256sum</code> \
+         ties this page to it, <code>fipsprobe verify</code> checks its signature</small></dd>\
          <dt>Report format</dt><dd>fipsprobe report schema version {} (this page shows \
          version {SCHEMA_VERSION})</dd>\
          </dl>\n</section>\n",
@@ -61,7 +65,8 @@ pub(super) fn write(out: &mut String, report: &Report, configs: usize) {
         if report.complete {
             "yes"
         } else {
-            "no: interrupted, or an endpoint named on the command line was not assessed"
+            "no (an endpoint named on the command line was not assessed, or the scan was \
+             interrupted)"
         },
         text(&shell_words(&report.args)),
         target_list.join(", "),
