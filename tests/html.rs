@@ -244,6 +244,27 @@ fn hostile_server_strings_are_text_not_markup_in_chromium() {
 }
 
 #[test]
+fn a_fleet_reads_as_a_fleet_in_chromium() {
+    let report = fixtures::fleet_report();
+    let page = html::to_html(&report, Some(&fixtures::policy()));
+    assert_self_contained(&page);
+    let file = chromium::out_dir().join("fleet.html");
+    std::fs::write(&file, &page).unwrap();
+    let dom = chromium::dump_dom(&file);
+    assert_every_endpoint_with_its_verdict(&report, &dom);
+    let text = visible_text(&dom);
+    assert!(
+        text.contains("10.0.0.1-126:6443"),
+        "no range for the identical nodes"
+    );
+    assert!(text.contains("126 endpoints, identical"));
+    assert_eq!(articles(&dom).len(), 21, "one block per configuration");
+    // 21 configurations: a grid of 14 columns and one of 7, each fitting an A4 page's width.
+    assert_eq!(dom.matches("<table class=\"matrix\">").count(), 2);
+    look_at(&file, "fleet");
+}
+
+#[test]
 fn the_policy_rules_are_shown_only_for_the_policy_that_graded() {
     let policy = fixtures::policy();
     let report = fixtures::hostile_report();

@@ -180,3 +180,46 @@ pub fn hostile_report() -> Report {
     r.summary = Summary::of(&r.endpoints);
     r
 }
+
+/// A fleet as a /24 scan finds it: 126 identical kube-apiservers that pass, and 20 etcds that
+/// fail, each a little different (their DHE group size): 146 endpoints, 21 configurations.
+pub fn fleet_report() -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reports/nightly-new.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let base = json::from_json(&text, "nightly-new.json").unwrap();
+    let pass = base
+        .endpoints
+        .iter()
+        .find(|e| e.verdict == Verdict::Pass)
+        .unwrap();
+    let fail = base
+        .endpoints
+        .iter()
+        .find(|e| e.verdict == Verdict::Fail)
+        .unwrap();
+    let mut endpoints = Vec::new();
+    for i in 1..=126u8 {
+        let mut e = pass.clone();
+        e.target = "10.0.0.0/24".into();
+        e.ip = IpAddr::from([10, 0, 0, i]);
+        e.host = e.ip.to_string();
+        e.explicit = false;
+        endpoints.push(e);
+    }
+    for i in 1..=20u8 {
+        let mut e = fail.clone();
+        e.target = "10.0.1.0/24".into();
+        e.ip = IpAddr::from([10, 0, 1, i]);
+        e.host = e.ip.to_string();
+        e.sni = None;
+        e.explicit = false;
+        e.extensions.dh_bits = Some(1000 + u32::from(i));
+        endpoints.push(e);
+    }
+    let mut r = base;
+    r.args = vec!["fipsprobe".into(), "scan".into(), "10.0.0.0/23".into()];
+    r.policy = policy().reference();
+    r.summary = Summary::of(&endpoints);
+    r.endpoints = endpoints;
+    r
+}

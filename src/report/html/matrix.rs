@@ -90,7 +90,8 @@ fn rows(configs: &[Config<'_>]) -> Vec<Row> {
 
 fn grid(out: &mut String, rows: &[Row], columns: &[(usize, &Config<'_>)]) {
     out.push_str(
-        "<table class=\"matrix\">\n<thead><tr><th class=\"corner\">Version and suite</th>",
+        "<div class=\"grid\">\n<table class=\"matrix\">\n<thead><tr>\
+         <th class=\"corner\">Version and suite</th>",
     );
     for (n, c) in columns {
         let v = c.representative().verdict;
@@ -140,7 +141,7 @@ fn grid(out: &mut String, rows: &[Row], columns: &[(usize, &Config<'_>)]) {
                 .unwrap_or_default(),
         );
     }
-    out.push_str("</ol>\n");
+    out.push_str("</ol>\n</div>\n");
 }
 
 fn cell(e: &Endpoint, row: &Row) -> (&'static str, &'static str, &'static str) {
