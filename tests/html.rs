@@ -177,7 +177,11 @@ fn look_at(page: &Path, name: &str) {
     let (pages, size) = chromium::print_to_pdf(page, &dir.join(format!("{name}.pdf")));
     assert!(pages >= 1, "{name}.pdf has no pages");
     assert!(size.contains("(A4)"), "{name}.pdf pages are {size}, not A4");
-    eprintln!("{name}: {} ({pages} A4 pages in {name}.pdf)", png.display());
+    let bytes = std::fs::metadata(page).unwrap().len();
+    eprintln!(
+        "{name}: {bytes} bytes of HTML, {} ({pages} A4 pages in {name}.pdf)",
+        png.display()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

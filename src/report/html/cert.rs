@@ -5,6 +5,7 @@
 //! unlike ones are rows of a table with the endpoints that send them.
 //! Everything here comes from the server and is escaped. No I/O.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::escape::text;
@@ -20,6 +21,7 @@ pub(super) fn write(out: &mut String, c: &Config<'_>) {
     // Certificates that differ only by their key and fingerprint (each node of a fleet has its
     // own) read the same to an auditor: one row, with the count of distinct certificates.
     let mut shapes: Vec<Shape<'_>> = Vec::new();
+    let mut index: HashMap<Option<String>, usize> = HashMap::new();
     for e in c.members() {
         let cert = e.certificate.as_ref();
         // What the page shows of it (dates to the day), without the fingerprint.
@@ -28,19 +30,20 @@ pub(super) fn write(out: &mut String, c: &Config<'_>) {
             detail(&mut shown, c, 0);
             shown
         });
-        match shapes.iter_mut().find(|s| s.key == key) {
-            Some(s) => {
-                s.senders.push(e);
-                if !s.certs.contains(&cert) {
-                    s.certs.push(cert);
-                }
-            }
-            None => shapes.push(Shape {
-                key,
+        let fingerprints: Vec<&str> = cert
+            .map(|c| c.chain.iter().map(|i| i.sha256.as_str()).collect())
+            .unwrap_or_default();
+        let at = *index.entry(key).or_insert_with(|| {
+            shapes.push(Shape {
                 first: cert,
-                certs: vec![cert],
-                senders: vec![e],
-            }),
+                certs: HashSet::new(),
+                senders: Vec::new(),
+            });
+            shapes.len().saturating_sub(1)
+        });
+        if let Some(s) = shapes.get_mut(at) {
+            s.senders.push(e);
+            s.certs.insert(fingerprints);
         }
     }
     match shapes.as_slice() {
@@ -57,10 +60,9 @@ pub(super) fn write(out: &mut String, c: &Config<'_>) {
 
 /// Certificates that read the same but for their fingerprints, and who sent them.
 struct Shape<'r> {
-    key: Option<String>,
     first: Option<&'r Certificate>,
-    /// The distinct certificates (fingerprints differ).
-    certs: Vec<Option<&'r Certificate>>,
+    /// The distinct chains, by their certificates' fingerprints.
+    certs: HashSet<Vec<&'r str>>,
     senders: Vec<&'r Endpoint>,
 }
 

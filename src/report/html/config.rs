@@ -18,6 +18,9 @@ use crate::report::{endpoint_label, service_name};
 const TITLE_RUNS: usize = 6;
 /// Members listed by name under a block; more are counted (the JSON report has them all).
 const MAX_MEMBERS: usize = 1000;
+/// Configuration blocks on one page at most (failing ones come first): beyond this the page
+/// would be too long to open, and the JSON report has every endpoint.
+const MAX_BLOCKS: usize = 500;
 
 pub(super) fn write_all(out: &mut String, configs: &[Config<'_>]) {
     out.push_str(
@@ -26,8 +29,18 @@ pub(super) fn write_all(out: &mut String, configs: &[Config<'_>]) {
          versions, suites and order, groups, facts and findings) are one configuration, shown \
          once; failing configurations come first.</p>\n",
     );
-    for (i, c) in configs.iter().enumerate() {
+    for (i, c) in configs.iter().enumerate().take(MAX_BLOCKS) {
         block(out, i.saturating_add(1), c);
+    }
+    if configs.len() > MAX_BLOCKS {
+        let left: usize = configs.iter().skip(MAX_BLOCKS).map(Config::len).sum();
+        let _ = writeln!(
+            out,
+            "<p class=\"callout na\">{} more configurations ({left} endpoints, the ones that \
+             pass or were not assessed coming last) are not shown here: the JSON report has \
+             every endpoint.</p>",
+            configs.len().saturating_sub(MAX_BLOCKS)
+        );
     }
     out.push_str("</section>\n");
 }

@@ -5,6 +5,7 @@
 //! colour each. Wide fleets are split into grids of [`COLUMNS`] columns so a grid fits the
 //! width of an A4 page. No I/O.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::escape::{suite, text};
@@ -15,6 +16,8 @@ use crate::report::fleet::Config;
 
 /// Configurations per grid.
 const COLUMNS: usize = 14;
+/// Configurations shown in grids at most (failing ones come first); five pages' width.
+const MAX_COLUMNS: usize = 5 * COLUMNS;
 
 /// One row: a suite at a version.
 struct Row {
@@ -47,8 +50,18 @@ pub(super) fn write(out: &mut String, configs: &[Config<'_>]) {
          not approved · <span class=\"m none\">·</span> not accepted · \
          <span class=\"m unk\">?</span> not known</p>\n",
     );
-    for chunk in numbered.chunks(COLUMNS) {
+    let shown = numbered.get(..MAX_COLUMNS).unwrap_or(&numbered);
+    for chunk in shown.chunks(COLUMNS) {
         grid(out, &rows, chunk);
+    }
+    if numbered.len() > shown.len() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">The grids show the first {} of {} configurations; section 3 \
+             and the JSON report have them all.</p>",
+            shown.len(),
+            numbered.len()
+        );
     }
     let silent = configs.len().saturating_sub(numbered.len());
     if silent > 0 {
@@ -66,16 +79,14 @@ pub(super) fn write(out: &mut String, configs: &[Config<'_>]) {
 /// order the configurations list them (server preference where they have one).
 fn rows(configs: &[Config<'_>]) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
+    let mut seen: BTreeSet<(Protocol, SuiteCode)> = BTreeSet::new();
     for version in Protocol::ALL.iter().rev() {
         for c in configs {
             let Some(p) = c.representative().protocols.get(version) else {
                 continue;
             };
             for s in &p.suites {
-                if !rows
-                    .iter()
-                    .any(|r| r.version == *version && r.code == s.code)
-                {
+                if seen.insert((*version, s.code)) {
                     rows.push(Row {
                         version: *version,
                         code: s.code,

@@ -143,6 +143,39 @@ mod tests {
     }
 
     #[test]
+    fn a_fleet_of_distinct_endpoints_is_cut_to_a_page_that_opens() {
+        let endpoints: Vec<Endpoint> = (0..600u32)
+            .map(|i| {
+                let mut e = endpoint_saying("x");
+                e.ip = std::net::Ipv4Addr::from(0x0A00_0000 + i).into();
+                e.extensions.dh_bits = Some(i);
+                e.status = crate::model::Status::Tls;
+                let suite = crate::model::SuiteEntry {
+                    name: "TLS_AES_128_GCM_SHA256".into(),
+                    code: crate::model::SuiteCode(0x1301),
+                    openssl: None,
+                    approved: true,
+                    grade: Some(crate::model::SuiteGrade::Approved),
+                };
+                e.protocols.insert(
+                    crate::protocol::Protocol::Tls13,
+                    crate::model::ProtocolResult {
+                        suites: vec![suite],
+                        server_order: None,
+                        preferred: None,
+                    },
+                );
+                e
+            })
+            .collect();
+        let page = to_html(&report(endpoints), None);
+        assert_eq!(page.matches("<article").count(), 500);
+        assert!(page.contains("100 more configurations (100 endpoints"));
+        assert_eq!(page.matches("<table class=\"matrix\">").count(), 5);
+        assert!(page.contains("The grids show the first 70 of 600 configurations"));
+    }
+
+    #[test]
     fn an_empty_report_is_a_whole_page() {
         let page = to_html(&report(Vec::new()), None);
         assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));

@@ -2,7 +2,7 @@
 //! verdict line, the counts, why endpoints were not assessed (their reasons and the checks
 //! that could not be made, counted over the fleet) and which findings the fleet has. No I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::escape::{suite, text};
@@ -183,7 +183,7 @@ fn not_assessed(out: &mut String, report: &Report) {
 /// on what.
 fn findings_overview(out: &mut String, report: &Report) {
     type Key<'a> = (std::cmp::Reverse<Severity>, bool, &'a str);
-    let mut rows: BTreeMap<Key<'_>, (Vec<&Endpoint>, Vec<&str>)> = BTreeMap::new();
+    let mut rows: BTreeMap<Key<'_>, (Vec<&Endpoint>, BTreeSet<&str>)> = BTreeMap::new();
     for e in &report.endpoints {
         for f in &e.findings {
             let key = (
@@ -192,13 +192,12 @@ fn findings_overview(out: &mut String, report: &Report) {
                 f.id.as_str(),
             );
             let (es, items) = rows.entry(key).or_default();
-            if !es.iter().any(|x| std::ptr::eq(*x, e)) {
+            // An endpoint's findings come together: one look back is enough to count it once.
+            if !es.last().is_some_and(|x| std::ptr::eq(*x, e)) {
                 es.push(e);
             }
             if let Some(item) = f.item.as_deref() {
-                if !items.contains(&item) {
-                    items.push(item);
-                }
+                items.insert(item);
             }
         }
     }
