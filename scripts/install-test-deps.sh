@@ -20,6 +20,9 @@
 #   flock         util-linux    examples/cron (one nightly run at a time)
 #   python3       python3       tests/cipher_db.rs (cipher-db/tools/gen_db.py regenerates the database)
 #   javac         openjdk-17-jdk-headless  tests/common/java.rs (a JSSE server run from source)
+#   chromium      chromium      tests/html.rs (the HTML report loaded, screenshotted, printed)
+#   pdfinfo       poppler-utils tests/html.rs (the printed report has A4 pages)
+#   DejaVuSans    fonts-dejavu-core  tests/html.rs (a font with the report's marks for Chromium)
 set -eu
 
 missing=""
@@ -42,6 +45,9 @@ need promtool prometheus
 need flock util-linux
 need python3 python3
 need javac openjdk-17-jdk-headless
+need chromium chromium
+need pdfinfo poppler-utils
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then missing="$missing fonts-dejavu-core"; fi
 
 # Go 1.23 (tests/binaries.rs: the Go 1.20+ function-table format, as current Kubernetes is built
 # with) comes from Debian's bookworm-backports. The system's apt sources are left untouched: a

@@ -74,6 +74,8 @@ pub enum Format {
     Junit,
     /// Prometheus text format for node_exporter's textfile collector.
     Prometheus,
+    /// One self-contained HTML page for people (and compliance tickets); prints on A4.
+    Html,
 }
 
 /// Port profiles.
@@ -101,6 +103,9 @@ pub struct OutputArgs {
     /// Also write Prometheus metrics to FILE, e.g. for node_exporter's textfile collector.
     #[arg(long = "prometheus", value_name = "FILE")]
     pub prometheus: Option<PathBuf>,
+    /// Also write the HTML report to FILE: one self-contained page (written whole or not at all).
+    #[arg(long = "html", value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Sign the report file with KEY.pem (from `fipsprobe keygen`): writes FILE.sig beside -o FILE.
     #[arg(long = "sign", value_name = "KEY.pem")]
     pub sign: Option<PathBuf>,

@@ -23,7 +23,7 @@ use fipsprobe::demo;
 use fipsprobe::model::{Endpoint, Report, Status, Verdict};
 use fipsprobe::policy::{self, Policy};
 use fipsprobe::probe::{ScanConfig, Stop};
-use fipsprobe::report::{csv, diff, file, json, jsonl, junit, merge, prometheus, table};
+use fipsprobe::report::{csv, diff, file, html, json, jsonl, junit, merge, prometheus, table};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::sign::{self, SignError, SigningKey, VerifyingKey};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
@@ -317,6 +317,7 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
             Format::Csv => csv::to_csv(report),
             Format::Junit => junit::to_junit(report),
             Format::Prometheus => prometheus::to_prometheus(report),
+            Format::Html => html_page(report, out),
         };
         print_out(&text);
     }
@@ -496,8 +497,8 @@ fn list_format(f: Format) -> Result<policy::ListFormat> {
         Format::Json => policy::ListFormat::Json,
         Format::Csv => policy::ListFormat::Csv,
         Format::Jsonl => bail!("--format jsonl is for scans; use json"),
-        Format::Junit | Format::Prometheus => {
-            bail!("--format junit and prometheus are for scans; use json")
+        Format::Junit | Format::Prometheus | Format::Html => {
+            bail!("--format junit, prometheus and html are for scans; use json")
         }
     })
 }
@@ -561,12 +562,13 @@ fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
     Ok(0)
 }
 
-/// Checks, before anything is scanned, that `--junit`, `--prometheus` and the signature can be
-/// written, and reads the signing key of `--sign`: an unreadable key, or one that is not ECDSA
+/// Checks, before anything is scanned, that `--junit`, `--prometheus`, `--html` and the
+/// signature can be written, and reads the signing key of `--sign`: an unreadable key, or one that is not ECDSA
 /// P-256, is a usage error, not a lost night's scan.
 fn prepare_outputs(out: &OutputArgs) -> Result<Option<SigningKey>> {
     check_writable(out.junit.as_deref())?;
     check_writable(out.prometheus.as_deref())?;
+    check_writable(out.html.as_deref())?;
     let Some(path) = &out.sign else {
         return Ok(None);
     };
@@ -599,7 +601,7 @@ fn write_signature(report: &Path, bytes: &[u8], key: &SigningKey) -> Result<()> 
     Ok(())
 }
 
-/// `--junit FILE` and `--prometheus FILE`, each written whole or not at all.
+/// `--junit FILE`, `--prometheus FILE` and `--html FILE`, each written whole or not at all.
 fn write_evidence_files(report: &Report, out: &OutputArgs) -> Result<()> {
     if let Some(path) = &out.junit {
         file::write_atomic(path, junit::to_junit(report).as_bytes())
@@ -609,7 +611,18 @@ fn write_evidence_files(report: &Report, out: &OutputArgs) -> Result<()> {
         file::write_atomic(path, prometheus::to_prometheus(report).as_bytes())
             .with_context(|| format!("writing Prometheus file {}", path.display()))?;
     }
+    if let Some(path) = &out.html {
+        file::write_atomic(path, html_page(report, out).as_bytes())
+            .with_context(|| format!("writing HTML report {}", path.display()))?;
+    }
     Ok(())
+}
+
+/// The HTML page, with the rules of the policy the scan was graded with (loaded again by the
+/// same name; the page leaves the rules out should the file have changed since).
+fn html_page(report: &Report, out: &OutputArgs) -> String {
+    let policy = Policy::load(&out.policy).ok();
+    html::to_html(report, policy.as_ref())
 }
 
 fn load_verify_key(path: Option<&Path>) -> Result<Option<VerifyingKey>> {

@@ -23,7 +23,7 @@ pub use rules::{
     CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule,
     Requirement, Rule, Rules, SigSchemeRule, SuiteMatch, SuiteRule,
 };
-pub use show::policy_show;
+pub use show::{heading as rule_section_heading, policy_show, rules_of, Shown, HOW_RULES_APPLY};
 pub use waiver::{Waiver, Waivers};
 
 use crate::cipher_db::{self, Group, SigScheme, Suite};

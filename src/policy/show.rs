@@ -13,6 +13,11 @@ use super::rules::{Outcome, Rule};
 use super::Policy;
 use crate::model::Severity;
 
+/// How a policy's rules decide, for a reader who has not seen one.
+pub const HOW_RULES_APPLY: &str = "In each section the first rule that matches an item \
+     decides, and anything no rule matches fails. \"discouraged\" is approved with a warning; \
+     \"warn\" is not approved but does not fail the endpoint.";
+
 /// The width the table format wraps to.
 const WIDTH: usize = 80;
 /// Where the texts after a label (`checks`, `source`...) start.
@@ -20,19 +25,23 @@ const LABEL_WIDTH: usize = 12;
 /// The indent of a rule's lines under its section heading.
 const INDENT: usize = 2;
 
-/// One rule as `policy show` prints it.
-struct Shown {
+/// One rule as `policy show` prints it (and the HTML report lists it).
+#[derive(Clone, Debug)]
+pub struct Shown {
     /// The policy section (`suite`, `require`, `certificate`...).
-    section: &'static str,
+    pub section: &'static str,
     /// The rule id, the check label, or the certificate table.
-    id: String,
+    pub id: String,
     /// What it matches or checks, in one line.
-    checks: String,
+    pub checks: String,
     /// The outcome, or the severity of a violation.
-    grade: String,
-    source: String,
-    decision: Option<String>,
-    note: Option<String>,
+    pub grade: String,
+    /// Where the rule comes from (standard and section).
+    pub source: String,
+    /// The reading the policy takes where sources disagree.
+    pub decision: Option<String>,
+    /// Anything else the policy file says about the rule.
+    pub note: Option<String>,
 }
 
 impl Shown {
@@ -123,12 +132,7 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
                 policy.sha256(),
                 wrap_lines(description, WIDTH)
             );
-            out.push_str(&wrap_lines(
-                "In each section the first rule that matches an item decides, and anything \
-                 no rule matches fails. \"discouraged\" is approved with a warning; \"warn\" \
-                 is not approved but does not fail the endpoint.",
-                WIDTH,
-            ));
+            out.push_str(&wrap_lines(HOW_RULES_APPLY, WIDTH));
             let mut section = "";
             for r in &shown {
                 if r.section != section {
@@ -145,7 +149,7 @@ pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
 }
 
 /// The rules in file order, section by section, then the implicit default.
-fn rules_of(policy: &Policy) -> Vec<Shown> {
+pub fn rules_of(policy: &Policy) -> Vec<Shown> {
     let r = policy.rules();
     let mut out = Vec::new();
     for p in &r.protocols {
@@ -258,7 +262,8 @@ fn cert(
     )
 }
 
-fn heading(section: &str) -> &'static str {
+/// The heading of a section of [`rules_of`] (`Cipher suites [[suite]]`).
+pub fn heading(section: &str) -> &'static str {
     match section {
         "protocol" => "Protocol versions [[protocol]]",
         "suite" => "Cipher suites [[suite]]",

@@ -6,6 +6,8 @@
 pub mod csv;
 pub mod diff;
 pub mod file;
+pub mod fleet;
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod junit;
