@@ -106,6 +106,7 @@ mod tests {
             complete: true,
             summary: Summary::of(&endpoints),
             endpoints,
+            binaries: Vec::new(),
         }
     }
 
