@@ -1,6 +1,12 @@
 //! The only code that touches a socket: connect, send one hello, read the server's flight.
 //! Every `.await` on the network is bounded by a timeout; what an I/O failure means is
 //! decided here, where it happens.
+//!
+//! Every read is bounded in bytes too: the [`FlightReader`] accepts at most
+//! [`crate::wire::MAX_FLIGHT_LEN`] bytes and [`crate::wire::MAX_FLIGHT_MESSAGES`] messages per
+//! exchange, and reading stops there. A cap hit after the server answered keeps the answer
+//! ([`Flight::cut`]); a cap hit before it is a [`ConnError::Cap`]. So one connection holds
+//! a bounded amount of memory, and a scan at most `concurrency × per_host` times that.
 
 use std::io;
 use std::net::SocketAddr;
@@ -30,6 +36,17 @@ pub enum ConnError {
     /// The server's TLS was malformed.
     #[error("malformed TLS from server: {0}")]
     Protocol(String),
+    /// The server sent more than fipsprobe reads from one connection (`what` names the limit,
+    /// `limit` its size in `unit`s).
+    #[error("the server's {what} exceeds fipsprobe's {limit}-{unit} limit")]
+    Cap {
+        /// What was limited (`flight`, `handshake message`).
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+        /// Its unit (`byte`, `message`).
+        unit: &'static str,
+    },
     /// Any other socket error.
     #[error("{0}")]
     Io(String),
@@ -64,6 +81,9 @@ pub struct Flight {
     pub messages: Vec<ServerMessage>,
     /// True when the server closed the connection before we stopped.
     pub closed: bool,
+    /// Set when reading stopped at a cap after the server had answered: `messages` is what
+    /// came before it (a [`ConnError::Cap`]).
+    pub cut: Option<ConnError>,
 }
 
 /// Connects with a deadline.
@@ -102,8 +122,8 @@ pub async fn exchange(
             // A server that resets at once, before reading our hello, has declined it.
             return match e.kind() {
                 io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => Ok(Flight {
-                    messages: Vec::new(),
                     closed: true,
+                    ..Flight::default()
                 }),
                 _ => Err(ConnError::Io(e.to_string())),
             };
@@ -155,11 +175,16 @@ pub async fn exchange(
 }
 
 /// An SSLv2 ERROR message is the SSLv2 way of declining (no common cipher): an answer like
-/// a TLS alert, not a malformed flight. Every other decode error is a failure.
+/// a TLS alert, not a malformed flight. A cap after an answer keeps the answer. Every other
+/// decode error is a failure.
 fn declined_or(mut flight: Flight, e: DecodeError) -> Result<Flight, ConnError> {
     match e {
         DecodeError::Ssl2Error { .. } => {
             flight.closed = true;
+            Ok(flight)
+        }
+        DecodeError::Cap { .. } if !flight.messages.is_empty() => {
+            flight.cut = Some(decode_error(e));
             Ok(flight)
         }
         other => Err(decode_error(other)),
@@ -190,6 +215,11 @@ fn decode_error(e: DecodeError) -> ConnError {
         DecodeError::NotTls => {
             ConnError::NotTls("the server's first bytes are not a TLS record".into())
         }
+        DecodeError::Cap { what, limit, unit } => ConnError::Cap {
+            what: what.strip_prefix("server ").unwrap_or(what),
+            limit,
+            unit,
+        },
         other => ConnError::Protocol(other.to_string()),
     }
 }

@@ -470,6 +470,9 @@ impl Ctx<'_> {
     }
 
     fn interpret(&self, offer: &Offer, flight: Flight) -> Answer {
+        if let Some(cut) = &flight.cut {
+            self.lock_facts().cut(offer.version, cut);
+        }
         let mut messages = flight.messages.into_iter();
         let Some(first) = messages.next() else {
             // Closed without a word: a declined hello (many stacks just drop the connection).
@@ -582,7 +585,11 @@ struct Facts {
     sig_schemes: Vec<u16>,
     dh_bits: Option<u32>,
     chain: Option<Vec<Vec<u8>>>,
+    /// Why the chain is shorter than what the server sent, when it is.
+    chain_truncated: Option<wire::Truncation>,
     certificate_error: Option<String>,
+    /// Flights whose reading stopped at a cap after the server answered (once per version).
+    cuts: Vec<String>,
     extra: Option<behaviour::ExtraFacts>,
 }
 
@@ -605,6 +612,14 @@ impl Facts {
         }
     }
 
+    /// Notes a flight read up to a cap: the answer counts, what came after it is unknown.
+    fn cut(&mut self, version: Protocol, why: &ConnError) {
+        let note = format!("{version}: reading stopped: {why}");
+        if !self.cuts.contains(&note) {
+            self.cuts.push(note);
+        }
+    }
+
     fn tls13_group(&mut self, g: u16) {
         if !self.groups.contains(&g) {
             self.groups.push(g);
@@ -622,7 +637,17 @@ impl Facts {
     /// flights name no scheme; TLS 1.3 signs inside the encrypted handshake.
     fn observe_flight(&mut self, version: u16, suite: u16, msg: ServerMessage) {
         match msg {
-            ServerMessage::Certificate(c) if self.chain.is_none() => self.chain = Some(c.chain),
+            ServerMessage::Certificate(c) if self.chain.is_none() => match c.truncated {
+                // Not one whole certificate within the cap: nothing to grade.
+                Some(cut) if c.chain.is_empty() => {
+                    self.certificate_error =
+                        Some(format!("certificate checks could not be made: {cut}"));
+                }
+                cut => {
+                    self.chain = Some(c.chain);
+                    self.chain_truncated = cut;
+                }
+            },
             ServerMessage::CertificateRequest(_) => self.client_auth = Some("requested"),
             ServerMessage::ServerKeyExchange(ske) => {
                 let Some(known) = cipher_db::db().suite(suite) else {
@@ -697,12 +722,22 @@ impl Facts {
                 .insert("client_certificate".into(), serde_json::Value::from(ca));
         }
         if let Some(chain) = self.chain {
-            e.certificate = Some(crate::probe::cert::describe_chain(&chain, &e.host, e.ip));
+            let mut described = crate::probe::cert::describe_chain(&chain, &e.host, e.ip);
+            if let (Some(cut), Some(obj)) = (self.chain_truncated, described.as_object_mut()) {
+                // The certificates past the cap were not seen, so not graded.
+                obj.insert("truncated".into(), serde_json::Value::from(cut.to_string()));
+            }
+            e.certificate = Some(described);
         } else if let Some(err) = self.certificate_error {
             e.certificate = Some(serde_json::json!({ "error": err }));
         }
         if let Some(extra) = self.extra {
             extra.apply(e);
+        }
+        if !self.cuts.is_empty() {
+            let mut notes: Vec<String> = e.error.take().into_iter().collect();
+            notes.extend(self.cuts);
+            e.error = Some(notes.join("; "));
         }
     }
 }
