@@ -19,9 +19,11 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -97,22 +99,22 @@ impl Link<'_> {
             if self.abort.is_cancelled() {
                 return Err(ConnError::Io("scan interrupted".into()));
             }
-            let now = Instant::now();
-            if now >= self.deadline {
-                return Err(ConnError::Io(format!(
-                    "endpoint time budget of {:?} exhausted",
-                    self.cfg.endpoint_timeout
-                )));
+            if conn::within(self.cfg.handshake_timeout, self.deadline).is_none() {
+                return Err(conn::budget_exhausted(self.cfg.endpoint_timeout));
             }
-            let budget = self.cfg.handshake_timeout.min(self.deadline - now);
             let result = {
-                let _permit = self.host.connection().await;
-                let conn = match stream.take() {
-                    Some(s) => Ok(s),
-                    None => conn::connect(self.addr, self.cfg.connect_timeout).await,
+                let opened = match stream.take() {
+                    Some(s) => match self.host.connection_until(self.deadline).await {
+                        Some(permit) => Ok((permit, s)),
+                        None => Err(conn::budget_exhausted(self.cfg.endpoint_timeout)),
+                    },
+                    None => self.open().await,
                 };
-                match conn {
-                    Ok(s) => {
+                match opened {
+                    Ok((_permit, s)) => {
+                        // What is left after waiting for the slot and connecting.
+                        let budget = conn::within(self.cfg.handshake_timeout, self.deadline)
+                            .unwrap_or_default();
                         self.handshakes.fetch_add(1, Ordering::Relaxed);
                         tokio::select! {
                             r = conn::exchange(s, hello, until, budget) => r,
@@ -125,11 +127,33 @@ impl Link<'_> {
             match result {
                 Err(e) if e.is_transient() && attempt < retries && !self.abort.is_cancelled() => {
                     attempt += 1;
-                    retry::backoff(attempt).await;
+                    if !retry::backoff_until(attempt, self.deadline).await {
+                        return Err(e);
+                    }
                 }
                 other => return other,
             }
         }
+    }
+
+    /// A connection slot (the host cap and the rate, waited for no later than the deadline)
+    /// and a stream connected within what is left of the budget. Hold the permit while the
+    /// stream is in use.
+    pub async fn open(&self) -> Result<(OwnedSemaphorePermit, TcpStream), ConnError> {
+        let exhausted = || conn::budget_exhausted(self.cfg.endpoint_timeout);
+        let permit = self
+            .host
+            .connection_until(self.deadline)
+            .await
+            .ok_or_else(exhausted)?;
+        let limit = conn::within(self.cfg.connect_timeout, self.deadline).ok_or_else(exhausted)?;
+        let stream = conn::connect(self.addr, limit).await?;
+        Ok((permit, stream))
+    }
+
+    /// `limit`, or what is left of the endpoint's budget when that is less.
+    pub fn within(&self, limit: Duration) -> Duration {
+        conn::within(limit, self.deadline).unwrap_or_default()
     }
 }
 
@@ -512,12 +536,14 @@ async fn client_cert_required(link: &Link<'_>, known: &Known) -> Result<Option<b
     if !known.client_cert_requested || link.abort.is_cancelled() {
         return Ok(None);
     }
-    let _permit = link.host.connection().await;
-    let stream = conn::connect(link.addr, link.cfg.connect_timeout)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (_permit, stream) = link.open().await.map_err(|e| e.to_string())?;
     link.handshakes.fetch_add(1, Ordering::Relaxed);
-    let facts = tls13::client_auth(stream, link.addr, link.sni, link.cfg.handshake_timeout).await?;
+    let limit = link.within(link.cfg.handshake_timeout);
+    let handshake = tls13::client_auth(stream, link.addr, link.sni, limit);
+    // The handshake's own limit does not cover the wait for a required-certificate alert.
+    let facts = tokio::time::timeout_at(link.deadline, handshake)
+        .await
+        .map_err(|_| conn::budget_exhausted(link.cfg.endpoint_timeout).to_string())??;
     Ok(facts.client_cert_required)
 }
 

@@ -86,6 +86,18 @@ pub struct Flight {
     pub cut: Option<ConnError>,
 }
 
+/// What a probe gets when the endpoint's time budget (`--timeout`) is spent, here named in
+/// full so every place that stops for it says the same.
+pub fn budget_exhausted(budget: Duration) -> ConnError {
+    ConnError::Io(format!("endpoint time budget of {budget:?} exhausted"))
+}
+
+/// The time left until `deadline`, at most `limit`; `None` when none is left.
+pub fn within(limit: Duration, deadline: Instant) -> Option<Duration> {
+    let left = deadline.checked_duration_since(Instant::now())?;
+    (!left.is_zero()).then(|| limit.min(left))
+}
+
 /// Connects with a deadline.
 pub async fn connect(addr: SocketAddr, limit: Duration) -> Result<TcpStream, ConnError> {
     match timeout(limit, TcpStream::connect(addr)).await {

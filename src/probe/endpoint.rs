@@ -95,13 +95,14 @@ pub async fn probe(
         )
     };
 
+    let deadline = started + cfg.endpoint_timeout;
     let ctx = Ctx {
         addr,
         sni,
         cfg,
         host,
         abort,
-        deadline: started + cfg.endpoint_timeout,
+        deadline,
         handshakes: AtomicU32::new(0),
         saw_tls: AtomicBool::new(false),
         facts: Mutex::new(Facts::default()),
@@ -111,12 +112,17 @@ pub async fn probe(
     // when they are members of a range (a silent address there is normal, and a retry would
     // double the cost of every filtered one); a target named explicitly gets the retries.
     let connect_retries = if spec.explicit { cfg.retries } else { 0 };
-    let first = {
-        let _permit = host.connection().await;
-        retry::run(connect_retries, abort, || {
-            conn::connect(addr, cfg.connect_timeout)
-        })
-        .await
+    let first = match host.connection_until(deadline).await {
+        Some(_permit) => {
+            retry::run(connect_retries, abort, deadline, || async move {
+                match conn::within(cfg.connect_timeout, deadline) {
+                    Some(limit) => conn::connect(addr, limit).await,
+                    None => Err(conn::budget_exhausted(cfg.endpoint_timeout)),
+                }
+            })
+            .await
+        }
+        None => Err(conn::budget_exhausted(cfg.endpoint_timeout)),
     };
     let stream = match first {
         Ok(s) => s,
@@ -400,18 +406,21 @@ impl Ctx<'_> {
 
     /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed.
     async fn tls13_certificate(&self) {
-        let _permit = self.host.connection().await;
-        let Ok(stream) = conn::connect(self.addr, self.cfg.connect_timeout).await else {
+        let link = self.link();
+        let Ok((_permit, stream)) = link.open().await else {
             return;
         };
         self.handshakes.fetch_add(1, Ordering::Relaxed);
-        let result = tls13::certificate(
+        let handshake = tls13::certificate(
             stream,
             self.addr,
             self.sni.as_deref(),
-            self.cfg.handshake_timeout,
-        )
-        .await;
+            link.within(self.cfg.handshake_timeout),
+        );
+        // The handshake's own limit does not cover the wait for a required-certificate alert.
+        let result = tokio::time::timeout_at(self.deadline, handshake)
+            .await
+            .unwrap_or_else(|_| Err(conn::budget_exhausted(self.cfg.endpoint_timeout).to_string()));
         let mut facts = self.lock_facts();
         match result {
             Ok(f) => {

@@ -1,5 +1,7 @@
 //! How hard we press: connections at once to one address, and new connections per second.
 //! The global cap (endpoints at once) is the engine's; these two are taken per connection.
+//! Waiting for either counts against the endpoint's time budget: [`HostHandle::connection_until`]
+//! gives up at the endpoint's deadline, and a rate slot that would fall after it is not taken.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -80,6 +82,22 @@ impl HostHandle {
         }
         permit
     }
+
+    /// [`HostHandle::connection`], but not past `deadline`: `None` when the slot or the rate
+    /// token would come later (and then no rate token is used up).
+    pub async fn connection_until(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+        let semaphore = Arc::clone(&self.semaphore);
+        let permit = tokio::time::timeout_at(deadline, semaphore.acquire_owned())
+            .await
+            .ok()?
+            .ok()?;
+        if let Some(rate) = &self.limits.rate {
+            if !rate.wait_until(deadline).await {
+                return None;
+            }
+        }
+        Some(permit)
+    }
 }
 
 impl Drop for HostHandle {
@@ -123,6 +141,23 @@ impl RateLimiter {
         };
         tokio::time::sleep_until(slot).await;
     }
+
+    /// Takes the next free slot if it comes before `deadline` and waits for it; false (no
+    /// slot taken) otherwise.
+    async fn wait_until(&self, deadline: Instant) -> bool {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            if slot > deadline {
+                return false;
+            }
+            *next = slot.checked_add(self.period).or(Some(slot));
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+        true
+    }
 }
 
 #[cfg(test)]
@@ -163,5 +198,36 @@ mod tests {
         }
         // Five tokens at 10/s: the fifth is granted 400 ms after the first.
         assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_slot_past_the_deadline_is_refused_and_not_spent() {
+        let limits = Limits::new(10, Some(0.5));
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(3);
+        // Slots at 0 s and 2 s fit; the one at 4 s does not, and is refused at once.
+        assert!(h.connection_until(deadline).await.is_some());
+        assert!(h.connection_until(deadline).await.is_some());
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert!(h.connection_until(deadline).await.is_none());
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        // The refused slot was not taken: the next caller with time gets 4 s, not 6 s.
+        assert!(h
+            .connection_until(start + Duration::from_secs(9))
+            .await
+            .is_some());
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_host_slot_is_not_awaited_past_the_deadline() {
+        let limits = Limits::new(1, None);
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let _held = h.connection().await;
+        let start = Instant::now();
+        let got = h.connection_until(start + Duration::from_secs(1)).await;
+        assert!(got.is_none());
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
     }
 }
