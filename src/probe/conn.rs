@@ -92,6 +92,16 @@ pub fn budget_exhausted(budget: Duration) -> ConnError {
     ConnError::Io(format!("endpoint time budget of {budget:?} exhausted"))
 }
 
+/// `start + limit`, or (for a limit too large to add, from a library caller: the command line
+/// has ranges) as far as a year ahead, so no limit can panic in `Instant` arithmetic.
+pub fn deadline_after(start: Instant, limit: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    start
+        .checked_add(limit)
+        .or_else(|| start.checked_add(FAR))
+        .unwrap_or(start)
+}
+
 /// The time left until `deadline`, at most `limit`; `None` when none is left.
 pub fn within(limit: Duration, deadline: Instant) -> Option<Duration> {
     let left = deadline.checked_duration_since(Instant::now())?;
@@ -127,7 +137,7 @@ pub async fn exchange(
     until: ReadUntil,
     limit: Duration,
 ) -> Result<Flight, ConnError> {
-    let deadline = Instant::now() + limit;
+    let deadline = deadline_after(Instant::now(), limit);
     match tokio::time::timeout_at(deadline, stream.write_all(hello)).await {
         Err(_) => return Err(ConnError::ReadTimeout(limit)),
         Ok(Err(e)) => {

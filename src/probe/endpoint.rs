@@ -95,7 +95,7 @@ pub async fn probe(
         )
     };
 
-    let deadline = started + cfg.endpoint_timeout;
+    let deadline = conn::deadline_after(started, cfg.endpoint_timeout);
     let ctx = Ctx {
         addr,
         sni,

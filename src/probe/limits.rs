@@ -123,10 +123,16 @@ struct RateLimiter {
     next: Mutex<Option<Instant>>,
 }
 
+/// The rates a [`RateLimiter`] keeps to (per second): what the command line accepts
+/// (`--rate`), enforced here too so that no rate a library caller passes can panic.
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
+
 impl RateLimiter {
     fn new(per_second: f64) -> RateLimiter {
+        let per_second = per_second.clamp(*RATE_RANGE.start(), *RATE_RANGE.end());
         RateLimiter {
-            period: Duration::from_secs_f64(1.0 / per_second),
+            period: Duration::try_from_secs_f64(1.0 / per_second)
+                .unwrap_or(Duration::from_secs(1000)),
             next: Mutex::new(None),
         }
     }
@@ -136,7 +142,7 @@ impl RateLimiter {
             let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.period);
+            *next = slot.checked_add(self.period).or(Some(slot));
             slot
         };
         tokio::time::sleep_until(slot).await;
@@ -198,6 +204,18 @@ mod tests {
         }
         // Five tokens at 10/s: the fifth is granted 400 ms after the first.
         assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_rates_are_clamped_not_panicked() {
+        for rate in [1e-300, f64::MIN_POSITIVE, 1e300, f64::INFINITY] {
+            let limits = Limits::new(1, Some(rate));
+            let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+            drop(h.connection().await);
+            drop(h.connection().await);
+        }
+        // NaN is no rate at all.
+        assert!(Limits::new(1, Some(f64::NAN)).rate.is_none());
     }
 
     #[tokio::test(start_paused = true)]
