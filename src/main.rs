@@ -21,7 +21,7 @@ use cli::{
 use fipsprobe::demo;
 use fipsprobe::policy::{self, Policy};
 use fipsprobe::probe::{ScanConfig, Stop};
-use fipsprobe::report::model::{Endpoint, Report, Verdict};
+use fipsprobe::report::model::{Endpoint, PolicyRef, Report, Verdict};
 use fipsprobe::report::{csv, diff, file, json, jsonl, merge, table};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 let _ = e.print();
             } else {
-                eprintln!("fipsprobe: {} (see --help)", clap_one_line(&e));
+                print_err(&format!("fipsprobe: {} (see --help)\n", clap_one_line(&e)));
             }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     match run(cli, argv) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("fipsprobe: {}", one_line(&e));
+            print_err(&format!("fipsprobe: {}\n", one_line(&e)));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -61,22 +61,49 @@ fn clap_one_line(e: &clap::Error) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    match lines.next() {
+    let line = match lines.next() {
         Some(next) if first.ends_with(':') => format!("{first} {next}"),
         _ => first.to_string(),
+    };
+    fipsprobe::report::escape::brief_words(&line, LONGEST_WORD)
+}
+
+/// Writes to stdout. A closed pipe (`| head`) is a quiet stop, not an error; any other failure
+/// (`> /dev/full`, a full disk) is: a truncated report must not pass for a verdict.
+fn print_out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(stdout_error(&e)),
+        _ => Ok(()),
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic or an exit code.
-fn print_out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+fn stdout_error(e: &std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("writing to stdout: {e}")
+}
+
+/// Writes to stderr, ignoring failure: there is nowhere left to report it (`eprint!` would
+/// panic instead).
+fn print_err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }
 
 /// The error and its causes on one line, leaving out a cause that the message before it
-/// already quotes (many error types print their source in their own message).
+/// already quotes (many error types print their source in their own message). Control
+/// characters (from a file name, a list, a server) are shown escaped, never sent raw.
 fn one_line(e: &anyhow::Error) -> String {
+    fipsprobe::report::escape::brief_words(&chain_line(e), LONGEST_WORD)
+}
+
+/// Longest word an error line quotes whole (a path fits; a 10 MB token does not).
+const LONGEST_WORD: usize = 256;
+
+fn chain_line(e: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in e.chain() {
         let text = cause.to_string().replace('\n', " ");
@@ -114,17 +141,31 @@ fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
 fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
     let job = args.to_job(argv)?;
     let baseline = match &args.baseline {
-        Some(path) => Some(load_report(path)?),
+        Some(path) => {
+            let old = load_report(path)?;
+            let now = job.policy.reference();
+            same_policy(
+                &old.policy,
+                path,
+                &now,
+                "this scan",
+                args.allow_policy_change,
+            )?;
+            Some(old)
+        }
         None => None,
     };
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
-    let report = runtime()?.block_on(run_with_signals(job, &args.out))?;
+    let (report, stream_error) = runtime()?.block_on(run_with_signals(job, &args.out))?;
     let mut code = emit(&report, &args.out)?;
+    if let Some(e) = stream_error {
+        return Err(stdout_error(&e));
+    }
     if let Some(old) = baseline {
         let d = diff::diff(&old, &report);
         if !args.out.quiet {
             // The report owns stdout; the comparison goes to stderr so pipes stay parseable.
-            eprint!("{}", d.render_table(args.out.color()));
+            print_err(&d.render_table(args.out.color()));
         }
         if d.regressed() {
             code = 1;
@@ -133,31 +174,69 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
     Ok(code)
 }
 
-/// Runs a scan with Ctrl-C/SIGTERM handling and a progress bar on a terminal.
-async fn run_with_signals(job: ScanJob, out: &OutputArgs) -> Result<Report> {
+/// Refuses to compare reports graded by different policies (a policy change is not a clean
+/// run: fips-140-3 to fips-140-2 would look like progress), unless `allow` says the user
+/// knows.
+fn same_policy(
+    old: &PolicyRef,
+    old_name: &Path,
+    new: &PolicyRef,
+    new_name: &str,
+    allow: bool,
+) -> Result<()> {
+    if old == new || allow {
+        return Ok(());
+    }
+    bail!(
+        "{} was graded with policy {} (sha256 {}) but {new_name} with {} (sha256 {}): approvals are not comparable; pass --allow-policy-change to compare anyway",
+        old_name.display(),
+        old.id,
+        old.sha256.get(..12).unwrap_or(&old.sha256),
+        new.id,
+        new.sha256.get(..12).unwrap_or(&new.sha256),
+    )
+}
+
+/// Runs a scan with Ctrl-C/SIGTERM handling and a progress bar on a terminal. Returns the
+/// report and, when streaming JSONL to stdout failed for another reason than a closed pipe,
+/// that error (the scan stopped there).
+async fn run_with_signals(
+    job: ScanJob,
+    out: &OutputArgs,
+) -> Result<(Report, Option<std::io::Error>)> {
     let stop = Stop::default();
     let signals = tokio::spawn(watch_signals(stop.clone(), out.quiet));
     let progress = Progress::new(out.quiet, job.targets.size_hint());
     let stream = out.format() == Format::Jsonl && !out.quiet;
     let reader_gone = stop.clone();
+    let stream_error = std::sync::Mutex::new(None);
     let report = scan::run(job, stop, |e, reported| {
         progress.update(e);
         if stream && reported {
             let mut stdout = std::io::stdout().lock();
             let written =
                 writeln!(stdout, "{}", jsonl::endpoint_line(e)).and_then(|()| stdout.flush());
-            if matches!(&written, Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe) {
-                // Nobody reads the stream any more (`| head -5`): stop, as a second Ctrl-C
-                // would, instead of scanning a /16 for no one.
+            if let Err(err) = written {
+                // Nobody reads the stream any more (`| head -5`), or nothing can be written:
+                // stop, as a second Ctrl-C would, instead of scanning a /16 for no one.
                 reader_gone.drain.cancel();
                 reader_gone.abort.cancel();
+                if err.kind() != std::io::ErrorKind::BrokenPipe {
+                    let mut first = stream_error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    first.get_or_insert(err);
+                }
             }
         }
     })
     .await;
     progress.finish();
     signals.abort();
-    Ok(report)
+    let stream_error = stream_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok((report, stream_error))
 }
 
 /// First signal: take no new endpoints, give running ones five seconds. Second: abandon them.
@@ -167,7 +246,7 @@ async fn watch_signals(stop: Stop, quiet: bool) {
         return;
     }
     if !quiet {
-        eprintln!("fipsprobe: interrupted; finishing endpoints in flight for up to {GRACE:?} (again to abort)");
+        print_err(&format!("fipsprobe: interrupted; finishing endpoints in flight for up to {GRACE:?} (again to abort)\n"));
     }
     stop.drain.cancel();
     tokio::select! {
@@ -216,7 +295,7 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
             ),
             Format::Csv => csv::to_csv(report),
         };
-        print_out(&text);
+        print_out(&text)?;
     }
     let code = scan::outcome(report).exit_code();
     Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
@@ -229,10 +308,12 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
 
-/// Fails before the scan, not after it, when the report file could not be written: a missing
-/// directory, a directory given as the file, or a directory we may not write to.
+/// Fails before the scan, not after it, when the report file could not be written: anything
+/// but a regular file at the path (a device, FIFO, socket, directory or link: see
+/// `file::check_target`), a missing directory, or a directory we may not write to.
 fn check_writable(path: Option<&Path>) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
+    file::check_target(path).with_context(|| format!("cannot write report {}", path.display()))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -322,6 +403,7 @@ impl Progress {
 
 fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
     let (policy, waivers) = args.out.load_policy()?;
+    check_writable(args.out.report_file().map(|p| p.as_path()))?;
     let out = &args.out;
     runtime()?.block_on(async {
         // Well-known ports on their own loopback addresses, so the table names the services;
@@ -340,8 +422,11 @@ fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
             waivers,
             args: argv,
         };
-        let report = run_with_signals(job, out).await?;
+        let (report, stream_error) = run_with_signals(job, out).await?;
         emit(&report, out)?;
+        if let Some(e) = stream_error {
+            return Err(stdout_error(&e));
+        }
         let verdict_of = |addr: SocketAddr| {
             report
                 .endpoints
@@ -351,10 +436,10 @@ fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
         };
         let as_expected = verdict_of(kube.addr) == Some(Verdict::Pass) && verdict_of(etcd.addr) == Some(Verdict::Fail);
         if !out.quiet {
-            eprintln!(
-                "demo: {} (the FIPS-configured kube-apiserver should pass, the non-FIPS etcd should fail)",
+            print_err(&format!(
+                "demo: {} (the FIPS-configured kube-apiserver should pass, the non-FIPS etcd should fail)\n",
                 if as_expected { "as expected" } else { "UNEXPECTED RESULT" }
-            );
+            ));
         }
         Ok(if as_expected { 0 } else { 1 })
     })
@@ -382,7 +467,7 @@ fn suites_command(args: &SuitesArgs) -> Result<u8> {
         &policy,
         &filter,
         format,
-    ));
+    ))?;
     Ok(0)
 }
 
@@ -397,10 +482,10 @@ fn list_format(f: Format) -> Result<policy::ListFormat> {
 
 fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
     match cmd {
-        PolicyCommand::List => print_out(&policy::policy_list()),
+        PolicyCommand::List => print_out(&policy::policy_list())?,
         PolicyCommand::Show { policy: p, format } => {
             let p = Policy::load(p)?;
-            print_out(&policy::policy_show(&p, list_format(*format)?));
+            print_out(&policy::policy_show(&p, list_format(*format)?))?;
         }
     }
     Ok(0)
@@ -409,6 +494,14 @@ fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
 fn diff_command(args: &DiffArgs) -> Result<u8> {
     let old = load_report(&args.old)?;
     let new = load_report(&args.new)?;
+    let new_name = args.new.display().to_string();
+    same_policy(
+        &old.policy,
+        &args.old,
+        &new.policy,
+        &new_name,
+        args.allow_policy_change,
+    )?;
     let d = diff::diff(&old, &new);
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
@@ -418,14 +511,17 @@ fn diff_command(args: &DiffArgs) -> Result<u8> {
     let color =
         !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     match format {
-        Format::Table => print_out(&d.render_table(color)),
-        Format::Json => print_out(&d.to_json()),
+        Format::Table => print_out(&d.render_table(color))?,
+        Format::Json => print_out(&d.to_json())?,
         other => bail!("diff prints table or json, not {other:?}"),
     }
     Ok(if d.regressed() { 1 } else { 0 })
 }
 
 fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
+    if let Some(path) = &args.output {
+        file::check_target(path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let mut reports = Vec::new();
     for path in &args.reports {
         reports.push((path.display().to_string(), load_report(path)?));
@@ -435,7 +531,7 @@ fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
     match &args.output {
         Some(path) => file::write_atomic(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
-        None => print_out(&text),
+        None => print_out(&text)?,
     }
     Ok(0)
 }
