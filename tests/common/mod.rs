@@ -38,6 +38,7 @@ pub mod client;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;
+pub mod hostile;
 pub mod misbehaving;
 pub mod nginx;
 pub mod nmap;
@@ -51,6 +52,7 @@ pub use client::{
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer};
+pub use hostile::{Hostile, HostileServer};
 pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;
 pub use openssl::OpensslServer;
