@@ -723,3 +723,120 @@ fn server_strings_are_escaped_for_terminals_and_spreadsheets() {
     assert!(!shown.contains('\x1b') && !shown.contains('\r'), "{shown}");
     assert!(shown.contains("\\x1b[2J"), "{shown}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. A TLS 1.3 certificate too large for rustls is still read.
+
+/// A TLS 1.3-only rustls server on loopback serving `cert` and then `intermediates`; runs until
+/// the test's runtime ends (at most 30 s).
+async fn tls13_server(
+    cert: &fipsprobe::demo::GeneratedCert,
+    intermediates: &[Vec<u8>],
+) -> SocketAddr {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            std::iter::once(&cert.cert_der)
+                .chain(intermediates)
+                .map(|der| CertificateDer::from(der.clone()))
+                .collect(),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(tokio::time::timeout(Duration::from_secs(30), async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(5), acceptor.accept(tcp)).await;
+            });
+        }
+    }));
+    addr
+}
+
+/// A certificate of about 109 KB: 4 500 DNS names.
+fn huge_certificate() -> fipsprobe::demo::GeneratedCert {
+    let options = fipsprobe::demo::CertOptions {
+        sans: (0..4500)
+            .map(|i| format!("node{i:05}.cluster.example"))
+            .collect(),
+        ..fipsprobe::demo::CertOptions::default()
+    };
+    fipsprobe::demo::generate_cert(fipsprobe::demo::KeyKind::EcdsaP256, &options).unwrap()
+}
+
+fn sha256_hex(der: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A leaf and a 109 KB certificate above it (rustls will not serve a leaf that large, but
+/// sends any intermediate): rustls's client refuses the 110 KB Certificate message, ours reads
+/// it, and both certificates are graded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_109kb_tls13_certificate_is_read() {
+    let huge = huge_certificate();
+    assert!(
+        huge.cert_der.len() > 100_000,
+        "{} bytes",
+        huge.cert_der.len()
+    );
+    let leaf = fipsprobe::demo::generate_cert(
+        fipsprobe::demo::KeyKind::EcdsaP256,
+        &fipsprobe::demo::CertOptions::default(),
+    )
+    .unwrap();
+    let addr = tls13_server(&leaf, std::slice::from_ref(&huge.cert_der)).await;
+    let cfg = ProbeConfig {
+        versions: vec![Protocol::Tls13],
+        extras: false,
+        ..quick()
+    };
+    let (e, _) = scan_with(addr, &cfg, None).await;
+    assert_eq!(e.status, Status::Tls, "{:?}", e.error);
+    let certificate = e.certificate.expect("a certificate");
+    assert!(certificate.get("error").is_none(), "{certificate}");
+    let chain = certificate["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 2, "{certificate}");
+    assert_eq!(chain[0]["sha256"], sha256_hex(&leaf.cert_der));
+    assert_eq!(chain[1]["sha256"], sha256_hex(&huge.cert_der));
+    assert_eq!(chain[1]["sans"].as_array().map(Vec::len), Some(4500));
+    // rustls's handshake, then ours: one more hello than the sweep.
+    assert!(e.handshakes >= 2);
+}
+
+/// The reader without rustls, on a server with an ordinary chain: the same chain as rustls
+/// reads, so the two agree where both can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tls13_chain_reader_agrees_with_rustls() {
+    let cert = fipsprobe::demo::generate_cert(
+        fipsprobe::demo::KeyKind::Rsa2048,
+        &fipsprobe::demo::CertOptions::default(),
+    )
+    .unwrap();
+    let addr = tls13_server(&cert, &[]).await;
+    let stream = conn::connect(addr, Duration::from_secs(1)).await.unwrap();
+    let facts = fipsprobe::probe::tls13_chain::read_chain(stream, None, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(facts.chain, vec![cert.cert_der.clone()]);
+    let stream = conn::connect(addr, Duration::from_secs(1)).await.unwrap();
+    let by_rustls =
+        fipsprobe::probe::tls13::certificate(stream, addr, None, Duration::from_secs(5))
+            .await
+            .unwrap();
+    assert_eq!(by_rustls.chain, facts.chain);
+}

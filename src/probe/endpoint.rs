@@ -28,7 +28,7 @@ use crate::probe::limits::HostHandle;
 use crate::probe::offer::{GROUPS_TLS12, GROUPS_TLS13, KEY_SHARES_TLS13, SIG_SCHEMES};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry;
-use crate::probe::tls13;
+use crate::probe::{tls13, tls13_chain};
 use crate::protocol::Protocol;
 use crate::report::model::{Endpoint, ProtocolResult, Status, SuiteCode, SuiteEntry};
 use crate::targets::EndpointSpec;
@@ -421,6 +421,14 @@ impl Ctx<'_> {
         let result = tokio::time::timeout_at(self.deadline, handshake)
             .await
             .unwrap_or_else(|_| Err(conn::budget_exhausted(self.cfg.endpoint_timeout).to_string()));
+        let result = match result {
+            // A chain too large for rustls: read it from the flight ourselves.
+            Err(e) if tls13_chain::rustls_refused_size(&e) => self
+                .tls13_large_chain()
+                .await
+                .map_err(|again| format!("{e}; reading it without rustls: {again}")),
+            other => other,
+        };
         let mut facts = self.lock_facts();
         match result {
             Ok(f) => {
@@ -431,8 +439,20 @@ impl Ctx<'_> {
                     facts.client_auth = Some("requested");
                 }
             }
-            Err(e) => facts.certificate_error = Some(e),
+            Err(e) => {
+                facts.certificate_error = Some(format!("certificate checks could not be made: {e}"))
+            }
         }
+    }
+
+    /// The TLS 1.3 chain read without rustls (one more handshake), for a Certificate message
+    /// over rustls's 64 KiB limit.
+    async fn tls13_large_chain(&self) -> Result<tls13::Tls13Facts, String> {
+        let link = self.link();
+        let (_permit, stream) = link.open().await.map_err(|e| e.to_string())?;
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+        let limit = link.within(self.cfg.handshake_timeout);
+        tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await
     }
 
     async fn run(&self, mut sweep: VersionSweep) -> VersionSweep {

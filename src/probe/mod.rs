@@ -6,7 +6,8 @@
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
 //! - [`retry`]: what is retried (timeouts, I/O errors) and the backoff.
-//! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
+//! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain;
+//!   [`tls13_chain`]: the same chain read without rustls when it is too large for rustls.
 //! - [`cert`]: certificate chain facts (x509-parser).
 //! - [`groups`]: key-exchange group sweep; [`behaviour`]: extension and behaviour probes.
 //! - [`offer`]: the groups and signature schemes every hello offers.
@@ -22,6 +23,7 @@ pub mod offer;
 pub mod plan;
 pub mod retry;
 pub mod tls13;
+pub mod tls13_chain;
 
 pub use endpoint::{probe, ProbeConfig};
 pub use engine::{fit_concurrency, spawn, ScanConfig, Stop};
