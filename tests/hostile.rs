@@ -181,17 +181,31 @@ async fn huge_length_fields_are_never_allocated() {
     assert!(error.starts_with("certificate checks could not be made: Certificate message cut at fipsprobe's 65536-byte limit (the server sent 16777215 bytes)"), "{error}");
 }
 
-/// A server that drips its ServerHello a byte every 100 ms: the endpoint's `--timeout` ends it.
+/// A server that drips its ServerHello and then tiny records a byte every 5 ms: one exchange
+/// ends at the message cap (not at its timeout, holding what came), and with a byte every
+/// 100 ms the endpoint's `--timeout` ends the whole probe.
 #[tokio::test]
-async fn a_drip_is_bounded_by_the_endpoint_timeout() {
-    let server = HostileServer::start(Hostile::Drip {
+async fn a_drip_is_bounded_by_the_caps_and_the_endpoint_timeout() {
+    let fast = HostileServer::start(Hostile::Drip {
+        every: Duration::from_millis(5),
+    });
+    let (flight, took) = read_flight(&fast).await;
+    let flight = flight.unwrap();
+    assert!(took < Duration::from_secs(3), "read for {took:?}");
+    assert!(flight.messages.len() <= 16, "{} messages", flight.messages.len());
+    assert_eq!(
+        flight.cut.map(|c| c.to_string()).as_deref(),
+        Some("the server's flight exceeds fipsprobe's 16-message limit")
+    );
+
+    let slow = HostileServer::start(Hostile::Drip {
         every: Duration::from_millis(100),
     });
     let cfg = ProbeConfig {
         endpoint_timeout: Duration::from_secs(3),
         ..quick()
     };
-    let (e, took) = scan_with(server.addr, &cfg, None).await;
+    let (e, took) = scan_with(slow.addr, &cfg, None).await;
     assert!(took < Duration::from_millis(3500), "{took:?}");
     assert!(e.protocols.is_empty(), "{:?}", e.protocols);
 }

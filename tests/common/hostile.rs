@@ -26,7 +26,8 @@ pub enum Hostile {
     EndlessRecords,
     /// Certificate messages of 16 KiB each, without end.
     EndlessCertificates,
-    /// The ServerHello one byte at a time, `every` apart, then one junk byte per `every`.
+    /// The ServerHello one byte at a time, `every` apart, then records of 4-byte handshake
+    /// messages the same way, without end.
     Drip {
         /// Time between two bytes.
         every: Duration,
@@ -164,6 +165,8 @@ fn serve(mut stream: TcpStream, hostile: &Hostile, stop: &AtomicBool, written: &
     let started = Instant::now();
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    // A drip must reach the client byte by byte, not coalesced by Nagle.
+    let _ = stream.set_nodelay(true);
     let Some(hello) = read_hello(&mut stream) else {
         return;
     };
@@ -206,8 +209,10 @@ fn serve(mut stream: TcpStream, hostile: &Hostile, stop: &AtomicBool, written: &
             endless(&mut send, &chunk);
         }
         Hostile::Drip { every } => {
-            for byte in hello_record.iter().chain(std::iter::repeat(&0x16)) {
-                if !send(std::slice::from_ref(byte)) {
+            let message = encode_records(ContentType::HANDSHAKE, version, &handshake(0, &[]));
+            let endless = std::iter::repeat(message).flatten();
+            for byte in hello_record.iter().copied().chain(endless) {
+                if !send(&[byte]) {
                     return;
                 }
                 std::thread::sleep(*every);
