@@ -36,10 +36,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fipsprobe::demo::{self, CertOptions, RunningServer};
+use fipsprobe::model::{Report, Status};
 use fipsprobe::policy::{Policy, Waivers};
 use fipsprobe::probe::{ProbeConfig, ScanConfig, Stop};
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Report, Status};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
 
@@ -255,7 +255,7 @@ fn timed_scan(rt: &tokio::runtime::Runtime, includes: &[String], o: &Options) ->
     let (scan0, srv0) = (scanner_cpu(), thread_cpu("srv"));
     let start = Instant::now();
     let mut seen = 0u64;
-    let report = rt.block_on(scan::run(job(includes, o), Stop::default(), |_, _| {
+    let report = rt.block_on(scan::run(job(includes, o), Stop::default(), |_, _, _| {
         seen += 1
     }));
     Run {
@@ -735,7 +735,7 @@ async fn sweep(prefix: u8, o: &Options) {
     let report = scan::run(
         job(std::slice::from_ref(&range), o),
         Stop::default(),
-        |_, _| seen += 1,
+        |_, _, _| seen += 1,
     )
     .await;
     let wall = start.elapsed();

@@ -183,7 +183,7 @@ async fn scan(
     addrs: &[SocketAddr],
     concurrency: usize,
     timeout: Duration,
-) -> Vec<fipsprobe::report::model::Endpoint> {
+) -> Vec<fipsprobe::model::Observation> {
     let (tx, rx) = tokio::sync::mpsc::channel(addrs.len().max(1));
     for addr in addrs {
         let spec = EndpointSpec {

@@ -12,6 +12,12 @@
 #   unshare       util-linux    GnuTLS server isolated in its own network namespace
 #   ip            iproute2      bringing up loopback inside that namespace
 #   timeout       coreutils     bounding every s_client run
+#   xmllint       libxml2-utils tests/evidence.rs (JUnit XML validated against its XSD)
+#   promtool      prometheus    tests/evidence.rs (Prometheus text checked); the package's own
+#                               service (port 9090) is kept from starting like nginx's, below
+#   flock         util-linux    examples/cron (one nightly run at a time)
+#   python3       python3       tests/cipher_db.rs (cipher-db/tools/gen_db.py regenerates the database)
+#   javac         openjdk-17-jdk-headless  tests/common/java.rs (a JSSE server run from source)
 set -eu
 
 missing=""
@@ -29,6 +35,11 @@ need nmap nmap
 need unshare util-linux
 need ip iproute2
 need timeout coreutils
+need xmllint libxml2-utils
+need promtool prometheus
+need flock util-linux
+need python3 python3
+need javac openjdk-17-jdk-headless
 
 if [ -z "$missing" ]; then
     echo "install-test-deps: all test servers present"

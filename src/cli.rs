@@ -53,6 +53,10 @@ pub enum Command {
     Diff(DiffArgs),
     /// Join shard reports into one.
     Merge(MergeArgs),
+    /// Make a signing key (ECDSA P-256) for --sign: KEY.pem and KEY.pub.pem.
+    Keygen(KeygenArgs),
+    /// Check REPORT.sig against REPORT: exit 0 when it verifies, 1 when not, 2 on bad input.
+    Verify(VerifyArgs),
 }
 
 /// Output formats for stdout.
@@ -66,6 +70,10 @@ pub enum Format {
     Jsonl,
     /// One row per endpoint, version and suite.
     Csv,
+    /// JUnit XML for CI: a test case per endpoint.
+    Junit,
+    /// Prometheus text format for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// Port profiles.
@@ -87,6 +95,15 @@ pub struct OutputArgs {
     /// Same as -o.
     #[arg(long = "json", value_name = "FILE", conflicts_with = "output")]
     pub json: Option<PathBuf>,
+    /// Also write JUnit XML to FILE (written whole or not at all).
+    #[arg(long = "junit", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write Prometheus metrics to FILE, e.g. for node_exporter's textfile collector.
+    #[arg(long = "prometheus", value_name = "FILE")]
+    pub prometheus: Option<PathBuf>,
+    /// Sign the report file with KEY.pem (from `fipsprobe keygen`): writes FILE.sig beside -o FILE.
+    #[arg(long = "sign", value_name = "KEY.pem")]
+    pub sign: Option<PathBuf>,
     /// Wider table: codes and OpenSSL names.
     #[arg(long)]
     pub wide: bool,
@@ -312,6 +329,9 @@ pub struct DiffArgs {
     /// Compare reports graded by different policies (refused otherwise: approvals differ).
     #[arg(long)]
     pub allow_policy_change: bool,
+    /// Refuse either report unless REPORT.sig verifies with this public key.
+    #[arg(long = "verify-key", value_name = "PUB.pem")]
+    pub verify_key: Option<PathBuf>,
 }
 
 /// `fipsprobe merge`.
@@ -323,6 +343,34 @@ pub struct MergeArgs {
     /// Where to write the merged report (stdout when absent).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Sign the merged report with KEY.pem: writes FILE.sig beside -o FILE.
+    #[arg(long = "sign", value_name = "KEY.pem")]
+    pub sign: Option<PathBuf>,
+    /// Refuse any input report unless REPORT.sig verifies with this public key.
+    #[arg(long = "verify-key", value_name = "PUB.pem")]
+    pub verify_key: Option<PathBuf>,
+}
+
+/// `fipsprobe keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The private key to write (PKCS#8 PEM, mode 0600); the public key goes to KEY.pub.pem.
+    /// Existing files are never overwritten.
+    #[arg(long = "out", value_name = "KEY.pem")]
+    pub out: PathBuf,
+}
+
+/// `fipsprobe verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The report file.
+    pub report: PathBuf,
+    /// The public key (KEY.pub.pem from `fipsprobe keygen`).
+    #[arg(long = "key", value_name = "PUB.pem")]
+    pub key: PathBuf,
+    /// The signature envelope (default: REPORT.sig).
+    #[arg(long = "signature", value_name = "FILE")]
+    pub signature: Option<PathBuf>,
 }
 
 /// `--rate`: a finite number of connections per second within the limiter's range.

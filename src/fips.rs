@@ -34,6 +34,29 @@ pub fn provider() -> Arc<CryptoProvider> {
     }
 }
 
+/// The provider the scanner's own full handshakes use: [`provider`] with every suite and
+/// key-exchange group it implements (pure ML-KEM and the hybrids included), so that a server
+/// configured with only one of them still shows its certificate. A `fips` build keeps to the
+/// FIPS module's approved ones: it never steps outside the module to read a certificate.
+pub fn scanner_provider() -> Arc<CryptoProvider> {
+    use rustls::crypto::aws_lc_rs::{ALL_CIPHER_SUITES, ALL_KX_GROUPS};
+    let base = provider();
+    let fips = cfg!(feature = "fips");
+    Arc::new(CryptoProvider {
+        cipher_suites: ALL_CIPHER_SUITES
+            .iter()
+            .filter(|s| !fips || s.fips())
+            .copied()
+            .collect(),
+        kx_groups: ALL_KX_GROUPS
+            .iter()
+            .filter(|g| !fips || g.fips())
+            .copied()
+            .collect(),
+        ..(*base).clone()
+    })
+}
+
 /// The provider's name as the report records it.
 pub fn provider_name() -> &'static str {
     if cfg!(feature = "fips") {

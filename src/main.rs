@@ -15,15 +15,16 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use cli::{
-    Cli, Command, DemoArgs, DiffArgs, Format, MergeArgs, OutputArgs, PolicyCommand, ScanArgs,
-    SuitesArgs,
+    Cli, Command, DemoArgs, DiffArgs, Format, KeygenArgs, MergeArgs, OutputArgs, PolicyCommand,
+    ScanArgs, SuitesArgs, VerifyArgs,
 };
 use fipsprobe::demo;
+use fipsprobe::model::{Endpoint, PolicyRef, Report, Status, Verdict};
 use fipsprobe::policy::{self, Policy};
 use fipsprobe::probe::{ScanConfig, Stop};
-use fipsprobe::report::model::{Endpoint, PolicyRef, Report, Verdict};
-use fipsprobe::report::{csv, diff, file, json, jsonl, merge, table};
+use fipsprobe::report::{csv, diff, file, json, jsonl, junit, merge, prometheus, table};
 use fipsprobe::scan::{self, ScanJob};
+use fipsprobe::sign::{self, SignError, SigningKey, VerifyingKey};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
 
 /// Exit code for bad invocation or input.
@@ -135,6 +136,8 @@ fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Policy(cmd) => policy_command(&cmd),
         Command::Diff(args) => diff_command(&args),
         Command::Merge(args) => merge_command(&args, argv),
+        Command::Keygen(args) => keygen_command(&args),
+        Command::Verify(args) => verify_command(&args),
     }
 }
 
@@ -156,8 +159,9 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
         None => None,
     };
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
+    let signer = prepare_outputs(&args.out)?;
     let (report, stream_error) = runtime()?.block_on(run_with_signals(job, &args.out))?;
-    let mut code = emit(&report, &args.out)?;
+    let mut code = emit(&report, &args.out, signer.as_ref())?;
     if let Some(e) = stream_error {
         return Err(stdout_error(&e));
     }
@@ -210,7 +214,7 @@ async fn run_with_signals(
     let stream = out.format() == Format::Jsonl && !out.quiet;
     let reader_gone = stop.clone();
     let stream_error = std::sync::Mutex::new(None);
-    let report = scan::run(job, stop, |e, reported| {
+    let report = scan::run(job, stop, |_, e, reported| {
         progress.update(e);
         if stream && reported {
             let mut stdout = std::io::stdout().lock();
@@ -271,12 +275,18 @@ async fn wait_signal() -> std::io::Result<()> {
     }
 }
 
-/// Prints the report in the chosen format and writes the report file; returns the exit code.
-fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
+/// Prints the report in the chosen format and writes the report file (and its signature, and
+/// the JUnit and Prometheus files when asked); returns the exit code.
+fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Result<u8> {
     if let Some(path) = out.report_file() {
-        file::write_atomic(path, json::to_json(report).as_bytes())
+        let bytes = json::to_json(report).into_bytes();
+        file::write_atomic(path, &bytes)
             .with_context(|| format!("writing report {}", path.display()))?;
+        if let Some(key) = signer {
+            write_signature(path, &bytes, key)?;
+        }
     }
+    write_evidence_files(report, out)?;
     if !out.quiet {
         let text = match out.format() {
             Format::Table => table::render(
@@ -294,6 +304,8 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
                 jsonl::summary_line(&report.summary, report.complete)
             ),
             Format::Csv => csv::to_csv(report),
+            Format::Junit => junit::to_junit(report),
+            Format::Prometheus => prometheus::to_prometheus(report),
         };
         print_out(&text)?;
     }
@@ -381,10 +393,10 @@ impl Progress {
             .stats
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if e.status != fipsprobe::report::model::Status::Closed {
+        if e.status != Status::Closed {
             s.0 += 1;
         }
-        if e.status == fipsprobe::report::model::Status::Tls {
+        if e.status == Status::Tls {
             s.1 += 1;
         }
         if e.verdict == Verdict::Fail {
@@ -403,8 +415,9 @@ impl Progress {
 
 fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
     let (policy, waivers) = args.out.load_policy()?;
-    check_writable(args.out.report_file().map(|p| p.as_path()))?;
     let out = &args.out;
+    check_writable(out.report_file().map(|p| p.as_path()))?;
+    let signer = prepare_outputs(out)?;
     runtime()?.block_on(async {
         // Well-known ports on their own loopback addresses, so the table names the services;
         // any free port if those are taken.
@@ -423,7 +436,7 @@ fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
             args: argv,
         };
         let (report, stream_error) = run_with_signals(job, out).await?;
-        emit(&report, out)?;
+        emit(&report, out, signer.as_ref())?;
         if let Some(e) = stream_error {
             return Err(stdout_error(&e));
         }
@@ -477,6 +490,9 @@ fn list_format(f: Format) -> Result<policy::ListFormat> {
         Format::Json => policy::ListFormat::Json,
         Format::Csv => policy::ListFormat::Csv,
         Format::Jsonl => bail!("--format jsonl is for scans; use json"),
+        Format::Junit | Format::Prometheus => {
+            bail!("--format junit and prometheus are for scans; use json")
+        }
     })
 }
 
@@ -492,8 +508,9 @@ fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
 }
 
 fn diff_command(args: &DiffArgs) -> Result<u8> {
-    let old = load_report(&args.old)?;
-    let new = load_report(&args.new)?;
+    let key = load_verify_key(args.verify_key.as_deref())?;
+    let old = load_input(&args.old, key.as_ref())?;
+    let new = load_input(&args.new, key.as_ref())?;
     let new_name = args.new.display().to_string();
     same_policy(
         &old.policy,
@@ -522,16 +539,141 @@ fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
     if let Some(path) = &args.output {
         file::check_target(path).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let key = load_verify_key(args.verify_key.as_deref())?;
+    let signer = match &args.sign {
+        Some(_) if args.output.is_none() => {
+            bail!("--sign needs a report file to sign: add -o FILE")
+        }
+        Some(path) => Some(sign::read_signing_key(path)?),
+        None => None,
+    };
     let mut reports = Vec::new();
     for path in &args.reports {
-        reports.push((path.display().to_string(), load_report(path)?));
+        reports.push((path.display().to_string(), load_input(path, key.as_ref())?));
     }
     let merged = merge::merge(reports)?;
     let text = json::to_json(&merged);
     match &args.output {
-        Some(path) => file::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            file::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            if let Some(key) = &signer {
+                write_signature(path, text.as_bytes(), key)?;
+            }
+        }
         None => print_out(&text)?,
     }
     Ok(0)
+}
+
+/// Checks, before anything is scanned, that `--junit`, `--prometheus` and the signature can be
+/// written, and reads the signing key of `--sign`: an unreadable key, or one that is not ECDSA
+/// P-256, is a usage error, not a lost night's scan.
+fn prepare_outputs(out: &OutputArgs) -> Result<Option<SigningKey>> {
+    check_writable(out.junit.as_deref())?;
+    check_writable(out.prometheus.as_deref())?;
+    let Some(path) = &out.sign else {
+        return Ok(None);
+    };
+    let Some(report) = out.report_file() else {
+        bail!("--sign needs a report file to sign: add -o FILE");
+    };
+    let key = sign::read_signing_key(path)?;
+    check_writable(Some(&sign::signature_path(report)))?;
+    Ok(Some(key))
+}
+
+/// `REPORT.sig` for the bytes just written to `report`. Written after the report, so a
+/// signature never describes a file that is not there yet; on failure, a stale signature of an
+/// earlier report is removed rather than left to contradict the new file.
+fn write_signature(report: &Path, bytes: &[u8], key: &SigningKey) -> Result<()> {
+    let sig_path = sign::signature_path(report);
+    let written = sign::sign_report(bytes, key)
+        .map_err(anyhow::Error::from)
+        .and_then(|envelope| {
+            file::write_atomic(&sig_path, envelope.as_bytes()).map_err(anyhow::Error::from)
+        });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&sig_path);
+        return Err(e.context(format!(
+            "wrote report {} but could not sign it ({})",
+            report.display(),
+            sig_path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `--junit FILE` and `--prometheus FILE`, each written whole or not at all.
+fn write_evidence_files(report: &Report, out: &OutputArgs) -> Result<()> {
+    if let Some(path) = &out.junit {
+        file::write_atomic(path, junit::to_junit(report).as_bytes())
+            .with_context(|| format!("writing JUnit file {}", path.display()))?;
+    }
+    if let Some(path) = &out.prometheus {
+        file::write_atomic(path, prometheus::to_prometheus(report).as_bytes())
+            .with_context(|| format!("writing Prometheus file {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn load_verify_key(path: Option<&Path>) -> Result<Option<VerifyingKey>> {
+    Ok(match path {
+        Some(p) => Some(sign::read_verifying_key(p)?),
+        None => None,
+    })
+}
+
+/// An input report of `merge` or `diff`; with `--verify-key`, only when `REPORT.sig` is that
+/// key's signature over the file's exact bytes (which are then the bytes parsed). A refused
+/// input is bad input: exit 2, one line.
+fn load_input(path: &Path, key: Option<&VerifyingKey>) -> Result<Report> {
+    let Some(key) = key else {
+        return load_report(path);
+    };
+    let bytes = sign::verify_file(path, &sign::signature_path(path), key)
+        .context("refusing an input report without a valid signature")?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))?;
+    Ok(json::from_json(&text, &path.display().to_string())?)
+}
+
+fn keygen_command(args: &KeygenArgs) -> Result<u8> {
+    let files = sign::keyfile::write_new_key_pair(&args.out)?;
+    print_out(&format!(
+        "wrote private key {} (keep it secret) and public key {}\nkey id {}\n",
+        files.private.display(),
+        files.public.display(),
+        files.id
+    ))?;
+    Ok(0)
+}
+
+/// Exit 0 when the signature verifies, 1 (one line on stderr saying why) when it does not,
+/// 2 for input that cannot be checked at all (a missing file, a key or envelope that does not
+/// parse).
+fn verify_command(args: &VerifyArgs) -> Result<u8> {
+    let key = sign::read_verifying_key(&args.key)?;
+    let sig_path = args
+        .signature
+        .clone()
+        .unwrap_or_else(|| sign::signature_path(&args.report));
+    match sign::verify_file(&args.report, &sig_path, &key) {
+        Ok(_) => {
+            print_out(&format!(
+                "{}: signature verified (key id {})\n",
+                args.report.display(),
+                key.id()
+            ))?;
+            Ok(0)
+        }
+        Err(e @ SignError::Rejected { .. }) => {
+            print_err(&format!(
+                "fipsprobe: {}\n",
+                fipsprobe::report::escape::terminal(&e.to_string())
+            ));
+            Ok(1)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

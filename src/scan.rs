@@ -7,11 +7,12 @@ use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::model::{
+    ConnError, Endpoint, ErrorKind, Observation, PolicyRef, Report, Status, Summary, Tool, Verdict,
+    SCHEMA_VERSION,
+};
 use crate::policy::{self, Policy, Waivers};
 use crate::probe::{self, ScanConfig, Stop};
-use crate::report::model::{
-    Endpoint, PolicyRef, Report, Status, Summary, Tool, Verdict, SCHEMA_VERSION,
-};
 use crate::targets::{Resolve, TargetSet};
 
 /// Planned endpoints waiting for the engine.
@@ -45,7 +46,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The exit code of `../shared/SPEC.md`.
+    /// The exit code of docs/report.md.
     pub fn exit_code(self) -> i32 {
         match self {
             Outcome::Pass => 0,
@@ -55,10 +56,31 @@ impl Outcome {
     }
 }
 
-/// Whether an endpoint belongs in the report: closed or silent addresses inside a range are
-/// normal and would drown the report; anything named explicitly, or that answered, stays.
-pub fn worth_reporting(e: &Endpoint) -> bool {
-    e.explicit || !matches!(e.status, Status::Closed | Status::Timeout)
+/// Whether an endpoint belongs in the report: closed or filtered addresses inside a range
+/// are normal and would drown the report; anything named explicitly, or open, stays (an open
+/// port that proves nothing is reported, never dropped).
+pub fn worth_reporting(obs: &Observation) -> bool {
+    obs.id.explicit
+        || match obs.status {
+            Status::Closed => false,
+            Status::Timeout => !matches!(obs.failure, Some(ConnError::ConnectTimeout(_))),
+            _ => true,
+        }
+}
+
+/// Whether a reported endpoint leaves the scan incomplete: it was not assessed, and it was
+/// named explicitly or is an open port (a closed, filtered or non-TLS member of a range is a
+/// normal answer).
+pub fn leaves_incomplete(e: &Endpoint) -> bool {
+    if e.verdict != Verdict::NotAssessed {
+        return false;
+    }
+    e.explicit
+        || match e.status {
+            Status::Tls | Status::Error => true,
+            Status::Timeout => e.error_kind != Some(ErrorKind::ConnectTimeout),
+            Status::Closed | Status::NotTls => false,
+        }
 }
 
 /// The outcome of a finished report.
@@ -67,11 +89,8 @@ pub fn outcome(report: &Report) -> Outcome {
     if eps.iter().any(|e| e.verdict == Verdict::Fail) {
         return Outcome::Fail;
     }
-    let unassessed_explicit = eps
-        .iter()
-        .any(|e| e.explicit && (e.status != Status::Tls || e.incomplete));
     let any_tls = eps.iter().any(|e| e.status == Status::Tls);
-    if !report.complete || unassessed_explicit || !any_tls {
+    if !report.complete || eps.iter().any(leaves_incomplete) || !any_tls {
         Outcome::Incomplete
     } else {
         Outcome::Pass
@@ -95,9 +114,13 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
-/// Runs a scan; `on_endpoint` sees every endpoint as it finishes, with `true` when it goes
-/// into the report (and is then graded).
-pub async fn run(job: ScanJob, stop: Stop, mut on_endpoint: impl FnMut(&Endpoint, bool)) -> Report {
+/// Runs a scan; `on_endpoint` sees every endpoint as it finishes (its observation and its
+/// graded report entry), with `true` when it goes into the report.
+pub async fn run(
+    job: ScanJob,
+    stop: Stop,
+    mut on_endpoint: impl FnMut(&Observation, &Endpoint, bool),
+) -> Report {
     let started_at = now_rfc3339();
     let today = OffsetDateTime::now_utc().date();
     // A short queue of planned endpoints is enough to keep the engine fed (the expansion is
@@ -106,21 +129,18 @@ pub async fn run(job: ScanJob, stop: Stop, mut on_endpoint: impl FnMut(&Endpoint
     let planned = job.targets.into_stream(job.resolver, PLANNED_QUEUE);
     let mut results = probe::spawn(planned, job.config, stop.clone());
     let mut endpoints = Vec::new();
-    while let Some(mut e) = results.recv().await {
-        if !worth_reporting(&e) {
-            on_endpoint(&e, false);
-            continue;
+    while let Some(obs) = results.recv().await {
+        let reported = worth_reporting(&obs);
+        let grade = policy::grade(&job.policy, &obs, &job.waivers, today);
+        let e = Endpoint::new(obs.clone(), grade);
+        on_endpoint(&obs, &e, reported);
+        if reported {
+            endpoints.push(e);
         }
-        policy::grade(&job.policy, &mut e, &job.waivers, today);
-        on_endpoint(&e, true);
-        endpoints.push(e);
     }
     endpoints.sort_by(|a, b| (a.ip, a.port, &a.host).cmp(&(b.ip, b.port, &b.host)));
     let interrupted = stop.drain.is_cancelled() || stop.abort.is_cancelled();
-    let complete = !interrupted
-        && !endpoints
-            .iter()
-            .any(|e| e.explicit && (e.status != Status::Tls || e.incomplete));
+    let complete = !interrupted && !endpoints.iter().any(leaves_incomplete);
     Report {
         schema_version: SCHEMA_VERSION,
         tool: tool(),
@@ -159,17 +179,39 @@ mod tests {
     }
 
     fn ep(status: Status, verdict: Verdict, explicit: bool) -> Endpoint {
-        Endpoint {
+        let id = crate::model::EndpointId {
             explicit,
-            status,
-            verdict,
-            ..Endpoint::new(
+            ..crate::model::EndpointId::new(
                 "t".into(),
                 "h".into(),
                 std::net::IpAddr::from([127, 0, 0, 1]),
                 1,
             )
-        }
+        };
+        let obs = Observation {
+            status,
+            ..Observation::new(id)
+        };
+        let reasons = if verdict == Verdict::NotAssessed {
+            vec!["x".to_string()]
+        } else {
+            Vec::new()
+        };
+        let findings = if verdict == Verdict::Fail {
+            vec![crate::model::Finding {
+                id: "x".into(),
+                severity: crate::model::Severity::Fail,
+                message: "x".into(),
+                item: None,
+                protocol: None,
+                source: None,
+                waived: None,
+            }]
+        } else {
+            Vec::new()
+        };
+        let grade = crate::model::Grade::new(findings, Default::default(), Vec::new(), reasons);
+        Endpoint::new(obs, grade)
     }
 
     #[test]
@@ -204,10 +246,41 @@ mod tests {
             ])),
             Outcome::Pass
         );
+        // An open port inside a range that proves nothing is not.
+        assert_eq!(
+            outcome(&report(vec![
+                ep(Tls, Pass, false),
+                ep(Tls, NotAssessed, false)
+            ])),
+            Outcome::Incomplete
+        );
         // Nothing answered TLS at all.
         assert_eq!(outcome(&report(vec![])), Outcome::Incomplete);
-        let mut partial = ep(Tls, Pass, true);
-        partial.incomplete = true;
-        assert_eq!(outcome(&report(vec![partial])), Outcome::Incomplete);
+    }
+
+    #[test]
+    fn range_members_are_reported_when_open() {
+        let id = crate::model::EndpointId::new(
+            "10.0.0.0/24".into(),
+            "10.0.0.1".into(),
+            std::net::IpAddr::from([10, 0, 0, 1]),
+            443,
+        );
+        let filtered = Observation::failed(
+            id.clone(),
+            ConnError::ConnectTimeout(std::time::Duration::from_secs(3)),
+        );
+        assert!(!worth_reporting(&filtered));
+        let closed = Observation::failed(id.clone(), ConnError::Refused);
+        assert!(!worth_reporting(&closed));
+        let tarpit = Observation::failed(
+            id,
+            ConnError::ReadTimeout {
+                limit: std::time::Duration::from_secs(5),
+                partial: false,
+                what: crate::model::Awaited::ServerHello,
+            },
+        );
+        assert!(worth_reporting(&tarpit));
     }
 }

@@ -1,32 +1,27 @@
-//! The cipher database against the reference registries (`shared/reference/`, beside the
-//! repository clone): it covers every IANA codepoint, invents none, keeps codes unique, and
-//! gets the facts the probe depends on (versions, key exchange, offer order) right.
+//! The cipher database against the registry snapshots in `cipher-db/sources/` (provenance in
+//! its README): it covers every IANA codepoint, invents none, keeps codes unique, gets the facts
+//! the probe depends on (versions, key exchange, offer order) right, and is exactly what
+//! `cipher-db/tools/gen_db.py` makes of those snapshots.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use fipsprobe::cipher_db::{
     db, CipherAlg, CipherDb, GroupKind, Kx, Mac, GROUPS_TOML, SIGSCHEMES_TOML, SUITES_TOML,
 };
 use fipsprobe::protocol::Protocol;
 
-/// `shared/reference` sits beside the repository clone (CI) or two levels up (worktrees);
-/// `FIPSPROBE_REFERENCE` overrides. Missing data is a failure, not a skip.
+/// `cipher-db/sources/`, committed with the repository.
+fn sources() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cipher-db/sources")
+}
+
+/// A snapshot from `cipher-db/sources/`. Missing data is a failure, never a skip.
 fn reference(file: &str) -> String {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut candidates = Vec::new();
-    if let Ok(dir) = std::env::var("FIPSPROBE_REFERENCE") {
-        candidates.push(PathBuf::from(dir));
-    }
-    candidates.push(manifest.join("../shared/reference"));
-    candidates.push(manifest.join("../../shared/reference"));
-    for dir in &candidates {
-        if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
-            return text;
-        }
-    }
-    panic!("reference file {file} not found in {candidates:?} (set FIPSPROBE_REFERENCE)");
+    let path = sources().join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Minimal CSV: quoted fields with doubled quotes, no embedded newlines (the reference files
@@ -350,5 +345,38 @@ fn versions_are_contiguous() {
             .map(|v| Protocol::ALL.iter().position(|p| p == v).unwrap())
             .collect();
         assert!(idx.windows(2).all(|w| w[1] == w[0] + 1), "0x{:04X}", s.code);
+    }
+}
+
+#[test]
+fn gen_db_regenerates_the_committed_database_byte_for_byte() {
+    // python3 is installed by scripts/install-test-deps.sh; a missing interpreter fails here.
+    let out_dir = tempfile::Builder::new()
+        .prefix("fipsprobe-gen-db-")
+        .tempdir()
+        .unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(manifest.join("cipher-db/tools/gen_db.py"))
+        .arg(sources())
+        .arg(out_dir.path())
+        .output()
+        .expect("python3 (scripts/install-test-deps.sh installs it)");
+    assert!(
+        out.status.success(),
+        "gen_db.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (file, committed) in [
+        ("suites.toml", SUITES_TOML),
+        ("groups.toml", GROUPS_TOML),
+        ("sigschemes.toml", SIGSCHEMES_TOML),
+    ] {
+        let made = std::fs::read_to_string(out_dir.path().join(file)).unwrap();
+        assert!(
+            made == committed,
+            "cipher-db/{file} differs from what gen_db.py makes of cipher-db/sources/: \
+             regenerate it with `python3 cipher-db/tools/gen_db.py`"
+        );
     }
 }

@@ -30,7 +30,13 @@ struct Lab {
     net: u8,
     /// The port every server of this lab listens on.
     port: u16,
+    /// The port held on every host a server may start on, until it does: nothing else (an
+    /// outgoing connection's source port, another listener) can take it meanwhile.
+    reserved: Vec<Option<tokio::net::TcpSocket>>,
 }
+
+/// Hosts `.1` to `.LAB_HOSTS` of a lab can run a server.
+const LAB_HOSTS: u8 = 16;
 
 impl Lab {
     /// A lab on `127.61.<net>.0/24`; `net` is unique per test so tests can run in parallel.
@@ -40,26 +46,55 @@ impl Lab {
             .enable_all()
             .build()
             .unwrap();
-        // One free port for the whole lab: every host of the /24 serves on it.
-        let port = TcpListener::bind(SocketAddr::new(ip(net, 1), 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // One free port for the whole lab: every host of the /24 serves on it. It is held on
+        // every host from now on by a socket bound but not listening (connections to a host
+        // without a server are still refused), because a port free on .1 need not stay free
+        // on .5: try ports until one is free on all of them.
+        let _guard = rt.enter();
+        let bind = |addr: SocketAddr| {
+            let socket = tokio::net::TcpSocket::new_v4().ok()?;
+            socket.bind(addr).ok()?;
+            Some(socket)
+        };
+        let (port, reserved) = (0..50)
+            .find_map(|_| {
+                let first = bind(SocketAddr::new(ip(net, 1), 0))?;
+                let port = first.local_addr().ok()?.port();
+                let mut held = vec![Some(first)];
+                for host in 2..=LAB_HOSTS {
+                    held.push(Some(bind(SocketAddr::new(ip(net, host), port))?));
+                }
+                Some((port, held))
+            })
+            .expect("a port free on every host of the lab");
+        drop(_guard);
         Lab {
             rt,
             servers: Vec::new(),
             net,
             port,
+            reserved,
         }
     }
 
     /// Starts `spec` on host `.host` of the lab's /24; returns `ip:port`.
     fn start(&mut self, host: u8, spec: &ServerSpec) -> String {
         let addr = SocketAddr::new(ip(self.net, host), self.port);
+        // Release the reservation right before the server binds the same address.
+        if let Some(slot) = self.reserved.get_mut(usize::from(host.saturating_sub(1))) {
+            drop(slot.take());
+        }
         let server = self.rt.block_on(demo::spawn(spec, addr)).unwrap();
         self.servers.push(server);
         addr.to_string()
+    }
+
+    /// A plain listener (accepts, never answers) on host `.host` at the lab's port.
+    fn listen(&mut self, host: u8) -> TcpListener {
+        if let Some(slot) = self.reserved.get_mut(usize::from(host.saturating_sub(1))) {
+            drop(slot.take());
+        }
+        TcpListener::bind(SocketAddr::new(ip(self.net, host), self.port)).unwrap()
     }
 
     /// Stops the server on host `.host`.
@@ -472,16 +507,99 @@ fn suites_only_skips_the_group_and_behaviour_probes() {
     let good = lab.start(1, &demo::kube_apiserver_fips());
     let full = report(&stdout(&run(&scan_args(&[&good, "--format", "json"]))));
     let o = run(&scan_args(&[&good, "--format", "json", "--suites-only"]));
-    assert_code(&o, 0);
+    // The checks the skipped probes feed are not made: not a pass (exit 3), and said so.
+    assert_code(&o, 3);
     let quick = report(&stdout(&o));
     let (full, quick) = (endpoint(&full, &good), endpoint(&quick, &good));
+    assert_eq!(full["verdict"], "pass");
+    assert_eq!(quick["verdict"], "not_assessed");
     // The same suites, fewer handshakes, and none of the facts only the extra probes find.
     assert_eq!(full["protocols"], quick["protocols"]);
     assert!(quick["handshakes"].as_u64() < full["handshakes"].as_u64());
     assert!(full["extensions"].get("ems_required").is_some());
-    assert!(quick["extensions"].get("ems_required").is_none());
-    assert!(quick["extensions"].get("groups").is_none());
+    assert!(full["extensions"].get("compression").is_some());
+    for fact in [
+        "ems_required",
+        "groups",
+        "compression",
+        "ocsp_stapling",
+        "session_ticket",
+    ] {
+        assert!(quick["extensions"].get(fact).is_none(), "{fact}: {quick:#}");
+    }
     assert_eq!(quick["extensions"]["extended_master_secret"], true);
+    let unchecked: Vec<&str> = quick["unchecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["check"].as_str().unwrap())
+        .collect();
+    for check in [
+        "ems_not_enforced",
+        "compression_enabled",
+        "group_not_approved",
+    ] {
+        assert!(unchecked.contains(&check), "{check} not in {unchecked:?}");
+    }
+    assert!(quick["unchecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["reason"] == "not probed (--suites-only)"));
+    assert!(
+        quick["findings"].as_array().unwrap().is_empty(),
+        "{quick:#}"
+    );
+}
+
+/// `--protocols` states nothing about the versions it left out: no `tls13_missing` for a
+/// TLS 1.3 never probed, no pass.
+#[test]
+fn protocols_raise_nothing_about_versions_not_probed() {
+    let mut lab = Lab::new(41);
+    let good = lab.start(1, &demo::kube_apiserver_fips());
+    for (only, skipped) in [("TLSv1.2", "tls13_missing"), ("TLSv1.3", "tls12_missing")] {
+        let o = run(&scan_args(&[
+            &good,
+            "--format",
+            "json",
+            "--protocols",
+            only,
+        ]));
+        assert_code(&o, 3);
+        let r = report(&stdout(&o));
+        let e = endpoint(&r, &good);
+        assert_eq!(e["verdict"], "not_assessed", "{only}");
+        let ids: Vec<&str> = e["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert!(!ids.contains(&skipped), "{only}: {ids:?}");
+        assert!(
+            e["unchecked"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["check"] == skipped && u["reason"] == "not probed (--protocols)"),
+            "{only}: {e:#}"
+        );
+        assert!(
+            e["refused"].as_object().is_none_or(|m| m.is_empty()),
+            "{e:#}"
+        );
+        // The table says why, and counts it.
+        let t = stdout(&run(&scan_args(&[
+            &good,
+            "--format",
+            "table",
+            "--protocols",
+            only,
+        ])));
+        assert!(t.contains("Not assessed:"), "{t}");
+        assert!(t.contains("1 not assessed"), "{t}");
+    }
 }
 
 #[test]
@@ -755,6 +873,11 @@ fn sigterm_writes_an_incomplete_report_and_exits_3() {
     let r = report_file(&path);
     assert_eq!(r["complete"], false);
     assert_eq!(report(&stdout(&out))["complete"], false);
+    // The endpoint cut short is not assessed, never counted as a pass.
+    for e in r["endpoints"].as_array().unwrap() {
+        assert_eq!(e["verdict"], "not_assessed", "{e:#}");
+    }
+    assert_eq!(r["summary"]["pass"], 0);
 }
 
 #[test]
@@ -858,7 +981,7 @@ fn closed_pipe_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// Issue 4's "mixed target lists": CIDR + range + name + IPv6 + a file, in one scan.
+/// Mixed target lists (README "Usage"): CIDR + range + name + IPv6 + a file, in one scan.
 #[test]
 fn mixed_target_list_scans_each_endpoint_once() {
     let mut lab = Lab::new(14);
@@ -926,7 +1049,7 @@ fn mixed_target_list_scans_each_endpoint_once() {
 fn jsonl_stops_when_the_reader_goes_away() {
     let mut lab = Lab::new(15);
     let tls = lab.start(1, &demo::kube_apiserver_fips());
-    let silent = TcpListener::bind(SocketAddr::new(ip(15, 2), lab.port)).unwrap();
+    let silent = lab.listen(2);
     let start = Instant::now();
     let mut child = fipsprobe()
         .args([

@@ -1,12 +1,12 @@
-//! Conformance against the servers control planes run (issue 7): real etcd, Go crypto/tls
+//! Conformance against the servers control planes run: real etcd, Go crypto/tls
 //! (plain and BoringCrypto), nginx, GnuTLS and OpenSSL servers on loopback, scanned by
 //! fipsprobe, with the exact accepted suites per version, the preferred suite, `server_order`,
 //! the handshake count, and the findings and verdict under both bundled policies; then a
 //! cross-check against nmap's `ssl-enum-ciphers` on the same servers.
 //!
-//! A missing server binary skips its test loudly (or fails it under
-//! `FIPSPROBE_REQUIRE_SERVERS=1`, as `scripts/test.sh` sets). Where fipsprobe is known to be
-//! wrong, the test asserting the right behaviour is `#[ignore = "probe bug: ..."]`.
+//! A missing server binary fails its test (a loud skip with `FIPSPROBE_ALLOW_MISSING_SERVERS=1`).
+//! Where fipsprobe is known to be wrong, the test asserting the right behaviour is
+//! `#[ignore = "probe bug: ..."]`.
 //! `docs/verified-against.md` lists the server versions this was run against.
 
 #![allow(clippy::unwrap_used)]

@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
 use common::{Hostile, HostileServer};
+use fipsprobe::model::{ConnError, GapCause, Observation, Status, Verdict};
 use fipsprobe::probe::conn::{self, ReadUntil};
 use fipsprobe::probe::limits::Limits;
 use fipsprobe::probe::{probe, ProbeConfig};
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, Status};
 use fipsprobe::targets::EndpointSpec;
 use fipsprobe::wire::ProbeHello;
 use tokio_util::sync::CancellationToken;
@@ -48,7 +48,11 @@ fn quick() -> ProbeConfig {
     }
 }
 
-async fn scan_with(addr: SocketAddr, cfg: &ProbeConfig, rate: Option<f64>) -> (Endpoint, Duration) {
+async fn scan_with(
+    addr: SocketAddr,
+    cfg: &ProbeConfig,
+    rate: Option<f64>,
+) -> (Observation, Duration) {
     let limits = Limits::new(4, rate);
     let started = Instant::now();
     let e = probe(
@@ -134,11 +138,8 @@ async fn endless_records_stop_at_the_message_cap() {
         flight.messages.len()
     );
     assert_eq!(flight.messages[0].name(), "server_hello");
-    let cut = flight.cut.expect("the cut is recorded").to_string();
-    assert_eq!(
-        cut,
-        "the server's flight exceeds fipsprobe's 16-message limit"
-    );
+    let cut = flight.cut().expect("the cut is recorded").to_string();
+    assert_eq!(cut, "server flight exceeds the cap of 16 messages");
 }
 
 /// Endless 16 KiB Certificate messages: stopped at the flight's byte cap.
@@ -158,8 +159,8 @@ async fn endless_certificates_stop_at_the_byte_cap() {
         .sum();
     assert!(kept <= 96 * 1024, "{kept} certificate bytes kept");
     assert_eq!(
-        flight.cut.unwrap().to_string(),
-        "the server's flight exceeds fipsprobe's 98304-byte limit"
+        flight.cut().unwrap().to_string(),
+        "server flight exceeds the cap of 98304 bytes"
     );
 }
 
@@ -171,14 +172,22 @@ async fn huge_length_fields_are_never_allocated() {
     let server = HostileServer::start(Hostile::HugeLengths);
     let (flight, took) = read_flight(&server).await;
     assert!(took < Duration::from_secs(2), "read for {took:?}");
-    assert!(flight.unwrap().cut.is_some());
+    assert!(flight.unwrap().cut().is_some());
 
-    let (e, took) = scan_with(server.addr, &quick(), None).await;
+    let (obs, took) = scan_with(server.addr, &quick(), None).await;
     assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_eq!(e.status, Status::Tls, "{:?}", e.error);
-    let cert = e.certificate.expect("the certificate's fate is reported");
-    let error = cert["error"].as_str().unwrap_or_default();
-    assert!(error.starts_with("certificate checks could not be made: Certificate message cut at fipsprobe's 65536-byte limit (the server sent 16777215 bytes)"), "{error}");
+    assert_eq!(obs.status, Status::Tls, "{:?}", obs.failure);
+    let cert = obs
+        .certificate
+        .clone()
+        .expect("the certificate's fate is reported");
+    let error = cert.error.unwrap_or_default();
+    assert_eq!(error, "Certificate message exceeds the cap of 65536 bytes");
+    // Unknown is never false: without a certificate the endpoint cannot pass.
+    assert_ne!(
+        common::scan::graded(&obs, "fips-140-3").verdict,
+        Verdict::Pass
+    );
 }
 
 /// A server that drips its ServerHello and then tiny records a byte every 5 ms: one exchange
@@ -192,10 +201,14 @@ async fn a_drip_is_bounded_by_the_caps_and_the_endpoint_timeout() {
     let (flight, took) = read_flight(&fast).await;
     let flight = flight.unwrap();
     assert!(took < Duration::from_secs(3), "read for {took:?}");
-    assert!(flight.messages.len() <= 16, "{} messages", flight.messages.len());
+    assert!(
+        flight.messages.len() <= 16,
+        "{} messages",
+        flight.messages.len()
+    );
     assert_eq!(
-        flight.cut.map(|c| c.to_string()).as_deref(),
-        Some("the server's flight exceeds fipsprobe's 16-message limit")
+        flight.cut().map(|c| c.to_string()).as_deref(),
+        Some("server flight exceeds the cap of 16 messages")
     );
 
     let slow = HostileServer::start(Hostile::Drip {
@@ -205,9 +218,9 @@ async fn a_drip_is_bounded_by_the_caps_and_the_endpoint_timeout() {
         endpoint_timeout: Duration::from_secs(3),
         ..quick()
     };
-    let (e, took) = scan_with(slow.addr, &cfg, None).await;
+    let (obs, took) = scan_with(slow.addr, &cfg, None).await;
     assert!(took < Duration::from_millis(3500), "{took:?}");
-    assert!(e.protocols.is_empty(), "{:?}", e.protocols);
+    assert!(obs.accepted.is_empty(), "{:?}", obs.accepted);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,14 +244,31 @@ async fn a_200_certificate_chain_keeps_the_hello_and_the_first_certificates() {
         extras: false,
         ..quick()
     };
-    let (e, _) = scan_with(server.addr, &cfg, None).await;
-    assert_eq!(e.status, Status::Tls, "{:?}", e.error);
-    assert!(e.protocols.contains_key(&Protocol::Tls12), "{:?}", e.error);
-    let cert = e.certificate.expect("a certificate");
-    assert_eq!(cert["chain"].as_array().map(Vec::len), Some(64), "{cert}");
+    let (obs, _) = scan_with(server.addr, &cfg, None).await;
+    assert_eq!(obs.status, Status::Tls, "{:?}", obs.failure);
+    assert!(
+        obs.accepted.contains_key(&Protocol::Tls12),
+        "{:?}",
+        obs.gaps
+    );
+    let cert = obs.certificate.clone().expect("a certificate");
+    assert_eq!(cert.chain.len(), 64, "{cert:?}");
     assert_eq!(
-        cert["truncated"],
-        "certificate chain cut at fipsprobe's 64-certificate limit (the server sent 200 certificates)"
+        cert.truncated.as_deref().unwrap_or_default(),
+        "certificate chain cut at the cap of 64 certificates (the server sent 200)"
+    );
+    // The 136 certificates never read vouch for nothing: the checks stay unchecked.
+    let graded = common::scan::graded(&obs, "fips-140-3");
+    assert_ne!(graded.verdict, Verdict::Pass);
+    assert!(
+        graded
+            .unchecked
+            .iter()
+            .any(|u| u.check == "cert_signature_weak"
+                && u.reason
+                    .contains("only the first 64 certificates were read")),
+        "{:?}",
+        graded.unchecked
     );
 }
 
@@ -259,7 +289,7 @@ async fn an_overlong_tls12_chain_is_read_up_to_the_cap() {
     });
     let (flight, _) = read_flight(&server).await;
     let flight = flight.unwrap();
-    assert!(flight.cut.is_none(), "{:?}", flight.cut);
+    assert!(flight.cut().is_none(), "{:?}", flight.cut());
     let names: Vec<&str> = flight.messages.iter().map(|m| m.name()).collect();
     assert_eq!(names, ["server_hello", "certificate", "server_hello_done"]);
     let fipsprobe::wire::ServerMessage::Certificate(c) = &flight.messages[1] else {
@@ -268,7 +298,7 @@ async fn an_overlong_tls12_chain_is_read_up_to_the_cap() {
     let fit = (65536 - 3 - leaf.cert_der.len() - 3) / 2003;
     assert_eq!(c.chain, certs[..1 + fit]);
     let cut = c.truncated.unwrap();
-    assert_eq!((cut.limit, cut.unit), (65536, "byte"));
+    assert_eq!((cut.limit, cut.unit), (65536, "bytes"));
     assert_eq!(cut.sent, 3 + leaf.cert_der.len() + 3 + 40 * 2003);
 }
 
@@ -289,15 +319,15 @@ async fn rate_waits_count_against_the_endpoint_timeout() {
         endpoint_timeout: Duration::from_secs(3),
         ..quick()
     };
-    let (e, took) = scan_with(server.addr, &cfg, Some(0.5)).await;
+    let (obs, took) = scan_with(server.addr, &cfg, Some(0.5)).await;
     assert!(took < Duration::from_millis(3300), "{took:?}");
-    assert!(e.incomplete, "a sweep cut by the budget is incomplete");
     assert!(
-        e.error
-            .as_deref()
-            .is_some_and(|m| m.contains("time budget of 3s exhausted")),
-        "{:?}",
-        e.error
+        obs.gaps.iter().any(|g| matches!(
+            g.cause,
+            GapCause::Failed(ConnError::BudgetExhausted(d)) if d == Duration::from_secs(3)
+        )),
+        "a sweep cut by the budget is a gap: {:?}",
+        obs.gaps
     );
 }
 
@@ -819,17 +849,21 @@ async fn a_109kb_tls13_certificate_is_read() {
         extras: false,
         ..quick()
     };
-    let (e, _) = scan_with(addr, &cfg, None).await;
-    assert_eq!(e.status, Status::Tls, "{:?}", e.error);
-    let certificate = e.certificate.expect("a certificate");
-    assert!(certificate.get("error").is_none(), "{certificate}");
-    let chain = certificate["chain"].as_array().unwrap();
-    assert_eq!(chain.len(), 2, "{certificate}");
-    assert_eq!(chain[0]["sha256"], sha256_hex(&leaf.cert_der));
-    assert_eq!(chain[1]["sha256"], sha256_hex(&huge.cert_der));
-    assert_eq!(chain[1]["sans"].as_array().map(Vec::len), Some(4500));
+    let (obs, _) = scan_with(addr, &cfg, None).await;
+    assert_eq!(obs.status, Status::Tls, "{:?}", obs.failure);
+    let certificate = obs.certificate.clone().expect("a certificate");
+    assert_eq!(certificate.error, None, "{certificate:?}");
+    let chain = &certificate.chain;
+    assert_eq!(chain.len(), 2, "{certificate:?}");
+    assert_eq!(chain[0].sha256, sha256_hex(&leaf.cert_der));
+    assert_eq!(chain[1].sha256, sha256_hex(&huge.cert_der));
+    assert_eq!(chain[1].sans.len(), 4500);
+    assert!(!obs
+        .gaps
+        .iter()
+        .any(|g| g.probe == fipsprobe::model::Probe::Certificate));
     // rustls's handshake, then ours: one more hello than the sweep.
-    assert!(e.handshakes >= 2);
+    assert!(obs.handshakes >= 2);
 }
 
 /// The reader without rustls, on a server with an ordinary chain: the same chain as rustls

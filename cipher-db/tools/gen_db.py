@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Regenerate cipher-db/{suites,groups,sigschemes}.toml from the reference registries.
 
-Usage: python3 cipher-db/tools/gen_db.py [REFERENCE_DIR]   (default: ../shared/reference)
+Usage: python3 cipher-db/tools/gen_db.py [SOURCES_DIR [OUT_DIR]]
+(defaults: cipher-db/sources and cipher-db; tests/cipher_db.rs writes to a temporary OUT_DIR and
+compares the result with the committed files byte for byte)
 
-Inputs (see cipher-db/README.md): iana-tls-cipher-suites.csv, openssl-names.csv,
+Inputs (provenance of each in cipher-db/sources/README.md): iana-tls-cipher-suites.csv, openssl-names.csv,
 testssl-cipher-mapping.txt, iana-supported-groups.csv, testssl-curves-mapping.txt,
 iana-signature-schemes.csv, tls12-legacy-signature-hash-pairs.csv.
 Attributes are derived from the suite names (the IANA naming grammar), cross-checked
@@ -14,8 +16,8 @@ import os
 import re
 import sys
 
-REF = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../../shared/reference")
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+REF = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sources")
+OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 VERSIONS = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 

@@ -8,9 +8,12 @@
 #
 # What it does, in order:
 #   1. scan the targets of $FIPSPROBE_TARGETS into $STATE/reports/<UTC timestamp>.json
-#      (the file is written whole or not at all by fipsprobe itself);
-#   2. if there is a baseline ($STATE/last.json), run `fipsprobe diff last.json tonight.json`;
-#      exit 1 from diff means something got worse: the diff table is mailed (or logged);
+#      (the file is written whole or not at all by fipsprobe itself), signed: the DSSE
+#      envelope <UTC timestamp>.json.sig beside it is what a compliance ticket can attach;
+#   2. if there is a baseline ($STATE/last.json), run `fipsprobe diff --verify-key PUB
+#      last.json tonight.json`, which refuses (exit 2) a report whose signature does not
+#      verify, so an edited baseline cannot hide a regression; exit 1 from diff means
+#      something got worse: the diff table is mailed (or logged);
 #   3. promote tonight's report to last.json only when the scan was complete (scan exit 0 or 1),
 #      so one night with a node down does not make tomorrow's comparison lie;
 #   4. delete reports older than $FIPSPROBE_KEEP_DAYS days.
@@ -33,6 +36,14 @@
 #   FIPSPROBE_MAIL      mail command, called as `$FIPSPROBE_MAIL -s SUBJECT ADDRESS` with the
 #                       body on stdin                      (default: mail)
 #   FIPSPROBE_LOGGER    log command                        (default: logger -t fipsprobe)
+#   FIPSPROBE_SIGN_KEY  private key for `scan --sign` (`fipsprobe keygen --out FILE` makes
+#                       one); empty: reports are not signed nor checked
+#                                                          (default: $STATE/signing-key.pem)
+#   FIPSPROBE_VERIFY_KEY public key `diff --verify-key` checks both reports with
+#                                                          (default: the .pub.pem of the key)
+#   FIPSPROBE_TEXTFILE  also write Prometheus metrics there, for node_exporter's textfile
+#                       collector (e.g. /var/lib/prometheus/node-exporter/fipsprobe.prom);
+#                       empty: none                        (default: empty)
 #   FIPSPROBE_KEEP_DAYS reports kept                       (default: 90)
 #   FIPSPROBE_STAMP     report file name stem              (default: UTC time; for tests)
 #
@@ -49,6 +60,13 @@ MAILTO=${FIPSPROBE_MAILTO:-}
 MAIL=${FIPSPROBE_MAIL:-mail}
 LOGGER=${FIPSPROBE_LOGGER:-logger -t fipsprobe}
 KEEP_DAYS=${FIPSPROBE_KEEP_DAYS:-90}
+SIGN_KEY=${FIPSPROBE_SIGN_KEY-$STATE/signing-key.pem}
+if [ -n "$SIGN_KEY" ]; then
+    VERIFY_KEY=${FIPSPROBE_VERIFY_KEY:-${SIGN_KEY%.pem}.pub.pem}
+else
+    VERIFY_KEY=${FIPSPROBE_VERIFY_KEY:-}
+fi
+TEXTFILE=${FIPSPROBE_TEXTFILE:-}
 
 REPORTS=$STATE/reports
 LAST=$STATE/last.json
@@ -88,10 +106,13 @@ STAMP=${FIPSPROBE_STAMP:-$(date -u +%Y-%m-%dT%H%M%SZ)}
 TONIGHT=$REPORTS/$STAMP.json
 ERRLOG=$REPORTS/$STAMP.stderr
 
-# 1. Scan. NO_COLOR and --quiet: nothing interactive, nothing for a TTY.
+# 1. Scan. NO_COLOR and --quiet: nothing interactive, nothing for a TTY. fipsprobe checks the
+# signing key before it scans: a missing or wrong key is exit 2, mailed below as a broken scan.
+set -- scan -iL "$TARGETS" --policy "$POLICY" --quiet --format json -o "$TONIGHT"
+if [ -n "$SIGN_KEY" ]; then set -- "$@" --sign "$SIGN_KEY"; fi
+if [ -n "$TEXTFILE" ]; then set -- "$@" --prometheus "$TEXTFILE"; fi
 # shellcheck disable=SC2086 # ARGS holds several options on purpose.
-NO_COLOR=1 "$FIPSPROBE" scan -iL "$TARGETS" --policy "$POLICY" $ARGS \
-    --quiet --format json -o "$TONIGHT" >/dev/null 2>"$ERRLOG"
+NO_COLOR=1 "$FIPSPROBE" "$@" $ARGS >/dev/null 2>"$ERRLOG"
 scan=$?
 case $scan in
     0|1|3) ;;
@@ -112,10 +133,13 @@ if [ "$scan" -eq 3 ]; then
     log "scan incomplete: an endpoint named in $TARGETS could not be assessed (report $TONIGHT)"
 fi
 
-# 2. Compare with the last complete scan.
+# 2. Compare with the last complete scan. last.json is a symlink; the signature sits beside
+# the file it points to, so diff is given that file.
 status=0
 if [ -s "$LAST" ]; then
-    DIFF=$(NO_COLOR=1 "$FIPSPROBE" diff "$LAST" "$TONIGHT" 2>&1)
+    set -- diff
+    if [ -n "$VERIFY_KEY" ]; then set -- "$@" --verify-key "$VERIFY_KEY"; fi
+    DIFF=$(NO_COLOR=1 "$FIPSPROBE" "$@" "$(readlink -f "$LAST")" "$TONIGHT" 2>&1)
     d=$?
     case $d in
         0)  log "no regression since $(basename "$(readlink -f "$LAST")") (report $TONIGHT)" ;;
@@ -138,11 +162,12 @@ if [ "$scan" -ne 3 ] || [ ! -s "$LAST" ]; then
     ln -sfn "reports/$STAMP.json" "$LAST.tmp" && mv -fT "$LAST.tmp" "$LAST"
 fi
 
-# 4. Prune old reports (never the one last.json points at).
+# 4. Prune old reports and their signatures (never the one last.json points at).
 keep=$(readlink -f "$LAST" 2>/dev/null || true)
-find "$REPORTS" -type f \( -name '*.json' -o -name '*.stderr' \) -mtime +"$KEEP_DAYS" |
+find "$REPORTS" -type f \( -name '*.json' -o -name '*.json.sig' -o -name '*.stderr' \) \
+    -mtime +"$KEEP_DAYS" |
     while IFS= read -r old; do
-        [ "$(readlink -f "$old")" = "$keep" ] || rm -f "$old"
+        [ "$(readlink -f "${old%.sig}")" = "$keep" ] || rm -f "$old"
     done
 
 exit $status

@@ -1,40 +1,27 @@
-//! Grading: one endpoint's observations + a policy → findings and a verdict. Pure (the date
-//! is passed in), so every rule can be tested with hand-built endpoints.
+//! Grading: one endpoint's [`Observation`] + a policy → a [`Grade`] (findings, the grade of
+//! every accepted suite, the checks that could not be made, the verdict). Pure: the date is
+//! passed in, nothing is mutated, so every rule can be tested with hand-built observations.
 //!
-//! What grading reads from an [`Endpoint`]:
-//! - `status`: anything but `tls` gives `not_assessed` and no findings.
-//! - `protocols[*].suites[*].code`: looked up in the cipher database; `approved` is set on
-//!   every entry. SSLv2 entries (3-byte codes do not fit) take the SSLv2 protocol rule.
-//! - `preferred_suite` (a suite name) at `highest_protocol()`.
-//! - `groups`: IANA group names (`secp256r1`).
-//! - `extensions` (each key optional; absent means "not probed", never a finding):
-//!   `extended_master_secret: bool` (false → `ems_missing` when TLS 1.2 or older is accepted),
-//!   `ems_required: bool` (false → `ems_not_enforced`: the server also completes TLS 1.2
-//!   without EMS when the client does not offer it),
-//!   `secure_renegotiation: bool` (false → `renegotiation_insecure`),
-//!   `compression: bool` (true → `compression_enabled`),
-//!   `signature_schemes: [string]` (IANA scheme names the server accepts or uses),
-//!   `dh_bits: number` (finite-field DHE prime size → `dh_key_too_small`).
-//! - `certificate` (JSON, optional): `{"chain": [CERT, ...]}` leaf first, or a single CERT
-//!   object, where CERT has the optional keys
-//!   `subject: string`,
-//!   `key_type: "rsa" | "ec" | "ed25519" | "ed448" | "dsa"`,
-//!   `key_bits: number` (RSA/DSA modulus bits, EC field bits),
-//!   `curve: string` (IANA group name `secp256r1`; `P-256` and `prime256v1` are accepted too),
-//!   `signature_algorithm: string` (`sha256WithRSAEncryption`, `ecdsa-with-SHA384`, ...),
-//!   `signature_hash: string` (`sha1`, `sha256`, ...; wins over parsing `signature_algorithm`),
-//!   `not_after: string` (RFC 3339),
-//!   `self_signed: bool` (the signature of a self-signed certificate above the leaf is not graded).
+//! A rule is checked only on facts the probe vouched for. A fact that is unknown (a sweep cut
+//! short, a probe skipped by `--protocols` or `--suites-only`, a hello that got no answer)
+//! raises no finding; if the rule applies, it goes into `unchecked` with the reason, and the
+//! endpoint cannot pass (docs/report.md, "Verdicts"). An endpoint that negotiated no version
+//! at all is `not_assessed` too, with the answers it gave.
 
-use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
+use std::collections::BTreeMap;
 
+use time::Date;
+
+use super::cert::grade_certificate;
 use super::rules::{Check, Outcome, Rule};
 use super::{Policy, Waivers};
-use crate::cipher_db::db;
+use crate::cipher_db::{db, CipherMode, Kx};
+use crate::model::{
+    Finding, GapCause, Grade, Observation, Probe, Refusal, Severity, Skip, Status, SuiteCode,
+    SuiteGrade, Unchecked, Waived,
+};
 use crate::protocol::Protocol;
-use crate::report::model::{Endpoint, Finding, Severity, Status, SuiteCode, Verdict, Waived};
+use crate::wire::AlertDescription;
 
 /// Every finding id grading can produce, with a description. Ids are stable: never renamed.
 pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
@@ -50,6 +37,9 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
         ("ems_not_enforced", "The server supports the extended master secret but also completes TLS 1.2 handshakes with a client that does not offer it."),
         ("renegotiation_insecure", "The server does not support secure renegotiation (RFC 5746)."),
         ("compression_enabled", "The server accepts TLS compression."),
+        ("encrypt_then_mac_missing", "A CBC suite is negotiated without Encrypt-then-MAC (RFC 7366)."),
+        ("ocsp_stapling_missing", "Asked for the certificate status (status_request), the server staples no OCSP response."),
+        ("fallback_scsv_missing", "A server offering TLS 1.0/1.1 without TLS 1.3 accepts a lower version from a client signalling TLS_FALLBACK_SCSV (RFC 7507)."),
         (
             "dh_key_too_small",
             "The server's finite-field DHE group is smaller than the policy's minimum.",
@@ -69,41 +59,588 @@ pub fn finding_catalog() -> &'static [(&'static str, &'static str)] {
     ]
 }
 
-/// Grades one endpoint in place: sets `approved` on every accepted suite, replaces `findings`,
-/// and sets `verdict`. `today` decides certificate expiry and waiver validity.
-pub fn grade(policy: &Policy, endpoint: &mut Endpoint, waivers: &Waivers, today: Date) {
-    endpoint.findings.clear();
-    if endpoint.status != Status::Tls {
-        endpoint.verdict = Verdict::NotAssessed;
-        return;
+/// Grades one observed endpoint. `today` decides certificate expiry and waiver validity.
+pub fn grade(policy: &Policy, obs: &Observation, waivers: &Waivers, today: Date) -> Grade {
+    if obs.status != Status::Tls {
+        let reason = obs.failure.as_ref().map_or_else(
+            || {
+                format!(
+                    "the endpoint gave no TLS answer (status {})",
+                    obs.status.label()
+                )
+            },
+            ToString::to_string,
+        );
+        return Grade::new(Vec::new(), BTreeMap::new(), Vec::new(), vec![reason]);
     }
-    let mut out = Findings::default();
-    grade_protocols(policy, endpoint, &mut out);
-    grade_preferred(policy, endpoint, &mut out);
-    grade_requirements(policy, endpoint, &mut out);
-    grade_groups(policy, endpoint, &mut out);
-    grade_sig_schemes(policy, endpoint, &mut out);
-    if let Some(cert) = endpoint.certificate.clone() {
-        grade_certificate(policy, &cert, today, &mut out);
-    }
-    let mut findings = out.0;
-    apply_waivers(endpoint, &mut findings, waivers, today);
-    endpoint.verdict = if findings
-        .iter()
-        .any(|f| f.severity == Severity::Fail && f.waived.is_none())
-    {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
+    let mut g = Grader {
+        policy,
+        obs,
+        out: Findings::default(),
+        suites: BTreeMap::new(),
+        unchecked: Vec::new(),
     };
-    endpoint.findings = findings;
+    g.protocols();
+    g.preferred();
+    g.requirements();
+    g.groups();
+    g.sig_schemes();
+    grade_certificate(policy, obs, today, &mut g.out, &mut g.unchecked);
+    let Grader {
+        out,
+        suites,
+        unchecked,
+        ..
+    } = g;
+    let mut findings = out.0;
+    apply_waivers(obs, &mut findings, waivers, today);
+    let reasons = reasons(obs, &unchecked);
+    Grade::new(findings, suites, unchecked, reasons)
 }
 
+/// Why an endpoint that speaks TLS is not assessed: no version negotiated, or checks that
+/// could not be made (one reason per cause, naming the checks).
+fn reasons(obs: &Observation, unchecked: &[Unchecked]) -> Vec<String> {
+    let mut out = Vec::new();
+    if obs.accepted.is_empty() {
+        out.push(no_version_reason(obs));
+    }
+    let mut by_cause: Vec<(&str, Vec<String>)> = Vec::new();
+    for u in unchecked {
+        let check = match u.protocol {
+            Some(p) => format!("{} ({p})", u.check),
+            None => u.check.clone(),
+        };
+        match by_cause.iter_mut().find(|(r, _)| *r == u.reason) {
+            Some((_, list)) => {
+                if !list.contains(&check) {
+                    list.push(check);
+                }
+            }
+            None => by_cause.push((&u.reason, vec![check])),
+        }
+    }
+    for (cause, checks) in by_cause {
+        out.push(format!(
+            "{} policy check{} could not be made: {cause}: {}",
+            checks.len(),
+            if checks.len() == 1 { "" } else { "s" },
+            checks.join(", ")
+        ));
+    }
+    out
+}
+
+/// What an endpoint that negotiated nothing said, in one line an auditor can act on.
+fn no_version_reason(obs: &Observation) -> String {
+    let alerts: Vec<AlertDescription> = obs
+        .refused
+        .values()
+        .filter_map(|r| match r {
+            Refusal::Alert(a) => Some(*a),
+            _ => None,
+        })
+        .collect();
+    let all_same = alerts
+        .first()
+        .filter(|a| alerts.len() == obs.refused.len() && alerts.iter().all(|b| b == *a));
+    match all_same {
+        Some(&a) if a == AlertDescription::UNRECOGNIZED_NAME => format!(
+            "no protocol version was negotiated: every hello was refused with alert {a}: \
+             the server requires SNI: scan it by host name or pass --sni NAME"
+        ),
+        Some(&a) if obs.gaps.is_empty() => {
+            format!("no protocol version was negotiated: every hello was refused with alert {a}")
+        }
+        _ => {
+            let said: Vec<String> = obs
+                .refused
+                .iter()
+                .map(|(v, r)| format!("{v}: {r}"))
+                .collect();
+            if said.is_empty() {
+                "no protocol version was negotiated".to_string()
+            } else {
+                format!("no protocol version was negotiated ({})", said.join("; "))
+            }
+        }
+    }
+}
+
+struct Grader<'a> {
+    policy: &'a Policy,
+    obs: &'a Observation,
+    out: Findings,
+    suites: BTreeMap<(Protocol, SuiteCode), SuiteGrade>,
+    unchecked: Vec<Unchecked>,
+}
+
+impl Grader<'_> {
+    /// Why the answer of `probe` is unknown: its gap, else "no answer carried it".
+    fn reason(&self, probe: Probe) -> String {
+        match self.obs.gap(probe) {
+            Some(g) => g.cause.to_string(),
+            None => format!("no answer of the {probe} probe carried it"),
+        }
+    }
+
+    fn unchecked(&mut self, check: &str, protocol: Option<Protocol>, reason: String) {
+        let u = Unchecked {
+            check: check.to_string(),
+            protocol,
+            reason,
+        };
+        if !self.unchecked.contains(&u) {
+            self.unchecked.push(u);
+        }
+    }
+
+    /// Protocol and suite rules, per version; a version whose sweep is unknown or cut short is
+    /// unchecked where the policy could fail something at it.
+    fn protocols(&mut self) {
+        for p in Protocol::ALL {
+            let gap = self.obs.gap(Probe::Suites(p)).map(|g| g.cause.to_string());
+            match self.obs.accepted.get(&p) {
+                Some(acc) => {
+                    self.accepted_version(p, &acc.suites);
+                    if let Some(reason) = gap {
+                        if can_fail_at(self.policy, p) {
+                            self.unchecked("suite_not_approved", Some(p), reason);
+                        }
+                    }
+                }
+                None if self.obs.refused.contains_key(&p) && gap.is_none() => {}
+                None => {
+                    if !can_fail_at(self.policy, p) {
+                        continue;
+                    }
+                    let reason = gap.unwrap_or_else(|| Skip::NotRequested.to_string());
+                    let check = if self.policy.protocol_verdict(p).is_approved() {
+                        "suite_not_approved"
+                    } else {
+                        "protocol_not_approved"
+                    };
+                    self.unchecked(check, Some(p), reason);
+                }
+            }
+        }
+    }
+
+    fn accepted_version(&mut self, p: Protocol, suites: &[SuiteCode]) {
+        let prule = self.policy.protocol_verdict(p).rule();
+        self.out.push_rule(
+            prule,
+            "protocol_not_approved",
+            "protocol_discouraged",
+            "protocol",
+            p.label(),
+            Some(p),
+        );
+        for &code in suites {
+            let known = code.two_byte().and_then(|c| db().suite(c));
+            let rule = match known {
+                // SSLv2 cipher specs (3-byte codes) have no suite rules: the protocol decides.
+                _ if p == Protocol::Ssl2 => prule,
+                Some(s) => self.policy.suite_verdict(s, p).rule(),
+                None => self.policy.unlisted().rule(),
+            };
+            self.suites.insert((p, code), suite_grade(rule.outcome));
+            let (name, _) = crate::model::suite_names(p, code);
+            let item = if known.is_some() || p == Protocol::Ssl2 {
+                name
+            } else {
+                format!("{name} ({code}, unknown to cipher-db)")
+            };
+            self.out.push_rule(
+                rule,
+                "suite_not_approved",
+                "suite_discouraged",
+                "cipher suite",
+                &item,
+                Some(p),
+            );
+        }
+    }
+
+    fn preferred(&mut self) {
+        let Some(p) = self.obs.highest() else { return };
+        let Some(code) = self
+            .obs
+            .accepted
+            .get(&p)
+            .and_then(|a| a.suites.first())
+            .copied()
+        else {
+            return;
+        };
+        let (name, _) = crate::model::suite_names(p, code);
+        let rule = match code.two_byte().and_then(|c| db().suite(c)) {
+            Some(s) if p != Protocol::Ssl2 => self.policy.suite_verdict(s, p).rule(),
+            _ if p == Protocol::Ssl2 => self.policy.protocol_verdict(p).rule(),
+            _ => self.policy.unlisted().rule(),
+        };
+        if rule.outcome.is_approved() {
+            return;
+        }
+        if let Some(severity) = rule.outcome.severity() {
+            let message = format!(
+                "preferred suite {name} ({p}) is not approved: the server picks it when offered every suite (rule {}; {})",
+                rule.id, rule.source
+            );
+            self.out.push(
+                "preferred_suite_not_approved",
+                severity,
+                message,
+                Some(name),
+                Some(p),
+                &rule.source,
+            );
+        }
+    }
+
+    fn requirements(&mut self) {
+        let obs = self.obs;
+        let facts = &obs.facts;
+        let tls_legacy = obs
+            .accepted
+            .keys()
+            .any(|p| *p >= Protocol::Tls10 && *p <= Protocol::Tls12);
+        let legacy = obs
+            .accepted
+            .keys()
+            .any(|p| *p >= Protocol::Ssl3 && *p <= Protocol::Tls12);
+        let highest_legacy = obs
+            .accepted
+            .keys()
+            .rev()
+            .find(|p| **p <= Protocol::Tls12 && **p >= Protocol::Ssl3)
+            .copied();
+        for req in &self.policy.rules().requires {
+            let (id, message, protocol) = match req.check {
+                Check::Tls13 | Check::Tls12 => {
+                    let (v, id) = if req.check == Check::Tls13 {
+                        (Protocol::Tls13, "tls13_missing")
+                    } else {
+                        (Protocol::Tls12, "tls12_missing")
+                    };
+                    if obs.accepted.contains_key(&v) {
+                        continue;
+                    }
+                    if !obs.version_known(v) {
+                        let reason = self.reason_for_version(v);
+                        self.unchecked(id, Some(v), reason);
+                        continue;
+                    }
+                    let evidence = obs
+                        .refused
+                        .get(&v)
+                        .map(|r| format!(" (the server answered with {r})"))
+                        .unwrap_or_default();
+                    (id, format!("{v} is not accepted{evidence}"), None)
+                }
+                Check::Ems if tls_legacy => match facts.extended_master_secret {
+                    Some(true) => continue,
+                    Some(false) => (
+                        "ems_missing",
+                        "TLS 1.2 handshakes complete without the extended master secret (RFC 7627)"
+                            .to_string(),
+                        Some(Protocol::Tls12),
+                    ),
+                    None => {
+                        let probe = Probe::Suites(highest_legacy.unwrap_or(Protocol::Tls12));
+                        let reason = self.reason(probe);
+                        self.unchecked("ems_missing", None, reason);
+                        continue;
+                    }
+                },
+                Check::EmsEnforced if tls_legacy && facts.extended_master_secret == Some(true) => {
+                    match facts.ems_required {
+                        Some(true) => continue,
+                        Some(false) => (
+                            "ems_not_enforced",
+                            "the server supports the extended master secret but also completes \
+                             TLS 1.2 handshakes without it (RFC 7627)"
+                                .to_string(),
+                            Some(Protocol::Tls12),
+                        ),
+                        None => {
+                            let reason = self.reason(Probe::EmsRequired);
+                            self.unchecked("ems_not_enforced", None, reason);
+                            continue;
+                        }
+                    }
+                }
+                Check::SecureRenegotiation if legacy => match facts.secure_renegotiation {
+                    Some(true) => continue,
+                    Some(false) => (
+                        "renegotiation_insecure",
+                        "secure renegotiation (RFC 5746 renegotiation_info) is not supported"
+                            .to_string(),
+                        None,
+                    ),
+                    None => {
+                        let probe = Probe::Suites(highest_legacy.unwrap_or(Protocol::Tls12));
+                        let reason = self.reason(probe);
+                        self.unchecked("renegotiation_insecure", None, reason);
+                        continue;
+                    }
+                },
+                Check::NoCompression if legacy => match facts.compression {
+                    Some(false) => continue,
+                    Some(true) => (
+                        "compression_enabled",
+                        "TLS compression is accepted".to_string(),
+                        None,
+                    ),
+                    None => {
+                        let reason = self.reason(Probe::Features);
+                        self.unchecked("compression_enabled", None, reason);
+                        continue;
+                    }
+                },
+                Check::EncryptThenMac | Check::OcspStapling | Check::FallbackScsv => {
+                    match self.extension_requirement(req.check) {
+                        Some(violation) => violation,
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            self.out.push(
+                id,
+                req.severity,
+                format!("{message} ({})", req.source),
+                None,
+                protocol,
+                &req.source,
+            );
+        }
+    }
+
+    /// The SP 800-52r2 §3.4 extension requirements. Each applies only where the SP says it
+    /// does, is a finding only on a fact the probe vouched for, and is unchecked when it
+    /// applies and the fact is unknown.
+    fn extension_requirement(&mut self, check: Check) -> Option<Violation> {
+        let obs = self.obs;
+        let facts = &obs.facts;
+        let accepts = |p: Protocol| obs.accepted.contains_key(&p);
+        match check {
+            // §3.4.2: "The Encrypt-then-MAC extension shall be supported if the server is
+            // configured to negotiate CBC cipher suites."
+            Check::EncryptThenMac => {
+                let cbc = obs.accepted.iter().any(|(p, a)| {
+                    *p >= Protocol::Tls10
+                        && *p <= Protocol::Tls12
+                        && a.suites.iter().any(|c| {
+                            c.two_byte()
+                                .and_then(|c| db().suite(c))
+                                .is_some_and(|s| s.cipher.mode == CipherMode::Cbc)
+                        })
+                });
+                match (cbc, facts.encrypt_then_mac) {
+                    (false, _) | (true, Some(true)) => None,
+                    (true, Some(false)) => Some((
+                        "encrypt_then_mac_missing",
+                        "a CBC suite is negotiated without Encrypt-then-MAC (RFC 7366): the \
+                         server ignored the client's encrypt_then_mac extension"
+                            .to_string(),
+                        None,
+                    )),
+                    (true, None) => {
+                        let reason = self.reason(Probe::Features);
+                        self.unchecked("encrypt_then_mac_missing", None, reason);
+                        None
+                    }
+                }
+            }
+            // §3.4.1 lists Certificate Status Request among the extensions a server shall
+            // support: a stapled response must come when asked.
+            Check::OcspStapling => match facts.ocsp_stapling {
+                Some(true) => None,
+                Some(false) => Some((
+                    "ocsp_stapling_missing",
+                    "asked for the certificate status (status_request), the server stapled no \
+                     OCSP response (RFC 6066 §8)"
+                        .to_string(),
+                    None,
+                )),
+                None => {
+                    let legacy = obs
+                        .accepted
+                        .keys()
+                        .any(|p| *p >= Protocol::Tls10 && *p <= Protocol::Tls12);
+                    let probe = if legacy {
+                        Probe::Features
+                    } else {
+                        Probe::Certificate
+                    };
+                    let reason = self.reason(probe);
+                    self.unchecked("ocsp_stapling_missing", None, reason);
+                    None
+                }
+            },
+            // §3.4.2: the fallback SCSV "shall be supported if the server supports versions of
+            // TLS prior to TLS 1.2 and does not support TLS 1.3". A server with one version
+            // only cannot be asked to fall back.
+            Check::FallbackScsv => {
+                let below_tls12 = accepts(Protocol::Tls10) || accepts(Protocol::Tls11);
+                let versions = obs
+                    .accepted
+                    .keys()
+                    .filter(|p| **p >= Protocol::Ssl3)
+                    .count();
+                if !below_tls12 || accepts(Protocol::Tls13) || versions < 2 {
+                    return None;
+                }
+                if !obs.version_known(Protocol::Tls13) {
+                    let reason = self.reason_for_version(Protocol::Tls13);
+                    self.unchecked("fallback_scsv_missing", Some(Protocol::Tls13), reason);
+                    return None;
+                }
+                match facts.fallback_scsv {
+                    Some(true) => None,
+                    Some(false) => Some((
+                        "fallback_scsv_missing",
+                        "the server offers TLS 1.0/1.1 without TLS 1.3 and accepts a fallback \
+                         hello that carries TLS_FALLBACK_SCSV instead of refusing it with \
+                         inappropriate_fallback (RFC 7507)"
+                            .to_string(),
+                        None,
+                    )),
+                    None => {
+                        let reason = self.reason(Probe::Fallback);
+                        self.unchecked("fallback_scsv_missing", None, reason);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn reason_for_version(&self, v: Protocol) -> String {
+        self.obs
+            .gap(Probe::Suites(v))
+            .map_or_else(|| Skip::NotRequested.to_string(), |g| g.cause.to_string())
+    }
+
+    fn groups(&mut self) {
+        let obs = self.obs;
+        if let Some(check) = &self.policy.rules().dhe_min_bits {
+            let dhe = obs.accepted.iter().any(|(p, a)| {
+                *p != Protocol::Ssl2
+                    && a.suites.iter().any(|c| {
+                        c.two_byte()
+                            .and_then(|c| db().suite(c))
+                            .is_some_and(|s| s.kx == Kx::Dhe)
+                    })
+            });
+            match obs.facts.dh_bits {
+                Some(bits) if u64::from(bits) < check.value => {
+                    let message = format!(
+                        "DHE group of {bits} bits, minimum {} ({})",
+                        check.value, check.source
+                    );
+                    self.out.push(
+                        "dh_key_too_small",
+                        check.severity,
+                        message,
+                        Some(format!("DH {bits} bits")),
+                        None,
+                        &check.source,
+                    );
+                }
+                Some(_) => {}
+                None if dhe => {
+                    let reason = self.reason(Probe::DhGroup);
+                    self.unchecked("dh_key_too_small", None, reason);
+                }
+                None => {}
+            }
+        }
+        for &code in &obs.groups {
+            let name = crate::model::group_name(code);
+            let rule = match db().group(code) {
+                Some(g) => self.policy.group_verdict(g).rule(),
+                None => self.policy.unlisted().rule(),
+            };
+            self.out.push_rule(
+                rule,
+                "group_not_approved",
+                "group_discouraged",
+                "group",
+                &name,
+                None,
+            );
+        }
+        let cut: Vec<(Protocol, GapCause)> = obs
+            .gaps
+            .iter()
+            .filter_map(|g| match g.probe {
+                Probe::Groups(v) => Some((v, g.cause.clone())),
+                _ => None,
+            })
+            .collect();
+        for (v, cause) in cut {
+            self.unchecked("group_not_approved", Some(v), cause.to_string());
+        }
+    }
+
+    fn sig_schemes(&mut self) {
+        for name in &self.obs.facts.signature_schemes {
+            let rule = match db().sig_scheme_by_name(name) {
+                Some(s) => self.policy.sig_scheme_verdict(s).rule(),
+                None => self.policy.unlisted().rule(),
+            };
+            self.out.push_rule(
+                rule,
+                "sig_scheme_not_approved",
+                "sig_scheme_discouraged",
+                "signature scheme",
+                name,
+                None,
+            );
+        }
+    }
+}
+
+/// A violated requirement: the finding id, its message, the protocol it concerns.
+type Violation = (&'static str, String, Option<Protocol>);
+
+/// Whether the policy could raise a failing or warning finding for something accepted at `p`:
+/// a non-approved protocol rule, or any suite offered at `p` that it does not approve.
+fn can_fail_at(policy: &Policy, p: Protocol) -> bool {
+    if !policy.protocol_verdict(p).is_approved() {
+        return true;
+    }
+    match p {
+        Protocol::Ssl2 => false,
+        Protocol::Tls13 => db()
+            .suites_for(p)
+            .any(|s| !policy.suite_verdict(s, p).is_approved()),
+        _ => db()
+            .suites()
+            .iter()
+            .filter(|s| !s.is_tls13() && !s.flags.scsv && !s.flags.grease)
+            .any(|s| !policy.suite_verdict(s, p).is_approved()),
+    }
+}
+
+fn suite_grade(o: Outcome) -> SuiteGrade {
+    match o {
+        Outcome::Approved => SuiteGrade::Approved,
+        Outcome::Discouraged => SuiteGrade::Discouraged,
+        Outcome::Warn => SuiteGrade::Warn,
+        Outcome::Fail => SuiteGrade::Fail,
+    }
+}
+
+/// Findings as grading collects them.
 #[derive(Default)]
-struct Findings(Vec<Finding>);
+pub(super) struct Findings(pub(super) Vec<Finding>);
 
 impl Findings {
-    fn push(
+    pub(super) fn push(
         &mut self,
         id: &str,
         severity: Severity,
@@ -158,369 +695,10 @@ impl Findings {
     }
 }
 
-fn grade_protocols(policy: &Policy, endpoint: &mut Endpoint, out: &mut Findings) {
-    for (&p, result) in endpoint.protocols.iter_mut() {
-        let prule = policy.protocol_verdict(p).rule();
-        out.push_rule(
-            prule,
-            "protocol_not_approved",
-            "protocol_discouraged",
-            "protocol",
-            p.label(),
-            Some(p),
-        );
-        for entry in &mut result.suites {
-            let known = two_byte(entry.code).and_then(|c| db().suite(c));
-            let rule = match known {
-                // SSLv2 cipher specs (3-byte codes) have no suite rules: the protocol decides.
-                _ if p == Protocol::Ssl2 => prule,
-                Some(s) => policy.suite_verdict(s, p).rule(),
-                None => policy.unlisted().rule(),
-            };
-            entry.approved = rule.outcome.is_approved();
-            let item = if known.is_some() || p == Protocol::Ssl2 {
-                entry.name.clone()
-            } else {
-                format!("{} ({}, unknown to cipher-db)", entry.name, entry.code)
-            };
-            out.push_rule(
-                rule,
-                "suite_not_approved",
-                "suite_discouraged",
-                "cipher suite",
-                &item,
-                Some(p),
-            );
-        }
-    }
-}
-
-/// The two-byte code of an entry. `SuiteCode` is widened to 24 bits (SSLv2 cipher specs) in
-/// later schema revisions; going through `u64` works with either width.
-fn two_byte(code: SuiteCode) -> Option<u16> {
-    u16::try_from(u64::from(code.0)).ok()
-}
-
-fn grade_preferred(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
-    let (Some(name), Some(p)) = (&endpoint.preferred_suite, endpoint.highest_protocol()) else {
-        return;
-    };
-    let rule = match db().suite_by_name(name) {
-        Some(s) => policy.suite_verdict(s, p).rule(),
-        None => policy.unlisted().rule(),
-    };
-    if rule.outcome.is_approved() {
-        return;
-    }
-    if let Some(severity) = rule.outcome.severity() {
-        let message = format!(
-            "preferred suite {name} ({p}) is not approved: the server picks it when offered every suite (rule {}; {})",
-            rule.id, rule.source
-        );
-        out.push(
-            "preferred_suite_not_approved",
-            severity,
-            message,
-            Some(name.clone()),
-            Some(p),
-            &rule.source,
-        );
-    }
-}
-
-fn grade_requirements(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
-    let rules = policy.rules();
-    let has = |p: Protocol| endpoint.protocols.contains_key(&p);
-    let flag = |key: &str| endpoint.extensions.get(key).and_then(Value::as_bool);
-    for req in &rules.requires {
-        let (id, message, protocol) = match req.check {
-            Check::Tls13 if !has(Protocol::Tls13) => {
-                ("tls13_missing", "TLS 1.3 is not accepted".to_string(), None)
-            }
-            Check::Tls12 if !has(Protocol::Tls12) => {
-                ("tls12_missing", "TLS 1.2 is not accepted".to_string(), None)
-            }
-            Check::Ems
-                if flag("extended_master_secret") == Some(false)
-                    && endpoint
-                        .protocols
-                        .keys()
-                        .any(|p| *p <= Protocol::Tls12 && *p >= Protocol::Ssl3) =>
-            {
-                (
-                    "ems_missing",
-                    "TLS 1.2 handshakes complete without the extended master secret (RFC 7627)"
-                        .to_string(),
-                    Some(Protocol::Tls12),
-                )
-            }
-            Check::EmsEnforced
-                if flag("ems_required") == Some(false)
-                    && flag("extended_master_secret") != Some(false) =>
-            {
-                (
-                    "ems_not_enforced",
-                    "the server supports the extended master secret but also completes TLS 1.2 \
-                     handshakes without it (RFC 7627)"
-                        .to_string(),
-                    Some(Protocol::Tls12),
-                )
-            }
-            Check::SecureRenegotiation if flag("secure_renegotiation") == Some(false) => (
-                "renegotiation_insecure",
-                "secure renegotiation (RFC 5746 renegotiation_info) is not supported".to_string(),
-                None,
-            ),
-            Check::NoCompression if flag("compression") == Some(true) => (
-                "compression_enabled",
-                "TLS compression is accepted".to_string(),
-                None,
-            ),
-            _ => continue,
-        };
-        out.push(
-            id,
-            req.severity,
-            format!("{message} ({})", req.source),
-            None,
-            protocol,
-            &req.source,
-        );
-    }
-}
-
-fn grade_groups(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
-    if let (Some(check), Some(bits)) = (
-        &policy.rules().dhe_min_bits,
-        endpoint.extensions.get("dh_bits").and_then(Value::as_u64),
-    ) {
-        if bits < check.value {
-            let message = format!(
-                "DHE group of {bits} bits, minimum {} ({})",
-                check.value, check.source
-            );
-            out.push(
-                "dh_key_too_small",
-                check.severity,
-                message,
-                Some(format!("DH {bits} bits")),
-                None,
-                &check.source,
-            );
-        }
-    }
-    for name in &endpoint.groups {
-        let rule = match db().group_by_name(name) {
-            Some(g) => policy.group_verdict(g).rule(),
-            None => policy.unlisted().rule(),
-        };
-        out.push_rule(
-            rule,
-            "group_not_approved",
-            "group_discouraged",
-            "group",
-            name,
-            None,
-        );
-    }
-}
-
-fn grade_sig_schemes(policy: &Policy, endpoint: &Endpoint, out: &mut Findings) {
-    let Some(Value::Array(list)) = endpoint.extensions.get("signature_schemes") else {
-        return;
-    };
-    for name in list.iter().filter_map(Value::as_str) {
-        let rule = match db().sig_scheme_by_name(name) {
-            Some(s) => policy.sig_scheme_verdict(s).rule(),
-            None => policy.unlisted().rule(),
-        };
-        out.push_rule(
-            rule,
-            "sig_scheme_not_approved",
-            "sig_scheme_discouraged",
-            "signature scheme",
-            name,
-            None,
-        );
-    }
-}
-
-fn grade_certificate(policy: &Policy, cert: &Value, today: Date, out: &mut Findings) {
-    let rules = &policy.rules().certificate;
-    let chain: Vec<&Value> = match cert.get("chain").and_then(Value::as_array) {
-        Some(list) => list.iter().collect(),
-        None if cert.get("key_type").is_some() || cert.get("not_after").is_some() => vec![cert],
-        None => return,
-    };
-    for (i, c) in chain.iter().enumerate() {
-        let subject = c
-            .get("subject")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("certificate #{i}"), |s| s.to_string());
-        let role = if i == 0 { "leaf" } else { "chain" };
-        let key_type = c
-            .get("key_type")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase);
-        let bits = c.get("key_bits").and_then(Value::as_u64);
-
-        if let (Some(check), Some(kt)) = (&rules.key_types, &key_type) {
-            if !check.value.iter().any(|t| t == kt) {
-                let message = format!(
-                    "{role} certificate {subject}: {kt} keys are not approved ({})",
-                    check.source
-                );
-                out.push(
-                    "cert_key_type_not_approved",
-                    check.severity,
-                    message,
-                    Some(subject.clone()),
-                    None,
-                    &check.source,
-                );
-            }
-        }
-        if let (Some(check), Some(kt), Some(bits)) = (&rules.key_size, &key_type, bits) {
-            let min = match kt.as_str() {
-                "rsa" => check.value.rsa_min_bits,
-                "ec" => check.value.ec_min_bits,
-                "dsa" => check.value.dsa_min_bits,
-                _ => None,
-            };
-            if let Some(min) = min.filter(|m| bits < *m) {
-                let message = format!(
-                    "{role} certificate {subject}: {kt} key of {bits} bits, minimum {min} ({})",
-                    check.source
-                );
-                out.push(
-                    "cert_key_too_small",
-                    check.severity,
-                    message,
-                    Some(subject.clone()),
-                    None,
-                    &check.source,
-                );
-            }
-        }
-        if let (Some(check), Some(curve)) = (&rules.curves, c.get("curve").and_then(Value::as_str))
-        {
-            let curve = canonical_curve(curve);
-            if check.value.discouraged.iter().any(|n| n == curve) {
-                let message = format!(
-                    "{role} certificate {subject}: curve {curve} is allowed with a warning ({})",
-                    check.source
-                );
-                out.push(
-                    "cert_curve_discouraged",
-                    Severity::Warn,
-                    message,
-                    Some(subject.clone()),
-                    None,
-                    &check.source,
-                );
-            } else if !check.value.approved.iter().any(|n| n == curve) {
-                let message = format!(
-                    "{role} certificate {subject}: curve {curve} is not approved ({})",
-                    check.source
-                );
-                out.push(
-                    "cert_curve_not_approved",
-                    check.severity,
-                    message,
-                    Some(subject.clone()),
-                    None,
-                    &check.source,
-                );
-            }
-        }
-        let self_signed_anchor =
-            i > 0 && c.get("self_signed").and_then(Value::as_bool) == Some(true);
-        if let (Some(check), Some(hash), false) =
-            (&rules.weak_hashes, signature_hash(c), self_signed_anchor)
-        {
-            if check.value.contains(&hash) {
-                let message = format!(
-                    "{role} certificate {subject} is signed with {hash} ({})",
-                    check.source
-                );
-                out.push(
-                    "cert_signature_weak",
-                    check.severity,
-                    message,
-                    Some(subject.clone()),
-                    None,
-                    &check.source,
-                );
-            }
-        }
-        if let (Some(exp), Some(not_after)) =
-            (&rules.expiry, c.get("not_after").and_then(Value::as_str))
-        {
-            let Ok(when) = OffsetDateTime::parse(not_after, &Rfc3339) else {
-                continue;
-            };
-            let day = when.date();
-            if day < today {
-                let message = format!("{role} certificate {subject} expired on {day}");
-                out.push(
-                    "cert_expired",
-                    exp.expired,
-                    message,
-                    Some(subject.clone()),
-                    None,
-                    &exp.source,
-                );
-            } else if let Some(days) = exp.expiring_days {
-                let left = (day - today).whole_days();
-                if left <= days {
-                    let message =
-                        format!("{role} certificate {subject} expires on {day}, in {left} days");
-                    out.push(
-                        "cert_expiring",
-                        Severity::Warn,
-                        message,
-                        Some(subject.clone()),
-                        None,
-                        &exp.source,
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// IANA group name for the usual aliases of the NIST curves.
-fn canonical_curve(name: &str) -> &str {
-    match name {
-        "P-256" | "prime256v1" | "nistp256" => "secp256r1",
-        "P-384" | "nistp384" => "secp384r1",
-        "P-521" | "nistp521" => "secp521r1",
-        other => other,
-    }
-}
-
-/// The hash of a certificate signature: `signature_hash`, or parsed from `signature_algorithm`.
-fn signature_hash(c: &Value) -> Option<String> {
-    if let Some(h) = c.get("signature_hash").and_then(Value::as_str) {
-        return Some(h.to_ascii_lowercase());
-    }
-    let alg: String = c
-        .get("signature_algorithm")
-        .and_then(Value::as_str)?
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|ch| ch.is_ascii_alphanumeric())
-        .collect();
-    ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]
-        .into_iter()
-        .find(|h| alg.contains(h))
-        .map(str::to_string)
-}
-
-fn apply_waivers(endpoint: &Endpoint, findings: &mut Vec<Finding>, waivers: &Waivers, today: Date) {
+fn apply_waivers(obs: &Observation, findings: &mut Vec<Finding>, waivers: &Waivers, today: Date) {
     let mut expired_lines = Vec::new();
     for f in findings.iter_mut() {
-        let mut covering = waivers.iter().filter(|w| w.covers(endpoint, f));
+        let mut covering = waivers.iter().filter(|w| w.covers(&obs.id, f));
         let (active, expired): (Vec<_>, Vec<_>) =
             covering.by_ref().partition(|w| w.in_force(today));
         if let Some(w) = active.first() {
@@ -559,34 +737,6 @@ fn apply_waivers(endpoint: &Endpoint, findings: &mut Vec<Finding>, waivers: &Wai
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signature_hash_reads_names_from_x509_and_tls() {
-        let hash = |alg: &str| signature_hash(&serde_json::json!({ "signature_algorithm": alg }));
-        assert_eq!(hash("sha1WithRSAEncryption").as_deref(), Some("sha1"));
-        assert_eq!(hash("ecdsa-with-SHA1").as_deref(), Some("sha1"));
-        assert_eq!(hash("ecdsa-with-SHA256").as_deref(), Some("sha256"));
-        assert_eq!(hash("md5WithRSAEncryption").as_deref(), Some("md5"));
-        assert_eq!(hash("dsa-with-SHA1").as_deref(), Some("sha1"));
-        assert_eq!(hash("Ed25519"), None);
-        assert_eq!(hash("rsassaPss"), None);
-        let explicit =
-            serde_json::json!({"signature_algorithm": "rsassaPss", "signature_hash": "SHA384"});
-        assert_eq!(signature_hash(&explicit).as_deref(), Some("sha384"));
-    }
-
-    #[test]
-    fn curve_aliases_map_to_iana_names() {
-        assert_eq!(canonical_curve("P-256"), "secp256r1");
-        assert_eq!(canonical_curve("prime256v1"), "secp256r1");
-        assert_eq!(canonical_curve("secp384r1"), "secp384r1");
-        assert_eq!(canonical_curve("brainpoolP256r1"), "brainpoolP256r1");
-    }
-
-    #[test]
-    fn two_byte_codes_only() {
-        assert_eq!(two_byte(SuiteCode(0xC02F)), Some(0xC02F));
-    }
 
     #[test]
     fn catalog_ids_are_unique() {

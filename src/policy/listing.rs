@@ -1,12 +1,12 @@
-//! Text for `fipsprobe suites`, `fipsprobe policy list` and `fipsprobe policy show`: the
-//! database graded by a policy, and the policies with their rules and sources. Returns strings;
+//! Text for `fipsprobe suites` and `fipsprobe policy list`: the database graded by a policy,
+//! and the bundled policies with their hashes (`policy show` is `show.rs`). Returns strings;
 //! printing is the caller's job.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{json, Value};
 
-use super::rules::{Outcome, Rule};
+use super::rules::Rule;
 use super::Policy;
 use crate::cipher_db::{CipherDb, Suite};
 use crate::protocol::Protocol;
@@ -198,7 +198,7 @@ fn version_range(s: &Suite) -> String {
     }
 }
 
-fn csv_cell(s: &str) -> String {
+pub(super) fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -215,192 +215,6 @@ fn table() -> Table {
         t.set_width(140);
     }
     t
-}
-
-/// Every rule of `policy` with its outcome, source and decision notes.
-pub fn policy_show(policy: &Policy, format: ListFormat) -> String {
-    let r = policy.rules();
-    // (section, rule id, matches, outcome, source, decision/note)
-    let mut rows: Vec<[String; 6]> = Vec::new();
-    let notes = |rule: &Rule| -> String {
-        [rule.decision.as_deref(), rule.note.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    for p in &r.protocols {
-        let v: Vec<&str> = p.versions.iter().map(|v| v.label()).collect();
-        rows.push(row("protocol", &p.rule, v.join(", "), notes(&p.rule)));
-    }
-    for s in &r.suites {
-        rows.push(row("suite", &s.rule, s.matcher.describe(), notes(&s.rule)));
-    }
-    for g in &r.groups {
-        rows.push(row("group", &g.rule, g.describe(), notes(&g.rule)));
-    }
-    for s in &r.sig_schemes {
-        rows.push(row("sig_scheme", &s.rule, s.describe(), notes(&s.rule)));
-    }
-    for q in &r.requires {
-        let sev = format!("{:?}", q.severity).to_ascii_lowercase();
-        let n = [q.decision.as_deref(), q.note.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        rows.push([
-            "require".into(),
-            q.check.label().into(),
-            "endpoint".into(),
-            sev,
-            q.source.clone(),
-            n,
-        ]);
-    }
-    if let Some(k) = &r.dhe_min_bits {
-        rows.push([
-            "key_exchange".into(),
-            "dhe_min_bits".into(),
-            format!("DHE >= {} bits", k.value),
-            format!("{:?}", k.severity).to_ascii_lowercase(),
-            k.source.clone(),
-            String::new(),
-        ]);
-    }
-    let c = &r.certificate;
-    if let Some(k) = &c.key_size {
-        let mut parts = Vec::new();
-        if let Some(b) = k.value.rsa_min_bits {
-            parts.push(format!("RSA >= {b}"));
-        }
-        if let Some(b) = k.value.ec_min_bits {
-            parts.push(format!("EC >= {b}"));
-        }
-        if let Some(b) = k.value.dsa_min_bits {
-            parts.push(format!("DSA >= {b}"));
-        }
-        rows.push(cert_row(
-            "key_size",
-            parts.join(", "),
-            k.severity,
-            &k.source,
-            "",
-        ));
-    }
-    if let Some(k) = &c.key_types {
-        rows.push(cert_row(
-            "key_types",
-            format!("approved: {}", k.value.join(", ")),
-            k.severity,
-            &k.source,
-            "",
-        ));
-    }
-    if let Some(k) = &c.curves {
-        let mut m = format!("approved: {}", k.value.approved.join(", "));
-        if !k.value.discouraged.is_empty() {
-            m.push_str(&format!("; warn: {}", k.value.discouraged.join(", ")));
-        }
-        rows.push(cert_row("curves", m, k.severity, &k.source, ""));
-    }
-    if let Some(k) = &c.weak_hashes {
-        rows.push(cert_row(
-            "signature",
-            format!("not signed with: {}", k.value.join(", ")),
-            k.severity,
-            &k.source,
-            "",
-        ));
-    }
-    if let Some(e) = &c.expiry {
-        let m = match e.expiring_days {
-            Some(d) => format!("not expired; warn within {d} days"),
-            None => "not expired".into(),
-        };
-        rows.push(cert_row("expiry", m, e.expired, &e.source, ""));
-    }
-    rows.push([
-        "default".into(),
-        r.unlisted.id.clone(),
-        "anything no rule matches".into(),
-        Outcome::Fail.label().into(),
-        r.unlisted.source.clone(),
-        String::new(),
-    ]);
-
-    match format {
-        ListFormat::Json => {
-            let list: Vec<Value> = rows
-                .iter()
-                .map(|[section, id, matches, outcome, source, notes]| {
-                    json!({"section": section, "id": id, "matches": matches, "outcome": outcome,
-                           "source": source, "notes": if notes.is_empty() { Value::Null } else { json!(notes) }})
-                })
-                .collect();
-            let doc = json!({"id": policy.id(), "title": policy.title(), "description": r.description,
-                             "sha256": policy.sha256(), "rules": list});
-            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
-        }
-        ListFormat::Csv => {
-            let mut out = String::from("section,id,matches,outcome,source,notes\n");
-            for cells in &rows {
-                let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-                out.push_str(&line.join(","));
-                out.push('\n');
-            }
-            out
-        }
-        ListFormat::Table => {
-            let mut t = table();
-            t.set_header(vec![
-                "section",
-                "rule",
-                "matches",
-                "outcome",
-                "source",
-                "decision / note",
-            ]);
-            for cells in rows {
-                t.add_row(cells.to_vec());
-            }
-            format!(
-                "{} — {}\nsha256 {}\n{}\n\nFirst matching rule decides; anything no rule matches fails.\n{t}\n",
-                policy.id(),
-                policy.title(),
-                policy.sha256(),
-                r.description
-            )
-        }
-    }
-}
-
-fn row(section: &str, rule: &Rule, matches: String, notes: String) -> [String; 6] {
-    [
-        section.into(),
-        rule.id.clone(),
-        matches,
-        rule.outcome.label().into(),
-        rule.source.clone(),
-        notes,
-    ]
-}
-
-fn cert_row(
-    what: &str,
-    matches: String,
-    sev: crate::report::model::Severity,
-    source: &str,
-    notes: &str,
-) -> [String; 6] {
-    [
-        "certificate".into(),
-        what.into(),
-        matches,
-        format!("{sev:?}").to_ascii_lowercase(),
-        source.into(),
-        notes.into(),
-    ]
 }
 
 /// The bundled policies with their titles and hashes.

@@ -3,27 +3,30 @@
 //!
 //! A policy is a list of rules over the cipher database's attributes (`cipher-db/policies/`);
 //! [`Policy`] answers "what does this policy say about that suite / version / group / scheme"
-//! and [`grade`] turns an endpoint's observations into findings and a verdict.
+//! and [`grade`] turns an endpoint's observation into a grade (findings, verdict).
 
+mod cert;
 mod grade;
 mod listing;
 mod parse;
 mod rules;
+mod show;
 mod waiver;
 
 use std::path::Path;
 
 pub use grade::{finding_catalog, grade};
-pub use listing::{policy_list, policy_show, suites_listing, ListFormat, SuiteFilter};
+pub use listing::{policy_list, suites_listing, ListFormat, SuiteFilter};
 pub use rules::{
     CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule,
     Requirement, Rule, Rules, SigSchemeRule, SuiteMatch, SuiteRule,
 };
+pub use show::policy_show;
 pub use waiver::{Waiver, Waivers};
 
 use crate::cipher_db::{self, Group, SigScheme, Suite};
+use crate::model::Severity;
 use crate::protocol::Protocol;
-use crate::report::model::Severity;
 
 /// The policy used when none is named.
 pub const DEFAULT_POLICY: &str = "fips-140-3";
@@ -204,8 +207,8 @@ impl Policy {
     }
 
     /// The policy reference a report records.
-    pub fn reference(&self) -> crate::report::model::PolicyRef {
-        crate::report::model::PolicyRef {
+    pub fn reference(&self) -> crate::model::PolicyRef {
+        crate::model::PolicyRef {
             id: self.id.clone(),
             sha256: self.sha256.clone(),
         }

@@ -18,8 +18,8 @@ use super::rules::{
 };
 use super::PolicyError;
 use crate::cipher_db::CipherDb;
+use crate::model::Severity;
 use crate::protocol::Protocol;
-use crate::report::model::Severity;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +50,7 @@ struct RawKeyExchange {
     dhe_min_bits: u64,
     severity: String,
     source: String,
+    decision: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +135,7 @@ struct RawKeySize {
     dsa_min_bits: Option<u64>,
     severity: String,
     source: String,
+    decision: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +144,7 @@ struct RawKeyTypes {
     approved: Vec<String>,
     severity: String,
     source: String,
+    decision: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +155,7 @@ struct RawCurves {
     discouraged: Vec<String>,
     severity: String,
     source: String,
+    decision: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +164,7 @@ struct RawWeak {
     weak_hashes: Vec<String>,
     severity: String,
     source: String,
+    decision: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +173,7 @@ struct RawExpiry {
     expired: String,
     expiring_days: Option<i64>,
     source: String,
+    decision: Option<String>,
 }
 
 const KEY_TYPES: [&str; 5] = ["rsa", "ec", "ed25519", "ed448", "dsa"];
@@ -439,6 +445,7 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
             Some(CertCheck {
                 severity: cx.severity(&span, "key_exchange", &k.severity)?,
                 source: k.source,
+                decision: k.decision,
                 value: k.dhe_min_bits,
             })
         }
@@ -484,6 +491,7 @@ fn certificate(
         out.key_size = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,
             source: k.source,
+            decision: k.decision,
             value: KeySize {
                 rsa_min_bits: k.rsa_min_bits,
                 ec_min_bits: k.ec_min_bits,
@@ -506,6 +514,7 @@ fn certificate(
         out.key_types = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,
             source: k.source,
+            decision: k.decision,
             value: k.approved,
         });
     }
@@ -526,6 +535,7 @@ fn certificate(
         out.curves = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,
             source: k.source,
+            decision: k.decision,
             value: Curves {
                 approved: k.approved,
                 discouraged: k.discouraged,
@@ -547,6 +557,7 @@ fn certificate(
         out.weak_hashes = Some(CertCheck {
             severity: cx.severity(&span, entry, &k.severity)?,
             source: k.source,
+            decision: k.decision,
             value: k.weak_hashes,
         });
     }
@@ -556,6 +567,7 @@ fn certificate(
             expired: cx.severity(&span, entry, &k.expired)?,
             expiring_days: k.expiring_days,
             source: k.source,
+            decision: k.decision,
         });
     }
     Ok(out)

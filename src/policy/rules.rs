@@ -6,8 +6,8 @@ use std::str::FromStr;
 use crate::cipher_db::{
     Auth, CipherAlg, CipherMode, Group, GroupKind, Kx, Mac, SigAlg, SigHash, SigScheme, Suite,
 };
+use crate::model::Severity;
 use crate::protocol::Protocol;
-use crate::report::model::Severity;
 
 /// What a rule decides about the items it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -263,17 +263,29 @@ pub enum Check {
     SecureRenegotiation,
     /// No TLS compression (finding `compression_enabled`).
     NoCompression,
+    /// Encrypt-then-MAC (RFC 7366) agreed when a CBC suite is negotiated (finding
+    /// `encrypt_then_mac_missing`).
+    EncryptThenMac,
+    /// An OCSP response stapled when the client sends status_request (finding
+    /// `ocsp_stapling_missing`).
+    OcspStapling,
+    /// TLS_FALLBACK_SCSV (RFC 7507) honoured, where SP 800-52r2 asks for it: a server offering
+    /// TLS 1.0 or 1.1 without TLS 1.3 (finding `fallback_scsv_missing`).
+    FallbackScsv,
 }
 
 impl Check {
     /// Every check.
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 9] = [
         Check::Tls13,
         Check::Tls12,
         Check::Ems,
         Check::EmsEnforced,
         Check::SecureRenegotiation,
         Check::NoCompression,
+        Check::EncryptThenMac,
+        Check::OcspStapling,
+        Check::FallbackScsv,
     ];
 
     /// The label used in policy files.
@@ -285,6 +297,26 @@ impl Check {
             Check::EmsEnforced => "ems_enforced",
             Check::SecureRenegotiation => "secure_renegotiation",
             Check::NoCompression => "no_compression",
+            Check::EncryptThenMac => "encrypt_then_mac",
+            Check::OcspStapling => "ocsp_stapling",
+            Check::FallbackScsv => "fallback_scsv",
+        }
+    }
+
+    /// What the check requires of an endpoint, in a few words (for `policy show`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Check::Tls13 => "TLS 1.3 accepted",
+            Check::Tls12 => "TLS 1.2 accepted",
+            Check::Ems => "extended master secret agreed in TLS 1.2 and older",
+            Check::EmsEnforced => "TLS 1.2 refused to a client without extended master secret",
+            Check::SecureRenegotiation => "secure renegotiation (RFC 5746) supported",
+            Check::NoCompression => "TLS compression refused",
+            Check::EncryptThenMac => "Encrypt-then-MAC agreed whenever a CBC suite is negotiated",
+            Check::OcspStapling => "an OCSP response stapled when the client sends status_request",
+            Check::FallbackScsv => {
+                "TLS_FALLBACK_SCSV honoured, where TLS 1.0/1.1 is offered without TLS 1.3"
+            }
         }
     }
 }
@@ -304,7 +336,7 @@ pub struct Requirement {
     pub note: Option<String>,
 }
 
-/// A certificate check with its severity and source.
+/// A certificate (or key-exchange) check with its severity and source.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CertCheck<T> {
     /// The parameters.
@@ -313,6 +345,8 @@ pub struct CertCheck<T> {
     pub severity: Severity,
     /// Where it comes from.
     pub source: String,
+    /// Where sources disagree: which reading this policy takes, and why.
+    pub decision: Option<String>,
 }
 
 /// Minimum key sizes.
@@ -344,6 +378,8 @@ pub struct Expiry {
     pub expiring_days: Option<i64>,
     /// Where it comes from.
     pub source: String,
+    /// Which reading this policy takes, where sources disagree.
+    pub decision: Option<String>,
 }
 
 /// The certificate section.

@@ -18,7 +18,7 @@ use time::{Date, Month};
 use toml::Spanned;
 
 use super::PolicyError;
-use crate::report::model::{Endpoint, Finding};
+use crate::model::{EndpointId, Finding};
 
 /// One exception.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub struct Waiver {
 
 impl Waiver {
     /// Whether the waiver is about this finding on this endpoint (ignoring expiry).
-    pub fn covers(&self, endpoint: &Endpoint, finding: &Finding) -> bool {
+    pub fn covers(&self, endpoint: &EndpointId, finding: &Finding) -> bool {
         self.id == finding.id
             && self
                 .item
@@ -54,7 +54,7 @@ impl Waiver {
     }
 }
 
-fn endpoint_matches(pattern: &str, e: &Endpoint) -> bool {
+fn endpoint_matches(pattern: &str, e: &EndpointId) -> bool {
     if pattern == "*" {
         return true;
     }

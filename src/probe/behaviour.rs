@@ -1,161 +1,44 @@
-//! Facts beyond the suite lists, each from at most one extra hello and only where it can
+//! Facts beyond the suite lists, each from at most a few extra hellos and only where it can
 //! tell something: the key-exchange groups ([`crate::probe::groups`]), whether extended master
 //! secret is required, OCSP stapling, session tickets, encrypt-then-MAC, TLS compression,
-//! fallback SCSV handling, and whether a requested client certificate is required.
+//! fallback SCSV handling, whether a requested client certificate is required, the DH size.
 //!
-//! Runs after the cipher sweeps, from what they found ([`Known`]); the result
-//! ([`ExtraFacts`]) is written into the endpoint by [`ExtraFacts::apply`].
+//! [`Plan::new`] decides from what the sweeps found ([`Known`]) which probes apply; [`probe`]
+//! runs them side by side within the host's connection cap, [`not_run`] records them as
+//! gaps instead (`--suites-only`, an interrupted scan), and [`assemble`] writes everything
+//! into the observation. A probe that gets no answer leaves its facts `None` and a gap.
 //!
-//! Handshake cost per endpoint (N = accepted groups):
+//! Handshake cost per endpoint (N = accepted groups), for a server that answers every hello:
 //! - groups: N(TLS 1.2) + 1 when an ECDHE suite is accepted, N(TLS 1.3) + 1 with TLS 1.3;
-//! - features (OCSP, ticket, ETM, compression): 1 when TLS 1.2 or older is accepted;
+//! - features (OCSP, ticket, ETM, compression): 1 when TLS 1.2 or older is accepted (3 more,
+//!   one per feature, when the server refuses the hello offering them all);
 //! - EMS required: 1 when the server echoed EMS (otherwise it is known not to be);
 //! - fallback SCSV: 1 when two or more versions are accepted;
 //! - client certificate required: 1 when the server asked for one;
 //! - DHE group size: 1 when a DHE suite is accepted.
-//!
-//! [`extra_handshakes`] computes this from a report, for tests that check the total.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
-
-use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
-use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::cipher_db::{self, Auth, CipherMode, Kx};
-use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
-use crate::probe::groups::{self, GroupSweep};
-use crate::probe::limits::HostHandle;
+use crate::model::{
+    Accepted, Certificate, ClientCertificate, ConnError, Facts, Gap, GapCause, Observation, Probe,
+    Violation,
+};
+use crate::probe::collect::Collected;
+use crate::probe::conn::ReadUntil;
+use crate::probe::groups;
+use crate::probe::link::{Link, Reply};
 use crate::probe::offer::{GROUPS_TLS12, SIG_SCHEMES};
-use crate::probe::plan::VersionSweep;
-use crate::probe::{retry, tls13, ProbeConfig};
+use crate::probe::tls13;
 use crate::protocol::Protocol;
-use crate::report::model::Endpoint;
 use crate::wire::{
-    AlertDescription, ClientExtension, ExtensionType, KxKind, KxParams, ProbeHello, ServerMessage,
+    AlertDescription, ClientExtension, ClientHello, ExtensionType, KxKind, KxParams, ProbeHello,
+    ServerMessage,
 };
 
 /// Compression methods offered by the features hello: DEFLATE (RFC 3749) before null, so a
 /// server that can compress will.
 const COMPRESSION_DEFLATE: u8 = 1;
-
-/// How to reach the endpoint, shared with the cipher sweeps: same limits, same budget, and
-/// every handshake counted in the endpoint's total.
-pub struct Link<'a> {
-    /// The endpoint's address.
-    pub addr: SocketAddr,
-    /// SNI to send.
-    pub sni: Option<&'a str>,
-    /// Timeouts and retries.
-    pub cfg: &'a ProbeConfig,
-    /// The per-address connection cap.
-    pub host: &'a HostHandle,
-    /// Stops everything.
-    pub abort: &'a CancellationToken,
-    /// The endpoint's time budget.
-    pub deadline: Instant,
-    /// The endpoint's handshake count.
-    pub handshakes: &'a AtomicU32,
-}
-
-/// The answer to one hello.
-#[derive(Debug)]
-pub enum Reply {
-    /// What the server sent (at least one message).
-    Messages(Vec<ServerMessage>),
-    /// The connection closed without a word.
-    Declined,
-    /// No answer (timeout, I/O error, budget exhausted).
-    Failed(String),
-}
-
-impl Link<'_> {
-    /// Sends one hello on a new connection, with the sweeps' retries and limits.
-    pub async fn send(&self, hello: &[u8], until: ReadUntil) -> Reply {
-        match self.exchange(hello, until, None, self.cfg.retries).await {
-            Ok(flight) if flight.messages.is_empty() => Reply::Declined,
-            Ok(flight) => Reply::Messages(flight.messages),
-            Err(e) => Reply::Failed(e.to_string()),
-        }
-    }
-
-    /// Sends one hello (on `stream` when given, else on a new connection) within the host cap,
-    /// the endpoint's time budget and the abort token, counting the handshake, and retries
-    /// transient failures up to `retries` times. Every probe of an endpoint goes through here.
-    pub async fn exchange(
-        &self,
-        hello: &[u8],
-        until: ReadUntil,
-        mut stream: Option<TcpStream>,
-        retries: u32,
-    ) -> Result<Flight, ConnError> {
-        let mut attempt = 0u32;
-        loop {
-            if self.abort.is_cancelled() {
-                return Err(ConnError::Io("scan interrupted".into()));
-            }
-            if conn::within(self.cfg.handshake_timeout, self.deadline).is_none() {
-                return Err(conn::budget_exhausted(self.cfg.endpoint_timeout));
-            }
-            let result = {
-                let opened = match stream.take() {
-                    Some(s) => match self.host.connection_until(self.deadline).await {
-                        Some(permit) => Ok((permit, s)),
-                        None => Err(conn::budget_exhausted(self.cfg.endpoint_timeout)),
-                    },
-                    None => self.open().await,
-                };
-                match opened {
-                    Ok((_permit, s)) => {
-                        // What is left after waiting for the slot and connecting.
-                        let budget = conn::within(self.cfg.handshake_timeout, self.deadline)
-                            .unwrap_or_default();
-                        self.handshakes.fetch_add(1, Ordering::Relaxed);
-                        tokio::select! {
-                            r = conn::exchange(s, hello, until, budget) => r,
-                            () = self.abort.cancelled() => Err(ConnError::Io("scan interrupted".into())),
-                        }
-                    }
-                    Err(e) => Err(e),
-                }
-            };
-            match result {
-                Err(e) if e.is_transient() && attempt < retries && !self.abort.is_cancelled() => {
-                    attempt += 1;
-                    if !retry::backoff_until(attempt, self.deadline).await {
-                        return Err(e);
-                    }
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// A connection slot (the host cap and the rate, waited for no later than the deadline)
-    /// and a stream connected within what is left of the budget. Hold the permit while the
-    /// stream is in use.
-    pub async fn open(&self) -> Result<(OwnedSemaphorePermit, TcpStream), ConnError> {
-        let exhausted = || conn::budget_exhausted(self.cfg.endpoint_timeout);
-        let permit = self
-            .host
-            .connection_until(self.deadline)
-            .await
-            .ok_or_else(exhausted)?;
-        let limit = conn::within(self.cfg.connect_timeout, self.deadline).ok_or_else(exhausted)?;
-        let stream = conn::connect(self.addr, limit).await?;
-        Ok((permit, stream))
-    }
-
-    /// `limit`, or what is left of the endpoint's budget when that is less.
-    pub fn within(&self, limit: Duration) -> Duration {
-        conn::within(limit, self.deadline).unwrap_or_default()
-    }
-}
 
 /// A fresh client random (also the TLS 1.3 session id). A predictable one only weakens a
 /// handshake we never finish, so a failing RNG falls back to zeros rather than failing.
@@ -174,41 +57,35 @@ pub struct Known {
     pub ems_echoed: Option<bool>,
     /// Whether some flight carried a CertificateRequest.
     pub client_cert_requested: bool,
-    /// The curve of the leaf certificate's key, when it is an EC key (see [`GroupSweep::pin`]).
+    /// The curve of the leaf certificate's key, when it is an EC key (see `GroupSweep::pin`).
     pub cert_curve: Option<u16>,
     /// The TLS 1.3 server answers hellos without key shares (see `VersionSweep::keyless_ok`).
     pub tls13_keyless: bool,
 }
 
 impl Known {
-    /// From the finished sweeps and the facts gathered on the way (`chain`: the certificate
-    /// chain as sent, leaf first).
+    /// From the accepted versions and the facts gathered on the way (`chain`: the
+    /// certificate chain as sent, leaf first).
     pub fn new(
-        sweeps: &[VersionSweep],
+        accepted: &BTreeMap<Protocol, Accepted>,
         ems_echoed: Option<bool>,
-        requested: bool,
+        client_auth: Option<ClientCertificate>,
         chain: Option<&[Vec<u8>]>,
+        tls13_keyless: bool,
     ) -> Known {
-        let accepted = sweeps
+        let accepted = accepted
             .iter()
-            .filter(|s| s.version() != Protocol::Ssl2 && !s.accepted().is_empty())
-            .map(|s| {
-                let codes = s
-                    .accepted()
-                    .iter()
-                    .filter_map(|&c| u16::try_from(c).ok())
-                    .collect();
-                (s.version(), codes)
+            .filter(|(v, _)| **v != Protocol::Ssl2)
+            .map(|(v, a)| {
+                let codes = a.suites.iter().filter_map(|c| c.two_byte()).collect();
+                (*v, codes)
             })
             .collect();
-        let tls13_keyless = sweeps
-            .iter()
-            .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
         Known {
             accepted,
             tls13_keyless,
             ems_echoed,
-            client_cert_requested: requested,
+            client_cert_requested: client_auth.is_some_and(ClientCertificate::is_requested),
             cert_curve: chain
                 .and_then(|c| c.first())
                 .and_then(|der| crate::probe::cert::ec_curve_code(der)),
@@ -223,272 +100,491 @@ impl Known {
             .find(|(v, _)| **v >= Protocol::Tls10 && **v <= Protocol::Tls12)
             .map(|(v, s)| (*v, s.as_slice()))
     }
+
+    /// The accepted suites with key exchange `kx` of the highest version from `lowest` to
+    /// TLS 1.2 that has any.
+    fn suites_with(&self, kx: Kx, lowest: Protocol) -> Option<(Protocol, Vec<u16>)> {
+        let db = cipher_db::db();
+        self.accepted.iter().rev().find_map(|(v, suites)| {
+            let matching: Vec<u16> = suites
+                .iter()
+                .copied()
+                .filter(|c| db.suite(*c).is_some_and(|s| s.kx == kx))
+                .collect();
+            (*v <= Protocol::Tls12 && *v >= lowest && !matching.is_empty())
+                .then_some((*v, matching))
+        })
+    }
 }
 
-/// Everything this module learned. `None` means "not probed" (not relevant, or no answer).
+/// Which probes apply to an endpoint, and with what.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    groups12: Option<(Protocol, Vec<u16>, Option<u16>)>,
+    groups13: Option<Vec<u16>>,
+    features: Option<(Protocol, Vec<u16>)>,
+    ems: Option<(Protocol, Vec<u16>)>,
+    fallback: Option<(Protocol, Vec<u16>, Protocol)>,
+    client_cert: bool,
+    dh: Option<(Protocol, Vec<u16>)>,
+    tls13_keyless: bool,
+}
+
+impl Plan {
+    /// The probes that can tell something about an endpoint with these results.
+    pub fn new(known: &Known) -> Plan {
+        let db = cipher_db::db();
+        let groups12 = known
+            .suites_with(Kx::Ecdhe, Protocol::Tls10)
+            .map(|(v, suites)| {
+                // Only ECDSA suites: the certificate's curve must stay on offer.
+                let ecdsa_only = suites
+                    .iter()
+                    .all(|c| db.suite(*c).is_some_and(|s| s.auth == Auth::Ecdsa));
+                let pinned = known.cert_curve.filter(|_| ecdsa_only);
+                (v, suites, pinned)
+            });
+        let legacy = known.legacy_version();
+        // Servers echo encrypt_then_mac only for a CBC suite, so the features hello offers
+        // CBC suites when the server accepts any, at the highest version that has them.
+        let cbc_of = |accepted: &[u16]| -> Vec<u16> {
+            accepted
+                .iter()
+                .copied()
+                .filter(|c| {
+                    db.suite(*c)
+                        .is_some_and(|s| s.cipher.mode == CipherMode::Cbc)
+                })
+                .collect()
+        };
+        let with_cbc = known.accepted.iter().rev().find_map(|(v, s)| {
+            let cbc = cbc_of(s);
+            (*v >= Protocol::Tls10 && *v <= Protocol::Tls12 && !cbc.is_empty()).then_some((*v, cbc))
+        });
+        let features = with_cbc.or_else(|| legacy.map(|(v, s)| (v, s.to_vec())));
+        // A server that does not echo EMS cannot require it: known at no cost.
+        let ems = legacy
+            .filter(|_| known.ems_echoed == Some(true))
+            .map(|(v, s)| (v, s.to_vec()));
+        let versions: Vec<(&Protocol, &Vec<u16>)> = known.accepted.iter().collect();
+        let fallback = match versions.as_slice() {
+            [.., (&lower, suites), (&highest, _)] if lower >= Protocol::Ssl3 => {
+                Some((lower, suites.to_vec(), highest))
+            }
+            _ => None,
+        };
+        Plan {
+            groups12,
+            groups13: known.accepted.get(&Protocol::Tls13).cloned(),
+            features,
+            ems,
+            fallback,
+            client_cert: known.client_cert_requested,
+            dh: known.suites_with(Kx::Dhe, Protocol::Ssl3),
+            tls13_keyless: known.tls13_keyless,
+        }
+    }
+
+    /// The probes this plan runs.
+    pub fn probes(&self) -> Vec<Probe> {
+        let mut out = Vec::new();
+        if let Some((v, _, _)) = &self.groups12 {
+            out.push(Probe::Groups(*v));
+        }
+        if self.groups13.is_some() {
+            out.push(Probe::Groups(Protocol::Tls13));
+        }
+        if self.features.is_some() {
+            out.push(Probe::Features);
+        }
+        if self.ems.is_some() {
+            out.push(Probe::EmsRequired);
+        }
+        if self.fallback.is_some() {
+            out.push(Probe::Fallback);
+        }
+        if self.client_cert {
+            out.push(Probe::ClientCertificate);
+        }
+        if self.dh.is_some() {
+            out.push(Probe::DhGroup);
+        }
+        out
+    }
+}
+
+/// Everything this module learned. `None` means "no answer" (with a gap) or "not relevant".
 #[derive(Clone, Debug, Default)]
 pub struct ExtraFacts {
     /// Accepted groups per version, the server's pick first.
     pub groups: BTreeMap<Protocol, Vec<u16>>,
     /// The server refuses a TLS 1.2 hello without extended_master_secret.
     pub ems_required: Option<bool>,
-    /// The server picked DEFLATE when offered it.
-    pub compression: Option<bool>,
-    /// The server echoed status_request (will staple an OCSP response) or sent one.
-    pub ocsp_stapling: Option<bool>,
-    /// The server echoed session_ticket (will issue a TLS 1.2 ticket).
-    pub session_ticket: Option<bool>,
-    /// With a CBC suite negotiated, the server agreed to encrypt_then_mac.
-    pub encrypt_then_mac: Option<bool>,
+    /// The features hello's findings.
+    pub features: FeatureFacts,
     /// The server refused a lower-version hello carrying TLS_FALLBACK_SCSV.
     pub fallback_scsv: Option<bool>,
-    /// A TLS 1.3 server answering the fallback hello marked its random with the RFC 8446
-    /// downgrade sentinel.
+    /// A TLS 1.3 server answering the fallback hello marked its random with the downgrade
+    /// sentinel.
     pub downgrade_sentinel: Option<bool>,
     /// Having asked for a client certificate, the server refuses to go on without one.
     pub client_cert_required: Option<bool>,
     /// The finite-field DHE prime size, from a hello offering only the DHE suites.
     pub dh_bits: Option<u32>,
-    /// What went wrong on the way (the facts concerned are then `None` or partial).
-    pub problems: Vec<String>,
-    /// A group sweep got no answer: a non-approved group may be missing, so the endpoint is
-    /// marked incomplete (as a cut-short cipher sweep would be).
-    pub incomplete: bool,
+    /// Probes that gave no answer.
+    pub gaps: Vec<Gap>,
 }
 
-/// Keys the cipher sweeps may have set from hellos that never offered the extension: only
-/// the features hello can vouch for them, so they are dropped and set from it alone.
-const FEATURE_KEYS: &[&str] = &["ocsp_stapling", "session_ticket", "encrypt_then_mac"];
+/// What the features hello(s) showed; each `None` until a hello offering it was answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeatureFacts {
+    /// The server picked DEFLATE.
+    pub compression: Option<bool>,
+    /// The server stapled an OCSP response (a CertificateStatus message arrived).
+    pub ocsp_stapling: Option<bool>,
+    /// The server echoed session_ticket.
+    pub session_ticket: Option<bool>,
+    /// With a CBC suite negotiated, the server agreed to encrypt_then_mac.
+    pub encrypt_then_mac: Option<bool>,
+}
 
-/// Runs every relevant probe, side by side within the host's connection cap.
+/// Runs every probe of `Plan::new(known)`, side by side within the host's connection cap.
 pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
+    let plan = Plan::new(known);
     let mut out = ExtraFacts::default();
     let (g12, g13, features, ems, fallback, client, dh) = tokio::join!(
-        groups12(link, known),
-        groups13(link, known),
-        features(link, known),
-        ems_required(link, known),
-        fallback_scsv(link, known),
-        client_cert_required(link, known),
-        dh_bits(link, known),
+        async {
+            match &plan.groups12 {
+                Some((v, suites, pinned)) => {
+                    Some(groups::sweep(link, *v, suites, *pinned, false).await)
+                }
+                None => None,
+            }
+        },
+        async {
+            match &plan.groups13 {
+                Some(suites) => Some(
+                    groups::sweep(link, Protocol::Tls13, suites, None, plan.tls13_keyless).await,
+                ),
+                None => None,
+            }
+        },
+        features(link, plan.features.as_ref()),
+        ems_required(link, plan.ems.as_ref()),
+        fallback_scsv(link, plan.fallback.as_ref()),
+        client_cert_required(link, plan.client_cert),
+        dh_bits(link, plan.dh.as_ref()),
     );
+    let mut gap = |probe: Probe, e: ConnError| {
+        out.gaps.push(Gap {
+            probe,
+            cause: GapCause::Failed(e),
+        })
+    };
     for sweep in [g12, g13].into_iter().flatten() {
-        if let Some(f) = sweep.failure() {
-            out.problems
-                .push(format!("{} groups: {f}", sweep.version()));
+        if let Some(e) = sweep.failure() {
+            gap(Probe::Groups(sweep.version()), e.clone());
         }
-        out.incomplete |= sweep.unanswered();
         if !sweep.accepted().is_empty() {
             out.groups
                 .insert(sweep.version(), sweep.accepted().to_vec());
         }
     }
     match features {
-        Ok(Some(f)) => {
-            out.compression = Some(f.compression);
-            out.ocsp_stapling = Some(f.ocsp_stapling);
-            out.session_ticket = Some(f.session_ticket);
-            out.encrypt_then_mac = f.encrypt_then_mac;
+        Ok((facts, cut)) => {
+            out.features = facts;
+            if let Some(e) = cut {
+                gap(Probe::Features, e);
+            }
         }
-        Ok(None) => {}
-        Err(e) => out.problems.push(format!("extensions: {e}")),
+        Err(e) => gap(Probe::Features, e),
     }
     match ems {
         Ok(v) => out.ems_required = v,
-        Err(e) => out.problems.push(format!("extended master secret: {e}")),
+        Err(e) => gap(Probe::EmsRequired, e),
     }
     match fallback {
         Ok(v) => {
             out.fallback_scsv = v.scsv;
             out.downgrade_sentinel = v.downgrade_sentinel;
         }
-        Err(e) => out.problems.push(format!("fallback SCSV: {e}")),
+        Err(e) => gap(Probe::Fallback, e),
     }
     match client {
         Ok(v) => out.client_cert_required = v,
-        Err(e) => out.problems.push(format!("client certificate: {e}")),
+        Err(e) => gap(Probe::ClientCertificate, e),
     }
     match dh {
         Ok(v) => out.dh_bits = v,
-        Err(e) => out.problems.push(format!("DHE group: {e}")),
+        Err(e) => gap(Probe::DhGroup, e),
     }
     out
 }
 
-/// The accepted DHE suites of the highest TLS <= 1.2 version that has any.
-fn dhe_suites(known: &Known) -> Option<(Protocol, Vec<u16>)> {
-    let db = cipher_db::db();
-    known.accepted.iter().rev().find_map(|(v, suites)| {
-        let dhe: Vec<u16> = suites
-            .iter()
-            .copied()
-            .filter(|c| db.suite(*c).is_some_and(|s| s.kx == Kx::Dhe))
-            .collect();
-        (*v <= Protocol::Tls12 && *v >= Protocol::Ssl3 && !dhe.is_empty()).then_some((*v, dhe))
-    })
+/// The probes that would have run, as gaps with `cause` (`--suites-only`, an interruption).
+pub fn not_run(known: &Known, cause: GapCause) -> ExtraFacts {
+    ExtraFacts {
+        gaps: Plan::new(known)
+            .probes()
+            .into_iter()
+            .map(|probe| Gap {
+                probe,
+                cause: cause.clone(),
+            })
+            .collect(),
+        ..ExtraFacts::default()
+    }
 }
 
-/// One hello with only the accepted DHE suites: the ServerKeyExchange gives the prime size.
-/// A server that prefers ECDHE never shows its DH group to the sweeps' first hellos.
-async fn dh_bits(link: &Link<'_>, known: &Known) -> Result<Option<u32>, String> {
-    let Some((version, suites)) = dhe_suites(known) else {
-        return Ok(None);
+/// Writes what the sweeps collected and the extra probes found into `obs`: `facts`
+/// (the report's `extensions`), `groups` (TLS 1.3 order first, then any group only seen
+/// before), the certificate, and the extra probes' gaps.
+pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) {
+    let db = cipher_db::db();
+    let name = crate::model::group_name;
+    let mut groups: Vec<u16> = Vec::new();
+    let mut per_version = BTreeMap::new();
+    for (version, list) in extra.groups.iter().rev() {
+        for g in list {
+            if !groups.contains(g) {
+                groups.push(*g);
+            }
+        }
+        per_version.insert(*version, list.iter().map(|&g| name(g)).collect());
+    }
+    for g in &collected.groups {
+        if !groups.contains(g) {
+            groups.push(*g);
+        }
+    }
+    let client_certificate = match (extra.client_cert_required, collected.client_auth) {
+        (Some(true), _) => Some(ClientCertificate::Required),
+        (Some(false), _) => Some(ClientCertificate::Optional),
+        (None, other) => other,
     };
-    let bytes = legacy_hello(version, &suites, link.sni, true, false)
-        .to_client_hello()
-        .encode_records(version.wire().min(0x0301));
-    let messages = match link.send(&bytes, ReadUntil::FlightEnd).await {
-        Reply::Messages(m) => m,
-        Reply::Declined => return Err("the server refused its own DHE suites".into()),
-        Reply::Failed(why) => return Err(why),
+    obs.facts = Facts {
+        extended_master_secret: collected.ems,
+        // A server that does not echo EMS cannot require it: known at no cost.
+        ems_required: extra
+            .ems_required
+            .or((collected.ems == Some(false)).then_some(false)),
+        secure_renegotiation: collected.secure_renegotiation,
+        compression: extra.features.compression,
+        session_ticket: extra.features.session_ticket,
+        encrypt_then_mac: extra.features.encrypt_then_mac,
+        // The features hello asks in TLS <= 1.2; a TLS 1.3-only server is asked by the
+        // certificate handshake.
+        ocsp_stapling: extra.features.ocsp_stapling.or(collected.tls13_ocsp),
+        fallback_scsv: extra.fallback_scsv,
+        downgrade_sentinel: extra.downgrade_sentinel,
+        client_certificate,
+        dh_bits: extra.dh_bits.or(collected.dh_bits),
+        signature_schemes: collected
+            .sig_schemes
+            .iter()
+            .map(|&code| {
+                db.sig_scheme(code)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| format!("0x{code:04X}"))
+            })
+            .collect(),
+        preferred_group: groups.first().map(|&g| name(g)),
+        groups: per_version,
     };
-    let bits = messages.iter().find_map(|m| match m {
-        ServerMessage::ServerKeyExchange(ske) => match ske.params(KxKind::Dhe) {
-            Ok(KxParams::Dhe { prime_bits }) => Some(prime_bits),
-            _ => None,
-        },
+    obs.groups = groups;
+    obs.certificate = match (collected.chain, collected.chain_error) {
+        (Some(chain), _) => Some(Certificate {
+            // The certificates past the cap were not seen (grading leaves them unchecked).
+            truncated: collected.chain_truncated.map(|t| t.to_string()),
+            ..crate::probe::cert::describe_chain(&chain, &obs.id.host, obs.id.ip)
+        }),
+        (None, Some(e)) if !obs.accepted.is_empty() => Some(Certificate {
+            error: Some(e.to_string()),
+            ..Certificate::default()
+        }),
         _ => None,
-    });
-    bits.map(Some)
-        .ok_or_else(|| "no readable DHE ServerKeyExchange".to_string())
-}
-
-async fn groups12(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
-    let db = cipher_db::db();
-    // The highest version <= 1.2 with an accepted ECDHE suite: those suites make the server
-    // pick a curve and name it in the ServerKeyExchange.
-    let (version, suites) = known.accepted.iter().rev().find_map(|(v, suites)| {
-        let ecdhe: Vec<u16> = suites
-            .iter()
-            .copied()
-            .filter(|c| db.suite(*c).is_some_and(|s| s.kx == Kx::Ecdhe))
-            .collect();
-        (*v <= Protocol::Tls12 && *v >= Protocol::Tls10 && !ecdhe.is_empty()).then_some((*v, ecdhe))
-    })?;
-    // Only ECDSA suites: the certificate's curve must stay on offer.
-    let ecdsa_only = suites
-        .iter()
-        .all(|c| db.suite(*c).is_some_and(|s| s.auth == Auth::Ecdsa));
-    let pinned = known.cert_curve.filter(|_| ecdsa_only);
-    Some(groups::sweep(link, version, &suites, pinned, false).await)
-}
-
-async fn groups13(link: &Link<'_>, known: &Known) -> Option<GroupSweep> {
-    let suites = known.accepted.get(&Protocol::Tls13)?;
-    Some(groups::sweep(link, Protocol::Tls13, suites, None, known.tls13_keyless).await)
-}
-
-/// The features hello's findings.
-struct Features {
-    compression: bool,
-    ocsp_stapling: bool,
-    session_ticket: bool,
-    encrypt_then_mac: Option<bool>,
+    };
+    obs.gaps.extend(extra.gaps);
 }
 
 /// One TLS <= 1.2 hello offering DEFLATE, status_request, session_ticket and encrypt_then_mac.
-/// Only CBC suites are offered when the server accepts any, because servers echo
-/// encrypt_then_mac only for a CBC suite.
-async fn features(link: &Link<'_>, known: &Known) -> Result<Option<Features>, String> {
-    let Some((version, accepted)) = known.legacy_version() else {
-        return Ok(None);
+/// A server that refuses it in the protocol is asked once per feature, so that one feature it
+/// cannot take does not hide the others; a refused single feature is one it does not do.
+/// The second value is why a fact stayed unknown (a flight cut before ServerHelloDone).
+async fn features(
+    link: &Link<'_>,
+    plan: Option<&(Protocol, Vec<u16>)>,
+) -> Result<(FeatureFacts, Option<ConnError>), ConnError> {
+    let Some((version, suites)) = plan else {
+        return Ok((FeatureFacts::default(), None));
     };
-    let db = cipher_db::db();
-    let cbc: Vec<u16> = accepted
-        .iter()
-        .copied()
-        .filter(|c| {
-            db.suite(*c)
-                .is_some_and(|s| s.cipher.mode == CipherMode::Cbc)
-        })
-        .collect();
-    let suites = if cbc.is_empty() { accepted } else { &cbc };
-    let mut hello = legacy_hello(version, suites, link.sni, true, false).to_client_hello();
-    hello.compression_methods = vec![COMPRESSION_DEFLATE, 0];
-    hello.extensions.push(ClientExtension::StatusRequest);
-    hello
-        .extensions
-        .push(ClientExtension::SessionTicket(Vec::new()));
-    hello.extensions.push(ClientExtension::EncryptThenMac);
-    let bytes = hello.encode_records(version.wire().min(0x0301));
-    let messages = match link.send(&bytes, ReadUntil::FlightEnd).await {
-        Reply::Messages(m) => m,
-        Reply::Declined => return Err("the server closed the connection".into()),
-        Reply::Failed(why) => return Err(why),
+    let all = [Feature::Compression, Feature::Status, Feature::TicketEtm];
+    let (facts, cut) = match features_hello(link, *version, suites, &all).await? {
+        (Some(facts), cut) => (facts, cut),
+        (None, _) => {
+            let mut facts = FeatureFacts::default();
+            let mut cut = None;
+            for feature in all {
+                match features_hello(link, *version, suites, &[feature]).await? {
+                    (Some(f), c) => {
+                        facts = merge_features(facts, f);
+                        cut = cut.or(c);
+                    }
+                    (None, _) => facts = merge_features(facts, feature.refused()),
+                }
+            }
+            (facts, cut)
+        }
     };
-    features_from(&messages).map(Some)
+    let unknown = facts.ocsp_stapling.is_none();
+    Ok((facts, cut.filter(|_| unknown)))
 }
 
-/// Reads the features hello's answer. Pure, for the tests.
-fn features_from(messages: &[ServerMessage]) -> Result<Features, String> {
+/// One of the features the features hello offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Feature {
+    Compression,
+    Status,
+    TicketEtm,
+}
+
+impl Feature {
+    /// What a refusal of a hello offering only this feature says: the server does not do it.
+    fn refused(self) -> FeatureFacts {
+        match self {
+            Feature::Compression => FeatureFacts {
+                compression: Some(false),
+                ..FeatureFacts::default()
+            },
+            Feature::Status => FeatureFacts {
+                ocsp_stapling: Some(false),
+                ..FeatureFacts::default()
+            },
+            Feature::TicketEtm => FeatureFacts {
+                session_ticket: Some(false),
+                ..FeatureFacts::default()
+            },
+        }
+    }
+}
+
+fn merge_features(a: FeatureFacts, b: FeatureFacts) -> FeatureFacts {
+    FeatureFacts {
+        compression: a.compression.or(b.compression),
+        ocsp_stapling: a.ocsp_stapling.or(b.ocsp_stapling),
+        session_ticket: a.session_ticket.or(b.session_ticket),
+        encrypt_then_mac: a.encrypt_then_mac.or(b.encrypt_then_mac),
+    }
+}
+
+/// One features hello; `None` when the server refused it in the protocol, with the failure
+/// that cut the flight short, if one did.
+async fn features_hello(
+    link: &Link<'_>,
+    version: Protocol,
+    suites: &[u16],
+    offer: &[Feature],
+) -> Result<(Option<FeatureFacts>, Option<ConnError>), ConnError> {
+    let mut hello = legacy_hello(version, suites, link.sni, true, false).to_client_hello();
+    for feature in offer {
+        match feature {
+            Feature::Compression => hello.compression_methods = vec![COMPRESSION_DEFLATE, 0],
+            Feature::Status => hello.extensions.push(ClientExtension::StatusRequest),
+            Feature::TicketEtm => {
+                hello
+                    .extensions
+                    .push(ClientExtension::SessionTicket(Vec::new()));
+                hello.extensions.push(ClientExtension::EncryptThenMac);
+            }
+        }
+    }
+    match send(link, &hello, version, ReadUntil::FlightEnd).await {
+        Reply::Answer(flight) => {
+            let cut = flight.cut().cloned();
+            Ok((features_from(&flight.messages, offer)?, cut))
+        }
+        Reply::Dropped { .. } => Ok((None, None)),
+        Reply::Failed(e) => Err(e),
+    }
+}
+
+/// Reads a features hello's answer: `Ok(None)` for an alert. Pure, for the tests.
+fn features_from(
+    messages: &[ServerMessage],
+    offer: &[Feature],
+) -> Result<Option<FeatureFacts>, ConnError> {
     let sh = match messages.first() {
         Some(ServerMessage::ServerHello(sh)) => sh,
-        Some(ServerMessage::Alert(a)) => {
-            return Err(format!(
-                "refused the hello with DEFLATE, status_request, session_ticket and encrypt_then_mac ({})",
-                a.description.name()
-            ))
-        }
-        Some(other) => return Err(format!("unexpected {}", other.name())),
-        None => return Err("no answer".into()),
+        Some(ServerMessage::Alert(_)) => return Ok(None),
+        Some(other) => return Err(Violation::UnexpectedMessage(other.name()).into()),
+        None => return Err(ConnError::Closed { partial: false }),
     };
     let cbc = cipher_db::db()
         .suite(sh.cipher_suite)
         .is_some_and(|s| s.cipher.mode == CipherMode::Cbc);
-    let status = messages
+    let stapled = messages
         .iter()
         .any(|m| matches!(m, ServerMessage::CertificateStatus(_)));
-    Ok(Features {
-        compression: sh.compression == COMPRESSION_DEFLATE,
-        ocsp_stapling: status || sh.has_extension(ExtensionType::STATUS_REQUEST.0),
-        session_ticket: sh.has_extension(ExtensionType::SESSION_TICKET.0),
-        encrypt_then_mac: cbc.then(|| sh.has_extension(ExtensionType::ENCRYPT_THEN_MAC.0)),
-    })
+    let whole = messages
+        .iter()
+        .any(|m| matches!(m, ServerMessage::ServerHelloDone));
+    let mut facts = FeatureFacts::default();
+    for feature in offer {
+        match feature {
+            Feature::Compression => facts.compression = Some(sh.compression == COMPRESSION_DEFLATE),
+            // An echo alone is a promise; only a CertificateStatus is a stapled response.
+            Feature::Status => {
+                facts.ocsp_stapling = (stapled || whole).then_some(stapled);
+            }
+            Feature::TicketEtm => {
+                facts.session_ticket = Some(sh.has_extension(ExtensionType::SESSION_TICKET.0));
+                facts.encrypt_then_mac =
+                    cbc.then(|| sh.has_extension(ExtensionType::ENCRYPT_THEN_MAC.0));
+            }
+        }
+    }
+    Ok(Some(facts))
 }
 
-/// A hello without extended_master_secret, only when the server echoed it (a server without
-/// EMS accepts such hellos by definition: `Some(false)` at no cost).
-async fn ems_required(link: &Link<'_>, known: &Known) -> Result<Option<bool>, String> {
-    let Some((version, accepted)) = known.legacy_version() else {
+/// A hello without extended_master_secret: refused means EMS is required.
+async fn ems_required(
+    link: &Link<'_>,
+    plan: Option<&(Protocol, Vec<u16>)>,
+) -> Result<Option<bool>, ConnError> {
+    let Some((version, suites)) = plan else {
         return Ok(None);
     };
-    match known.ems_echoed {
-        None => return Ok(None),
-        Some(false) => return Ok(Some(false)),
-        Some(true) => {}
-    }
-    let bytes = legacy_hello(version, accepted, link.sni, false, false)
-        .to_client_hello()
-        .encode_records(version.wire().min(0x0301));
-    match link.send(&bytes, ReadUntil::ServerHello).await {
-        Reply::Messages(m) => match m.first() {
+    let hello = legacy_hello(*version, suites, link.sni, false, false).to_client_hello();
+    match send(link, &hello, *version, ReadUntil::ServerHello).await {
+        Reply::Answer(flight) => match flight.messages.first() {
             Some(ServerMessage::ServerHello(_)) => Ok(Some(false)),
             Some(ServerMessage::Alert(_)) => Ok(Some(true)),
-            Some(other) => Err(format!("unexpected {}", other.name())),
-            None => Ok(Some(true)),
+            Some(other) => Err(Violation::UnexpectedMessage(other.name()).into()),
+            None => Err(ConnError::Closed { partial: false }),
         },
-        Reply::Declined => Ok(Some(true)),
-        Reply::Failed(why) => Err(why),
+        Reply::Dropped { .. } => Ok(Some(true)),
+        Reply::Failed(e) => Err(e),
     }
 }
 
 /// The second-highest accepted version with TLS_FALLBACK_SCSV (RFC 7507): a server that
 /// supports a higher version must answer inappropriate_fallback.
-async fn fallback_scsv(link: &Link<'_>, known: &Known) -> Result<Fallback, String> {
-    let versions: Vec<(&Protocol, &Vec<u16>)> = known.accepted.iter().collect();
-    let [.., (&lower, suites), (&highest, _)] = versions.as_slice() else {
+async fn fallback_scsv(
+    link: &Link<'_>,
+    plan: Option<&(Protocol, Vec<u16>, Protocol)>,
+) -> Result<Fallback, ConnError> {
+    let Some((lower, suites, highest)) = plan else {
         return Ok(Fallback::default());
     };
-    if lower < Protocol::Ssl3 {
-        return Ok(Fallback::default());
-    }
-    let bytes = legacy_hello(lower, suites, link.sni, true, true)
-        .to_client_hello()
-        .encode_records(lower.wire().min(0x0301));
-    match link.send(&bytes, ReadUntil::ServerHello).await {
-        Reply::Messages(m) => Ok(fallback_from(&m, highest)),
-        Reply::Declined => Ok(Fallback::default()),
-        Reply::Failed(why) => Err(why),
+    let hello = legacy_hello(*lower, suites, link.sni, true, true).to_client_hello();
+    match send(link, &hello, *lower, ReadUntil::ServerHello).await {
+        Reply::Answer(flight) => fallback_from(&flight.messages, *highest),
+        Reply::Dropped { times } => Err(ConnError::Violation(Violation::Missing(if times > 0 {
+            "an answer to the fallback hello (the server dropped it)"
+        } else {
+            "an answer to the fallback hello"
+        }))),
+        Reply::Failed(e) => Err(e),
     }
 }
 
@@ -496,7 +592,7 @@ async fn fallback_scsv(link: &Link<'_>, known: &Known) -> Result<Fallback, Strin
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Fallback {
     /// `Some(true)` for inappropriate_fallback, `Some(false)` when the server went ahead at
-    /// the lower version, `None` for any other refusal (it proves nothing).
+    /// the lower version.
     scsv: Option<bool>,
     /// A TLS 1.3 server that went ahead: whether its ServerHello random ends with the RFC 8446
     /// §4.1.3 downgrade sentinel, which protects TLS 1.3 clients without the SCSV.
@@ -508,13 +604,19 @@ struct Fallback {
 const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
 const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 
-/// Reads the fallback hello's answer. Pure, for the tests.
-fn fallback_from(messages: &[ServerMessage], highest: Protocol) -> Fallback {
+/// Reads the fallback hello's answer. Any alert but inappropriate_fallback proves nothing
+/// about the SCSV: the check could not be made. Pure, for the tests.
+fn fallback_from(messages: &[ServerMessage], highest: Protocol) -> Result<Fallback, ConnError> {
     match messages.first() {
-        Some(ServerMessage::Alert(a)) => Fallback {
-            scsv: (a.description == AlertDescription::INAPPROPRIATE_FALLBACK).then_some(true),
-            downgrade_sentinel: None,
-        },
+        Some(ServerMessage::Alert(a))
+            if a.description == AlertDescription::INAPPROPRIATE_FALLBACK =>
+        {
+            Ok(Fallback {
+                scsv: Some(true),
+                downgrade_sentinel: None,
+            })
+        }
+        Some(ServerMessage::Alert(a)) => Err(ConnError::Alert(a.description)),
         Some(ServerMessage::ServerHello(sh)) => {
             let tail = sh.random.get(24..).unwrap_or_default();
             let sentinel = if sh.version() >= Protocol::Tls12.wire() {
@@ -522,29 +624,75 @@ fn fallback_from(messages: &[ServerMessage], highest: Protocol) -> Fallback {
             } else {
                 DOWNGRADE_TLS11
             };
-            Fallback {
+            Ok(Fallback {
                 scsv: Some(false),
                 downgrade_sentinel: (highest == Protocol::Tls13).then(|| tail == sentinel),
-            }
+            })
         }
-        _ => Fallback::default(),
+        Some(other) => Err(Violation::UnexpectedMessage(other.name()).into()),
+        None => Err(ConnError::Closed { partial: false }),
     }
 }
 
 /// One rustls handshake without a client certificate, when the server asked for one.
-async fn client_cert_required(link: &Link<'_>, known: &Known) -> Result<Option<bool>, String> {
-    if !known.client_cert_requested || link.abort.is_cancelled() {
+async fn client_cert_required(link: &Link<'_>, asked: bool) -> Result<Option<bool>, ConnError> {
+    if !asked {
         return Ok(None);
     }
-    let (_permit, stream) = link.open().await.map_err(|e| e.to_string())?;
-    link.handshakes.fetch_add(1, Ordering::Relaxed);
-    let limit = link.within(link.cfg.handshake_timeout);
+    let (stream, _permit) = link.connect_for_handshake().await?;
+    let limit = link.time_left(link.cfg.handshake_timeout);
     let handshake = tls13::client_auth(stream, link.addr, link.sni, limit);
     // The handshake's own limit does not cover the wait for a required-certificate alert.
     let facts = tokio::time::timeout_at(link.deadline, handshake)
         .await
-        .map_err(|_| conn::budget_exhausted(link.cfg.endpoint_timeout).to_string())??;
-    Ok(facts.client_cert_required)
+        .map_err(|_| ConnError::BudgetExhausted(link.cfg.endpoint_timeout))??;
+    match facts.client_cert_required {
+        Some(v) => Ok(Some(v)),
+        None => Err(ConnError::Violation(Violation::Missing(
+            "a sign of whether the server insists on a client certificate",
+        ))),
+    }
+}
+
+/// One hello with only the accepted DHE suites: the ServerKeyExchange gives the prime size.
+/// A server that prefers ECDHE never shows its DH group to the sweeps' first hellos.
+async fn dh_bits(
+    link: &Link<'_>,
+    plan: Option<&(Protocol, Vec<u16>)>,
+) -> Result<Option<u32>, ConnError> {
+    let Some((version, suites)) = plan else {
+        return Ok(None);
+    };
+    let hello = legacy_hello(*version, suites, link.sni, true, false).to_client_hello();
+    let messages = match send(link, &hello, *version, ReadUntil::FlightEnd).await {
+        Reply::Answer(flight) => flight.messages,
+        Reply::Dropped { .. } => {
+            return Err(ConnError::Violation(Violation::Missing(
+                "an answer to a hello with the server's own DHE suites",
+            )))
+        }
+        Reply::Failed(e) => return Err(e),
+    };
+    if let Some(ServerMessage::Alert(a)) = messages.first() {
+        return Err(ConnError::Alert(a.description));
+    }
+    let bits = messages.iter().find_map(|m| match m {
+        ServerMessage::ServerKeyExchange(ske) => match ske.params(KxKind::Dhe) {
+            Ok(KxParams::Dhe { prime_bits }) => Some(prime_bits),
+            _ => None,
+        },
+        _ => None,
+    });
+    bits.map(Some)
+        .ok_or(ConnError::Violation(Violation::Missing(
+            "a readable DHE ServerKeyExchange",
+        )))
+}
+
+/// Sends a TLS <= 1.2 hello the way every probe does.
+async fn send(link: &Link<'_>, hello: &ClientHello, version: Protocol, until: ReadUntil) -> Reply {
+    let bytes = hello.encode_records(version.wire().min(0x0301));
+    link.send(&bytes, until).await
 }
 
 /// A TLS 1.0–1.2 (or SSLv3) hello like the sweeps send: every curve, every signature scheme.
@@ -569,153 +717,11 @@ fn legacy_hello<'a>(
     }
 }
 
-/// The handshakes [`probe`] spends on an endpoint, computed from its report (no retries):
-/// what a test adds to the cipher sweeps' count to check the total is minimal.
-pub fn extra_handshakes(e: &Endpoint) -> u32 {
-    let db = cipher_db::db();
-    let legacy = |p: &Protocol| *p >= Protocol::Tls10 && *p <= Protocol::Tls12;
-    let has_kx = |kx: Kx, from: Protocol| {
-        e.protocols.iter().any(|(p, r)| {
-            *p >= from
-                && *p <= Protocol::Tls12
-                && r.suites.iter().any(|s| {
-                    u16::try_from(u64::from(s.code.0))
-                        .ok()
-                        .and_then(|c| db.suite(c))
-                        .is_some_and(|s| s.kx == kx)
-                })
-        })
-    };
-    let listed = |v: &str| {
-        e.extensions
-            .get("groups")
-            .and_then(|g| g.get(v))
-            .and_then(Value::as_array)
-            .map_or(0, |a| u32::try_from(a.len()).unwrap_or(u32::MAX))
-    };
-    let mut n = 0u32;
-    if has_kx(Kx::Ecdhe, Protocol::Tls10) {
-        n += listed("TLSv1.2")
-            .max(listed("TLSv1.1"))
-            .max(listed("TLSv1.0"))
-            + 1;
-    }
-    if e.protocols.contains_key(&Protocol::Tls13) {
-        n += listed("TLSv1.3") + 1;
-    }
-    if e.protocols.keys().any(legacy) {
-        n += 1; // features
-        if e.extensions.get("extended_master_secret") == Some(&Value::Bool(true)) {
-            n += 1;
-        }
-    }
-    let versions: Vec<&Protocol> = e
-        .protocols
-        .keys()
-        .filter(|p| **p != Protocol::Ssl2)
-        .collect();
-    if versions.len() >= 2 && versions[versions.len() - 2] >= &Protocol::Ssl3 {
-        n += 1;
-    }
-    if e.extensions.contains_key("client_certificate") {
-        n += 1;
-    }
-    if has_kx(Kx::Dhe, Protocol::Ssl3) {
-        n += 1;
-    }
-    n
-}
-
-impl ExtraFacts {
-    /// Writes these facts into `e`: `groups` (union, TLS 1.3 order first, then any group only
-    /// seen before), and in `extensions`: `groups` (`{"TLSv1.3": [...], "TLSv1.2": [...]}`),
-    /// `preferred_group`, `ems_required`, `compression`, `ocsp_stapling`, `session_ticket`,
-    /// `encrypt_then_mac`, `fallback_scsv`, `downgrade_sentinel`, `dh_bits`,
-    /// `client_certificate` (`"required"` or `"optional"` once tested), `probe_problems`;
-    /// `client_certificate` also goes into the certificate object (`"not_requested"` default).
-    /// Facts not probed leave existing keys alone.
-    pub fn apply(self, e: &mut Endpoint) {
-        let name = |g: u16| {
-            cipher_db::db()
-                .group(g)
-                .map(|g| g.name.clone())
-                .unwrap_or_else(|| format!("0x{g:04X}"))
-        };
-        if !self.groups.is_empty() {
-            let mut union: Vec<String> = Vec::new();
-            let mut per_version = serde_json::Map::new();
-            for (version, list) in self.groups.iter().rev() {
-                let names: Vec<String> = list.iter().map(|&g| name(g)).collect();
-                for n in &names {
-                    if !union.contains(n) {
-                        union.push(n.clone());
-                    }
-                }
-                per_version.insert(version.label().to_string(), json!(names));
-            }
-            for n in std::mem::take(&mut e.groups) {
-                if !union.contains(&n) {
-                    union.push(n);
-                }
-            }
-            if let Some(first) = union.first() {
-                e.extensions
-                    .insert("preferred_group".into(), Value::from(first.clone()));
-            }
-            e.groups = union;
-            e.extensions
-                .insert("groups".into(), Value::Object(per_version));
-        }
-        for k in FEATURE_KEYS {
-            e.extensions.remove(*k);
-        }
-        let mut put = |k: &str, v: Option<bool>| {
-            if let Some(v) = v {
-                e.extensions.insert(k.to_string(), Value::Bool(v));
-            }
-        };
-        put("ems_required", self.ems_required);
-        put("compression", self.compression);
-        put("ocsp_stapling", self.ocsp_stapling);
-        put("session_ticket", self.session_ticket);
-        put("encrypt_then_mac", self.encrypt_then_mac);
-        put("fallback_scsv", self.fallback_scsv);
-        put("downgrade_sentinel", self.downgrade_sentinel);
-        match self.client_cert_required {
-            Some(true) => {
-                e.extensions
-                    .insert("client_certificate".into(), Value::from("required"));
-            }
-            Some(false) => {
-                e.extensions
-                    .insert("client_certificate".into(), Value::from("optional"));
-            }
-            None => {}
-        }
-        // The certificate object says it too, where a reader of the chain looks.
-        let client_cert = e
-            .extensions
-            .get("client_certificate")
-            .cloned()
-            .unwrap_or_else(|| Value::from("not_requested"));
-        if let Some(Value::Object(cert)) = e.certificate.as_mut() {
-            cert.insert("client_certificate".into(), client_cert);
-        }
-        if let Some(bits) = self.dh_bits {
-            e.extensions.insert("dh_bits".into(), Value::from(bits));
-        }
-        e.incomplete |= self.incomplete;
-        if !self.problems.is_empty() {
-            e.extensions
-                .insert("probe_problems".into(), json!(self.problems));
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::model::SuiteCode;
     use crate::wire::{Alert, RawExtension, ServerHello};
 
     fn sh(suite: u16, compression: u8, exts: &[u16]) -> ServerMessage {
@@ -742,81 +748,149 @@ mod tests {
         })
     }
 
+    const ALL: [Feature; 3] = [Feature::Compression, Feature::Status, Feature::TicketEtm];
+
     #[test]
     fn features_read_echoes_and_compression() {
         // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: CBC, so encrypt_then_mac is meaningful.
-        let f = features_from(&[sh(0xC013, 1, &[22, 35])]).unwrap();
-        assert!(f.compression);
-        assert!(f.session_ticket);
+        let done = ServerMessage::ServerHelloDone;
+        let f = features_from(&[sh(0xC013, 1, &[22, 35]), done.clone()], &ALL)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.compression, Some(true));
+        assert_eq!(f.session_ticket, Some(true));
         assert_eq!(f.encrypt_then_mac, Some(true));
-        assert!(!f.ocsp_stapling);
-        // AES-GCM: no verdict on encrypt_then_mac; null compression.
-        let f = features_from(&[sh(0xC02F, 0, &[5])]).unwrap();
-        assert!(!f.compression);
-        assert!(f.ocsp_stapling);
+        assert_eq!(f.ocsp_stapling, Some(false));
+        // AES-GCM: no verdict on encrypt_then_mac; an echoed status_request without a
+        // CertificateStatus is no stapled response.
+        let f = features_from(&[sh(0xC02F, 0, &[5]), done], &ALL)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.compression, Some(false));
+        assert_eq!(f.ocsp_stapling, Some(false));
         assert_eq!(f.encrypt_then_mac, None);
-        assert!(features_from(&[alert(AlertDescription::HANDSHAKE_FAILURE)]).is_err());
+        let stapled = [
+            sh(0xC02F, 0, &[5]),
+            ServerMessage::CertificateStatus(vec![1]),
+        ];
+        let f = features_from(&stapled, &ALL).unwrap().unwrap();
+        assert_eq!(f.ocsp_stapling, Some(true));
+        // A flight cut before ServerHelloDone says nothing about stapling.
+        let f = features_from(&[sh(0xC02F, 0, &[5])], &ALL)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.ocsp_stapling, None);
+        assert_eq!(
+            features_from(&[alert(AlertDescription::HANDSHAKE_FAILURE)], &ALL).unwrap(),
+            None
+        );
+        // Only what was offered is known.
+        let f = features_from(
+            &[sh(0xC02F, 0, &[]), ServerMessage::ServerHelloDone],
+            &[Feature::Compression],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(f.ocsp_stapling, None);
+        assert_eq!(f.session_ticket, None);
     }
 
     #[test]
     fn fallback_needs_the_right_alert() {
         let tls13 = Protocol::Tls13;
         let got = fallback_from(&[alert(AlertDescription::INAPPROPRIATE_FALLBACK)], tls13);
-        assert_eq!(got.scsv, Some(true));
-        let got = fallback_from(&[sh(0xC02F, 0, &[])], tls13);
+        assert_eq!(got.unwrap().scsv, Some(true));
+        let got = fallback_from(&[sh(0xC02F, 0, &[])], tls13).unwrap();
         assert_eq!(got.scsv, Some(false));
         assert_eq!(got.downgrade_sentinel, Some(false));
-        let got = fallback_from(&[sh(0xC02F, 0, &[])], Protocol::Tls12);
+        let got = fallback_from(&[sh(0xC02F, 0, &[])], Protocol::Tls12).unwrap();
         assert_eq!(got.downgrade_sentinel, None);
         let mut hello = sh(0xC02F, 0, &[]);
         if let ServerMessage::ServerHello(h) = &mut hello {
             h.random[24..].copy_from_slice(b"DOWNGRD\x01");
         }
         assert_eq!(
-            fallback_from(&[hello], tls13).downgrade_sentinel,
+            fallback_from(&[hello], tls13).unwrap().downgrade_sentinel,
             Some(true)
         );
-        let got = fallback_from(&[alert(AlertDescription::HANDSHAKE_FAILURE)], tls13);
-        assert_eq!(got, Fallback::default());
+        // Another alert proves nothing about the SCSV: no fact, and a gap.
+        assert!(fallback_from(&[alert(AlertDescription::HANDSHAKE_FAILURE)], tls13).is_err());
+    }
+
+    fn accepted(versions: &[(Protocol, &[u16])]) -> BTreeMap<Protocol, Accepted> {
+        versions
+            .iter()
+            .map(|(v, codes)| {
+                (
+                    *v,
+                    Accepted {
+                        suites: codes.iter().map(|&c| SuiteCode(u32::from(c))).collect(),
+                        server_order: None,
+                    },
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn legacy_version_is_the_highest_with_extensions() {
-        let mut known = Known::default();
-        known.accepted.insert(Protocol::Tls13, vec![0x1301]);
-        known.accepted.insert(Protocol::Tls11, vec![0x002F]);
-        known.accepted.insert(Protocol::Ssl3, vec![0x002F]);
+        let a = accepted(&[
+            (Protocol::Tls13, &[0x1301]),
+            (Protocol::Tls11, &[0x002F]),
+            (Protocol::Ssl3, &[0x002F]),
+        ]);
+        let known = Known::new(&a, None, None, None, false);
         assert_eq!(known.legacy_version().unwrap().0, Protocol::Tls11);
-        known.accepted.remove(&Protocol::Tls11);
-        assert!(known.legacy_version().is_none());
+        let a = accepted(&[(Protocol::Tls13, &[0x1301]), (Protocol::Ssl3, &[0x002F])]);
+        assert!(Known::new(&a, None, None, None, false)
+            .legacy_version()
+            .is_none());
     }
 
     #[test]
-    fn apply_puts_tls13_groups_first_and_keeps_earlier_ones() {
-        let mut e: Endpoint = serde_json::from_value(json!({
-            "target": "t", "host": "h", "ip": "127.0.0.1", "port": 1, "sni": null,
-            "status": "tls", "error": null, "protocols": {}, "preferred_suite": null,
-            "groups": ["sect571r1"], "certificate": null, "findings": [], "verdict": "not_assessed"
-        }))
-        .unwrap();
-        let mut x = ExtraFacts::default();
-        x.groups.insert(Protocol::Tls12, vec![0x0017, 0x0018]);
-        x.groups.insert(Protocol::Tls13, vec![0x001D, 0x0017]);
-        x.ems_required = Some(true);
-        x.client_cert_required = Some(false);
-        x.apply(&mut e);
-        assert_eq!(e.groups, ["x25519", "secp256r1", "secp384r1", "sect571r1"]);
+    fn the_plan_names_the_probes_that_apply() {
+        // TLS 1.3 + TLS 1.2 ECDHE-RSA AES-GCM, EMS echoed, no client certificate.
+        let a = accepted(&[(Protocol::Tls13, &[0x1301]), (Protocol::Tls12, &[0xC02F])]);
+        let known = Known::new(&a, Some(true), None, None, true);
         assert_eq!(
-            e.extensions["groups"]["TLSv1.3"],
-            json!(["x25519", "secp256r1"])
+            Plan::new(&known).probes(),
+            [
+                Probe::Groups(Protocol::Tls12),
+                Probe::Groups(Protocol::Tls13),
+                Probe::Features,
+                Probe::EmsRequired,
+                Probe::Fallback,
+            ]
+        );
+        // EMS not echoed: known not required at no cost; a DHE suite adds the DH probe.
+        let a = accepted(&[(Protocol::Tls12, &[0x009E])]);
+        let known = Known::new(
+            &a,
+            Some(false),
+            Some(ClientCertificate::Requested),
+            None,
+            false,
         );
         assert_eq!(
-            e.extensions["groups"]["TLSv1.2"],
-            json!(["secp256r1", "secp384r1"])
+            Plan::new(&known).probes(),
+            [Probe::Features, Probe::ClientCertificate, Probe::DhGroup]
         );
-        assert_eq!(e.extensions["preferred_group"], "x25519");
-        assert_eq!(e.extensions["ems_required"], true);
-        assert_eq!(e.extensions["client_certificate"], "optional");
-        assert!(!e.extensions.contains_key("fallback_scsv"));
+    }
+
+    #[test]
+    fn not_run_probes_are_gaps_with_the_cause() {
+        let a = accepted(&[(Protocol::Tls12, &[0xC02F])]);
+        let known = Known::new(&a, Some(true), None, None, false);
+        let x = not_run(&known, GapCause::Skipped(crate::model::Skip::SuitesOnly));
+        let probes: Vec<Probe> = x.gaps.iter().map(|g| g.probe).collect();
+        assert_eq!(
+            probes,
+            [
+                Probe::Groups(Protocol::Tls12),
+                Probe::Features,
+                Probe::EmsRequired
+            ]
+        );
+        assert!(x.features.compression.is_none());
     }
 }

@@ -4,28 +4,35 @@
 
 use std::net::IpAddr;
 
-use serde_json::{json, Value};
 use x509_parser::prelude::*;
 
-/// The JSON `certificate` object of an endpoint: `chain` (leaf first), whether the scanned
-/// name or address is covered by the leaf's SANs, and the leaf's days left.
-pub fn describe_chain(chain: &[Vec<u8>], host: &str, ip: IpAddr) -> Value {
-    let described: Vec<Value> = chain.iter().map(|der| describe(der)).collect();
+use crate::model::{CertInfo, Certificate, KeyType};
+
+/// The `certificate` facts of an endpoint: `chain` (leaf first) and whether the scanned name
+/// or address is covered by the leaf's SANs.
+pub fn describe_chain(chain: &[Vec<u8>], host: &str, ip: IpAddr) -> Certificate {
     let name_matches = chain
         .first()
         .and_then(|der| X509Certificate::from_der(der).ok())
         .map(|(_, cert)| covers(&cert, host, ip));
-    json!({
-        "chain": described,
-        "name_matches": name_matches,
-    })
+    Certificate {
+        chain: chain.iter().map(|der| describe(der)).collect(),
+        name_matches,
+        ..Certificate::default()
+    }
 }
 
-fn describe(der: &[u8]) -> Value {
+fn describe(der: &[u8]) -> CertInfo {
     let fingerprint = hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref());
     let cert = match X509Certificate::from_der(der) {
         Ok((_, c)) => c,
-        Err(e) => return json!({ "sha256": fingerprint, "parse_error": e.to_string() }),
+        Err(e) => {
+            return CertInfo {
+                sha256: fingerprint,
+                parse_error: Some(e.to_string()),
+                ..CertInfo::default()
+            }
+        }
     };
     let (key_type, key_bits, curve) = key_facts(&cert);
     let not_after = cert.validity().not_after.timestamp();
@@ -38,20 +45,37 @@ fn describe(der: &[u8]) -> Value {
         .flatten()
         .map(|ext| ext.value.general_names.iter().map(general_name).collect())
         .unwrap_or_default();
-    json!({
-        "subject": cert.subject().to_string(),
-        "issuer": cert.issuer().to_string(),
-        "sans": sans,
-        "not_before": rfc3339(cert.validity().not_before.timestamp()),
-        "not_after": rfc3339(not_after),
-        "days_left": (not_after - now).div_euclid(86_400),
-        "key_type": key_type,
-        "key_bits": key_bits,
-        "curve": curve,
-        "signature_algorithm": signature_name(&cert),
-        "self_signed": cert.subject() == cert.issuer(),
-        "sha256": fingerprint,
-    })
+    let signature_algorithm = signature_name(&cert);
+    CertInfo {
+        subject: Some(cert.subject().to_string()),
+        issuer: Some(cert.issuer().to_string()),
+        sans,
+        not_before: Some(rfc3339(cert.validity().not_before.timestamp())),
+        not_after: Some(rfc3339(not_after)),
+        days_left: Some(not_after.saturating_sub(now).div_euclid(86_400)),
+        key_type: Some(key_type),
+        key_bits: key_bits.and_then(|b| u32::try_from(b).ok()),
+        curve: curve.map(str::to_string),
+        signature_hash: signature_hash(&signature_algorithm),
+        signature_algorithm: Some(signature_algorithm),
+        self_signed: Some(cert.subject() == cert.issuer()),
+        sha256: fingerprint,
+        parse_error: None,
+    }
+}
+
+/// The hash a signature algorithm's name carries (`sha256WithRSAEncryption` → `sha256`);
+/// `None` for algorithms that name none (RSA-PSS keeps it in parameters, EdDSA has its own).
+pub fn signature_hash(algorithm: &str) -> Option<String> {
+    let alg: String = algorithm
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]
+        .into_iter()
+        .find(|h| alg.contains(h))
+        .map(str::to_string)
 }
 
 /// A SAN as people write it: `DNS:node1.example`, `IP:127.0.0.1`, `email:...`, `URI:...`.
@@ -73,9 +97,11 @@ fn general_name(n: &GeneralName<'_>) -> String {
     }
 }
 
-fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option<&'static str>) {
+fn key_facts(cert: &X509Certificate<'_>) -> (KeyType, Option<usize>, Option<&'static str>) {
     match cert.public_key().parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => ("RSA", Some(rsa.key_size()), None),
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+            (KeyType::Rsa, Some(rsa.key_size()), None)
+        }
         Ok(x509_parser::public_key::PublicKey::EC(ec)) => {
             let curve = cert
                 .public_key()
@@ -84,15 +110,15 @@ fn key_facts(cert: &X509Certificate<'_>) -> (&'static str, Option<usize>, Option
                 .as_ref()
                 .and_then(|p| p.as_oid().ok())
                 .map(|oid| curve_name(&oid.to_id_string()));
-            ("EC", Some(ec.key_size()), curve)
+            (KeyType::Ec, Some(ec.key_size()), curve)
         }
-        Ok(x509_parser::public_key::PublicKey::DSA(_)) => ("DSA", None, None),
+        Ok(x509_parser::public_key::PublicKey::DSA(_)) => (KeyType::Dsa, None, None),
         _ => {
             let oid = cert.public_key().algorithm.algorithm.to_id_string();
             match oid.as_str() {
-                "1.3.101.112" => ("Ed25519", Some(256), None),
-                "1.3.101.113" => ("Ed448", Some(456), None),
-                _ => ("unknown", None, None),
+                "1.3.101.112" => (KeyType::Ed25519, Some(256), None),
+                "1.3.101.113" => (KeyType::Ed448, Some(456), None),
+                _ => (KeyType::Unknown, None, None),
             }
         }
     }
@@ -205,6 +231,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn signature_hashes_come_from_the_algorithm_name() {
+        assert_eq!(
+            signature_hash("sha1WithRSAEncryption").as_deref(),
+            Some("sha1")
+        );
+        assert_eq!(signature_hash("ecdsa-with-SHA1").as_deref(), Some("sha1"));
+        assert_eq!(
+            signature_hash("ecdsa-with-SHA384").as_deref(),
+            Some("sha384")
+        );
+        assert_eq!(
+            signature_hash("md5WithRSAEncryption").as_deref(),
+            Some("md5")
+        );
+        assert_eq!(signature_hash("dsa-with-SHA1").as_deref(), Some("sha1"));
+        assert_eq!(
+            signature_hash("sha512WithRSAEncryption").as_deref(),
+            Some("sha512")
+        );
+        assert_eq!(signature_hash("Ed25519"), None);
+        assert_eq!(signature_hash("rsassaPss"), None);
+    }
+
+    #[test]
     fn wildcards_cover_one_label() {
         assert!(dns_matches("*.example.com", "a.example.com"));
         assert!(!dns_matches("*.example.com", "a.b.example.com"));
@@ -222,16 +272,17 @@ mod tests {
         let cert = params.self_signed(&key).unwrap();
         let ip = IpAddr::from([127, 0, 0, 1]);
         let v = describe_chain(&[cert.der().to_vec()], "node1.example", ip);
-        assert_eq!(v["name_matches"], true);
-        assert_eq!(v["chain"][0]["sans"], json!([]));
+        assert_eq!(v.name_matches, Some(true));
+        assert!(v.chain[0].sans.is_empty());
         let v = describe_chain(&[cert.der().to_vec()], "node2.example", ip);
-        assert_eq!(v["name_matches"], false);
+        assert_eq!(v.name_matches, Some(false));
     }
 
     #[test]
     fn garbage_is_reported_not_panicked() {
         let v = describe_chain(&[vec![0x30, 0x03, 0x01]], "h", IpAddr::from([127, 0, 0, 1]));
-        assert!(v["chain"][0]["parse_error"].is_string());
+        assert!(v.chain[0].parse_error.is_some());
+        assert!(v.chain[0].key_type.is_none());
     }
 
     #[test]
@@ -244,12 +295,16 @@ mod tests {
             "localhost",
             IpAddr::from([127, 0, 0, 1]),
         );
-        let leaf = &v["chain"][0];
-        assert_eq!(leaf["key_type"], "EC");
-        assert_eq!(leaf["curve"], "secp256r1");
-        assert_eq!(leaf["signature_algorithm"], "ecdsa-with-SHA256");
-        assert_eq!(v["name_matches"], true);
-        assert_eq!(leaf["sans"], json!(["DNS:localhost"]));
+        let leaf = &v.chain[0];
+        assert_eq!(leaf.key_type, Some(KeyType::Ec));
+        assert_eq!(leaf.curve.as_deref(), Some("secp256r1"));
+        assert_eq!(
+            leaf.signature_algorithm.as_deref(),
+            Some("ecdsa-with-SHA256")
+        );
+        assert_eq!(leaf.signature_hash.as_deref(), Some("sha256"));
+        assert_eq!(v.name_matches, Some(true));
+        assert_eq!(leaf.sans, ["DNS:localhost"]);
         assert_eq!(ec_curve_code(cert.der()), Some(0x0017));
         assert_eq!(ec_curve_code(&[0x30, 0x00]), None);
     }

@@ -16,51 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 
+pub use crate::model::ConnError;
+use crate::model::{Awaited, IoKind};
 use crate::wire::{DecodeError, FlightReader, ServerMessage};
-
-/// How a connection attempt or exchange failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConnError {
-    /// The port is closed (RST to our SYN).
-    #[error("connection refused")]
-    Refused,
-    /// No answer to the SYN in time (filtered, or the host is down).
-    #[error("connect timed out after {0:?}")]
-    ConnectTimeout(Duration),
-    /// Connected, but the server said nothing conclusive in time.
-    #[error("no answer to the ClientHello within {0:?}")]
-    ReadTimeout(Duration),
-    /// The server answered with bytes that are not TLS.
-    #[error("not TLS: {0}")]
-    NotTls(String),
-    /// The server's TLS was malformed.
-    #[error("malformed TLS from server: {0}")]
-    Protocol(String),
-    /// The server sent more than fipsprobe reads from one connection (`what` names the limit,
-    /// `limit` its size in `unit`s).
-    #[error("the server's {what} exceeds fipsprobe's {limit}-{unit} limit")]
-    Cap {
-        /// What was limited (`flight`, `handshake message`).
-        what: &'static str,
-        /// The limit.
-        limit: usize,
-        /// Its unit (`byte`, `message`).
-        unit: &'static str,
-    },
-    /// Any other socket error.
-    #[error("{0}")]
-    Io(String),
-}
-
-impl ConnError {
-    /// Whether trying again may give another result (see `probe::retry`).
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            ConnError::ConnectTimeout(_) | ConnError::ReadTimeout(_) | ConnError::Io(_)
-        )
-    }
-}
 
 /// How much of the server's first flight to read.
 #[derive(Clone, Copy, Debug)]
@@ -74,22 +32,40 @@ pub enum ReadUntil {
     FlightEndIf(fn(u16) -> bool),
 }
 
-/// What the server sent, in order, up to the point we stopped reading.
+/// What the server sent, in order, up to the point we stopped reading. Only returned when
+/// at least one whole message (or an SSLv2 error) arrived: an exchange that got nothing is an
+/// error.
 #[derive(Debug, Default)]
 pub struct Flight {
     /// Messages received.
     pub messages: Vec<ServerMessage>,
-    /// True when the server closed the connection before we stopped.
-    pub closed: bool,
-    /// Set when reading stopped at a cap after the server had answered: `messages` is what
-    /// came before it (a [`ConnError::Cap`]).
-    pub cut: Option<ConnError>,
+    /// How the reading ended.
+    pub end: FlightEnd,
 }
 
-/// What a probe gets when the endpoint's time budget (`--timeout`) is spent, here named in
-/// full so every place that stops for it says the same.
-pub fn budget_exhausted(budget: Duration) -> ConnError {
-    ConnError::Io(format!("endpoint time budget of {budget:?} exhausted"))
+/// How the reading of a flight ended.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum FlightEnd {
+    /// We stopped where `ReadUntil` said (or at an alert, a HelloRetryRequest, encryption).
+    #[default]
+    Done,
+    /// The server closed the connection after the messages received.
+    Closed,
+    /// The server refused with an SSLv2 ERROR message (no messages before it).
+    Ssl2Error(u16),
+    /// Reading stopped on this failure after the messages received: what came is an answer,
+    /// what was still to come (certificate, key exchange) is missing.
+    Cut(ConnError),
+}
+
+impl Flight {
+    /// Whether the messages after the first may be missing some of the flight.
+    pub fn cut(&self) -> Option<&ConnError> {
+        match &self.end {
+            FlightEnd::Cut(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// `start + limit`, or (for a limit too large to add, from a library caller: the command line
@@ -125,12 +101,17 @@ fn classify_connect(e: &io::Error) -> ConnError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => ConnError::Refused,
         io::ErrorKind::TimedOut => ConnError::ConnectTimeout(Duration::ZERO),
-        _ => ConnError::Io(e.to_string()),
+        _ => ConnError::Io(IoKind::from(e)),
     }
 }
 
 /// Sends `hello` on `stream` and reads the server's answer until `until` says stop, an
 /// alert, the end of the stream, or `limit` elapses.
+///
+/// What counts as an answer is decided here: at least one whole message (or an SSLv2 ERROR).
+/// A reset, a close or a timeout before that is an error (`partial` when some bytes of an
+/// answer had come); after it, the flight is returned with [`FlightEnd::Cut`] or
+/// [`FlightEnd::Closed`], because what came is already an answer.
 pub async fn exchange(
     mut stream: TcpStream,
     hello: &[u8],
@@ -139,46 +120,52 @@ pub async fn exchange(
 ) -> Result<Flight, ConnError> {
     let deadline = deadline_after(Instant::now(), limit);
     match tokio::time::timeout_at(deadline, stream.write_all(hello)).await {
-        Err(_) => return Err(ConnError::ReadTimeout(limit)),
-        Ok(Err(e)) => {
-            // A server that resets at once, before reading our hello, has declined it.
-            return match e.kind() {
-                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => Ok(Flight {
-                    closed: true,
-                    ..Flight::default()
-                }),
-                _ => Err(ConnError::Io(e.to_string())),
-            };
+        Err(_) => {
+            return Err(ConnError::ReadTimeout {
+                limit,
+                partial: false,
+                what: Awaited::ServerHello,
+            })
         }
+        Ok(Err(e)) => return Err(socket_error(&e, false)),
         Ok(Ok(())) => {}
     }
 
     let mut reader = FlightReader::new();
     let mut flight = Flight::default();
+    let mut received = 0usize;
     let mut buf = [0u8; 8192];
     loop {
         let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
             Err(_) => {
-                return if flight.messages.is_empty() {
-                    Err(ConnError::ReadTimeout(limit))
+                let what = if flight.messages.is_empty() {
+                    Awaited::ServerHello
                 } else {
-                    // What came is an answer; a server that stalls mid-flight is its concern.
-                    Ok(flight)
+                    Awaited::Flight
                 };
+                let e = ConnError::ReadTimeout {
+                    limit,
+                    partial: received > 0,
+                    what,
+                };
+                return cut(flight, e);
             }
-            Ok(Err(e)) => match e.kind() {
-                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => 0,
-                _ => return Err(ConnError::Io(e.to_string())),
-            },
+            Ok(Err(e)) => return cut(flight, socket_error(&e, received > 0)),
             Ok(Ok(n)) => n,
         };
         if n == 0 {
-            flight.closed = true;
+            if flight.messages.is_empty() {
+                return Err(ConnError::Closed {
+                    partial: received > 0,
+                });
+            }
+            flight.end = FlightEnd::Closed;
             return Ok(flight);
         }
+        received = received.saturating_add(n);
         let fed = reader.feed(buf.get(..n).unwrap_or_default());
         if let Err(e) = fed {
-            return declined_or(flight, e);
+            return decode_failure(flight, e);
         }
         loop {
             match reader.next_message() {
@@ -190,26 +177,45 @@ pub async fn exchange(
                     }
                 }
                 Ok(None) => break,
-                Err(e) => return declined_or(flight, e),
+                Err(e) => return decode_failure(flight, e),
             }
         }
     }
 }
 
+/// A failure after `flight.messages`: an error when nothing whole had come, else the flight
+/// marked cut.
+fn cut(mut flight: Flight, e: ConnError) -> Result<Flight, ConnError> {
+    if flight.messages.is_empty() {
+        Err(e)
+    } else {
+        flight.end = FlightEnd::Cut(e);
+        Ok(flight)
+    }
+}
+
+/// What a socket error during an exchange means. `partial`: bytes of an answer had come.
+fn socket_error(e: &io::Error, partial: bool) -> ConnError {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => ConnError::Reset { partial },
+        _ => ConnError::Io(IoKind::from(e)),
+    }
+}
+
 /// An SSLv2 ERROR message is the SSLv2 way of declining (no common cipher): an answer like
-/// a TLS alert, not a malformed flight. A cap after an answer keeps the answer. Every other
-/// decode error is a failure.
-fn declined_or(mut flight: Flight, e: DecodeError) -> Result<Flight, ConnError> {
+/// a TLS alert, not a malformed flight. Every other decode error is a failure.
+fn decode_failure(mut flight: Flight, e: DecodeError) -> Result<Flight, ConnError> {
     match e {
-        DecodeError::Ssl2Error { .. } => {
-            flight.closed = true;
+        DecodeError::Ssl2Error { code } if flight.messages.is_empty() => {
+            flight.end = FlightEnd::Ssl2Error(code);
             Ok(flight)
         }
-        DecodeError::Cap { .. } if !flight.messages.is_empty() => {
-            flight.cut = Some(decode_error(e));
-            Ok(flight)
-        }
-        other => Err(decode_error(other)),
+        DecodeError::NotTls => cut(flight, ConnError::NotTls),
+        // One of our caps: the answer before it is kept (see the module doc).
+        DecodeError::Cap { what, limit, unit } => cut(flight, ConnError::Cap { what, limit, unit }),
+        other => cut(flight, ConnError::Malformed(other)),
     }
 }
 
@@ -229,19 +235,5 @@ fn stops(msg: &ServerMessage, until: ReadUntil) -> bool {
                 }
         }
         _ => false,
-    }
-}
-
-fn decode_error(e: DecodeError) -> ConnError {
-    match e {
-        DecodeError::NotTls => {
-            ConnError::NotTls("the server's first bytes are not a TLS record".into())
-        }
-        DecodeError::Cap { what, limit, unit } => ConnError::Cap {
-            what: what.strip_prefix("server ").unwrap_or(what),
-            limit,
-            unit,
-        },
-        other => ConnError::Protocol(other.to_string()),
     }
 }

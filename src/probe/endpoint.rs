@@ -1,11 +1,14 @@
 //! Probes one endpoint: a connect first (closed ports cost one SYN), then one sweep per
-//! protocol version, run side by side within the per-host connection cap.
+//! protocol version, run side by side within the per-host connection cap, then the
+//! certificate and behaviour probes. The result is an [`Observation`]: accepted versions,
+//! refused versions with the answer that says so, typed facts, and a gap for every probe
+//! that could not give its answer.
 //!
 //! The first hello (the highest version) goes out on the connection the connect sweep
 //! opened. When it gets no TLS answer: bytes that are not TLS end the probe as `not_tls`;
 //! silence may be version intolerance, so one older hello (no retry) decides between
-//! `timeout` and going on. A timeout is never taken for a rejection: the version it happened
-//! in is reported incomplete, not absent.
+//! `timeout` and going on. No failure is ever taken for a refusal: the version it happened in
+//! gets a gap, and the endpoint cannot pass (docs/report.md, "Verdicts").
 //!
 //! Against a server that serves one connection at a time (OpenSSL `s_server`), the sweeps'
 //! connections wait in its listen backlog with their hellos already sent, and each is
@@ -14,7 +17,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::net::TcpStream;
@@ -22,17 +25,22 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cipher_db::{self, Kx};
+use crate::model::{
+    Accepted, ClientCertificate, ConnError, EndpointId, Gap, GapCause, Observation, Probe, Refusal,
+    Skip, Status, SuiteCode, Violation,
+};
 use crate::probe::behaviour;
-use crate::probe::conn::{self, ConnError, Flight, ReadUntil};
+use crate::probe::collect::Collected;
+use crate::probe::conn::{self, FlightEnd, ReadUntil};
 use crate::probe::limits::HostHandle;
+use crate::probe::link::{Link, Reply};
 use crate::probe::offer::{GROUPS_TLS12, GROUPS_TLS13, KEY_SHARES_TLS13, SIG_SCHEMES};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
-use crate::probe::retry;
+use crate::probe::retry::{self, PathStats};
 use crate::probe::{tls13, tls13_chain};
 use crate::protocol::Protocol;
-use crate::report::model::{Endpoint, ProtocolResult, Status, SuiteCode, SuiteEntry};
 use crate::targets::EndpointSpec;
-use crate::wire::{self, KxKind, KxParams, ProbeHello, ServerMessage};
+use crate::wire::{self, ProbeHello, ServerMessage};
 
 /// Timeouts and retries for one endpoint.
 #[derive(Clone, Debug)]
@@ -43,16 +51,17 @@ pub struct ProbeConfig {
     pub handshake_timeout: Duration,
     /// The whole endpoint: when it runs out, the sweeps stop and what is known is reported.
     pub endpoint_timeout: Duration,
-    /// Extra attempts for transient failures (timeouts, I/O errors), with backoff.
+    /// Extra attempts after a timeout (resets and closes have their own budget, see
+    /// `probe::retry`).
     pub retries: u32,
     /// SNI to send instead of the target's host name.
     pub sni: Option<String>,
-    /// Versions to probe.
+    /// Versions to probe; the others are reported as not probed, never as refused.
     pub versions: Vec<Protocol>,
     /// After the cipher sweeps, run the group sweeps and the behaviour probes (EMS
-    /// enforcement, fallback SCSV, features, client certificate): about N groups + 5 more
-    /// handshakes. Off (`--suites-only`): versions, suites, order and what the sweeps' own
-    /// flights show (certificate, EMS echo, the groups the server picked).
+    /// enforcement, fallback SCSV, features, client certificate). Off (`--suites-only`):
+    /// versions, suites, order and what the sweeps' own flights show; the probes left out are
+    /// reported as not probed.
     pub extras: bool,
 }
 
@@ -76,194 +85,424 @@ pub async fn probe(
     cfg: &ProbeConfig,
     host: &HostHandle,
     abort: &CancellationToken,
-) -> Endpoint {
+) -> Observation {
     let started = Instant::now();
     let addr = SocketAddr::new(spec.ip, spec.port);
     let sni = cfg
         .sni
         .clone()
         .or_else(|| spec.sni.as_deref().map(str::to_string));
-    let mut endpoint = Endpoint {
+    let id = EndpointId {
         sni: sni.clone(),
         explicit: spec.explicit,
         service: crate::targets::service_for_port(spec.port).map(str::to_string),
-        ..Endpoint::new(
+        ..EndpointId::new(
             spec.target.to_string(),
             spec.host.to_string(),
             spec.ip,
             spec.port,
         )
     };
-
-    let deadline = conn::deadline_after(started, cfg.endpoint_timeout);
     let ctx = Ctx {
         addr,
         sni,
         cfg,
         host,
         abort,
-        deadline,
+        deadline: conn::deadline_after(started, cfg.endpoint_timeout),
         handshakes: AtomicU32::new(0),
+        path: PathStats::default(),
+        witness: Mutex::new(None),
         saw_tls: AtomicBool::new(false),
-        facts: Mutex::new(Facts::default()),
+        collected: Mutex::new(Collected::default()),
     };
+    let mut obs = ctx.run(id).await;
+    obs.handshakes = ctx.handshakes.load(Ordering::Relaxed);
+    obs.duration_ms = elapsed_ms(started);
+    obs
+}
 
-    // The sweep: one connect. Closed and filtered addresses stop here, after one attempt
-    // when they are members of a range (a silent address there is normal, and a retry would
-    // double the cost of every filtered one); a target named explicitly gets the retries.
-    let connect_retries = if spec.explicit { cfg.retries } else { 0 };
-    let first = match host.connection_until(deadline).await {
-        Some(_permit) => {
-            retry::run(connect_retries, abort, deadline, || async move {
-                match conn::within(cfg.connect_timeout, deadline) {
-                    Some(limit) => conn::connect(addr, limit).await,
-                    None => Err(conn::budget_exhausted(cfg.endpoint_timeout)),
-                }
+/// How much retrying an offer gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Contact {
+    /// The first hello to the endpoint: nothing is known of it yet, so resets and closes get
+    /// only a couple of retries (a port that closes everything must not cost ten hellos).
+    First,
+    /// A hello that only tells two failures apart: no retry.
+    Once,
+    /// A sweep's hello: the full retries.
+    Sweep,
+}
+
+/// Shared state of one endpoint's probes.
+struct Ctx<'a> {
+    addr: SocketAddr,
+    sni: Option<String>,
+    cfg: &'a ProbeConfig,
+    host: &'a HostHandle,
+    abort: &'a CancellationToken,
+    deadline: Instant,
+    handshakes: AtomicU32,
+    path: PathStats,
+    witness: Mutex<Option<(Vec<u8>, ReadUntil)>>,
+    saw_tls: AtomicBool,
+    collected: Mutex<Collected>,
+}
+
+impl Ctx<'_> {
+    async fn run(&self, id: EndpointId) -> Observation {
+        // The sweep: one connect. Closed and filtered addresses stop here, after one attempt
+        // when they are members of a range (a silent address there is normal, and a retry
+        // would double the cost of every filtered one); a target named explicitly gets the
+        // retries.
+        let connect_retries = if id.explicit { self.cfg.retries } else { 0 };
+        // Waiting for the slot (and a rate token) counts against the endpoint's budget.
+        let first = match self.host.connection_until(self.deadline).await {
+            Some(_permit) => {
+                retry::run(connect_retries, self.abort, self.deadline, || async {
+                    match conn::within(self.cfg.connect_timeout, self.deadline) {
+                        Some(limit) => conn::connect(self.addr, limit).await,
+                        None => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
+                    }
+                })
+                .await
+            }
+            None => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
+        };
+        let stream = match first {
+            Ok(s) => s,
+            Err(e) => return Observation::failed(id, e),
+        };
+
+        let mut gaps: Vec<Gap> = Protocol::ALL
+            .iter()
+            .filter(|v| !self.cfg.versions.contains(v))
+            .map(|&v| Gap {
+                probe: Probe::Suites(v),
+                cause: GapCause::Skipped(Skip::NotRequested),
             })
-            .await
-        }
-        None => Err(conn::budget_exhausted(cfg.endpoint_timeout)),
-    };
-    let stream = match first {
-        Ok(s) => s,
-        Err(e) => {
-            endpoint.status = match e {
-                ConnError::Refused => Status::Closed,
-                ConnError::ConnectTimeout(_) => Status::Timeout,
-                _ => Status::Error,
-            };
-            endpoint.error = Some(e.to_string());
-            endpoint.duration_ms = elapsed_ms(started);
-            return endpoint;
-        }
-    };
-
-    // Highest version first: its first answer tells whether this port speaks TLS at all.
-    let mut versions = cfg.versions.clone();
-    versions.sort_unstable_by(|a, b| b.cmp(a));
-    let Some((&lead, rest)) = versions.split_first() else {
-        endpoint.status = Status::Error;
-        endpoint.error = Some("no protocol version to probe".into());
-        return endpoint;
-    };
-    let mut lead_sweep = sweep_for(lead);
-    let first_answer = match lead_sweep.next_offer() {
-        Some(offer) => ctx.offer(&offer, Some(stream), cfg.retries).await,
-        None => Answer::Declined,
-    };
-    let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
-    if let Answer::Failed(why) = &first_answer {
-        if !ctx.saw_tls.load(Ordering::Relaxed) {
-            let status = failure_status(why);
-            // Silence to the newest hello may be version intolerance (some old stacks hang on
-            // an unknown version instead of answering): one older hello tells the two apart,
-            // without retries so that a truly silent port costs one timeout more, not two.
-            let older = others
-                .iter()
-                .position(|s| s.version() != Protocol::Ssl2)
-                .filter(|_| matches!(status, Status::Timeout | Status::Error));
-            let mut answered = false;
-            if let Some(i) = older {
-                let mut sweep = others.remove(i);
-                if let Some(offer) = sweep.next_offer() {
-                    let answer = ctx.offer(&offer, None, 0).await;
-                    answered = ctx.saw_tls.load(Ordering::Relaxed);
-                    if answered {
-                        sweep.observe(answer);
+            .collect();
+        // Highest version first: its first answer tells whether this port speaks TLS at all.
+        let mut versions = self.cfg.versions.clone();
+        versions.sort_unstable_by(|a, b| b.cmp(a));
+        versions.dedup();
+        let Some((&lead, rest)) = versions.split_first() else {
+            let mut obs = Observation::new(id);
+            obs.gaps = gaps;
+            return obs;
+        };
+        let mut lead_sweep = sweep_for(lead);
+        let first_answer = match lead_sweep.next_offer() {
+            Some(offer) => self.offer(&offer, Some(stream), Contact::First).await,
+            None => Answer::Refused(Refusal::Dropped { times: 0 }),
+        };
+        let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
+        if let Answer::Failed(why) = &first_answer {
+            if !self.saw_tls() {
+                // Silence to the newest hello may be version intolerance (some old stacks
+                // hang on an unknown version instead of answering): one older hello tells the
+                // two apart. Bytes that are not TLS, or a closed port, need no second try.
+                let worth_trying = !matches!(why, ConnError::NotTls | ConnError::Refused)
+                    && !matches!(why, ConnError::Malformed(_));
+                let older = others
+                    .iter()
+                    .position(|s| s.version() != Protocol::Ssl2)
+                    .filter(|_| worth_trying);
+                if let Some(i) = older {
+                    if let Some(offer) = others.get(i).and_then(VersionSweep::next_offer) {
+                        let answer = self.offer(&offer, None, Contact::Once).await;
+                        if self.saw_tls() {
+                            if let Some(sweep) = others.get_mut(i) {
+                                sweep.observe(answer);
+                            }
+                        }
                     }
                 }
-                others.insert(i, sweep);
-            }
-            if !answered {
-                endpoint.status = status;
-                endpoint.error = Some(why.clone());
-                endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
-                endpoint.duration_ms = elapsed_ms(started);
-                return endpoint;
+                if !self.saw_tls() {
+                    return Observation::failed(id, why.clone());
+                }
             }
         }
-    }
-    lead_sweep.observe(first_answer);
-
-    let mut sweeps = vec![ctx.run(lead_sweep)];
-    for sweep in others {
-        sweeps.push(ctx.run(sweep));
-    }
-    let sweeps = join_all(sweeps).await;
-    let tls13_accepted = sweeps
-        .iter()
-        .any(|s| s.version() == Protocol::Tls13 && !s.accepted().is_empty());
-    if tls13_accepted && ctx.lock_facts().chain.is_none() && !abort.is_cancelled() {
-        ctx.tls13_certificate().await;
-    }
-    if cfg.extras && ctx.saw_tls.load(Ordering::Relaxed) && !abort.is_cancelled() {
-        let known = {
-            let f = ctx.lock_facts();
-            let chain = f.chain.as_deref();
-            behaviour::Known::new(&sweeps, f.ems, f.client_auth.is_some(), chain)
-        };
-        let extra = behaviour::probe(&ctx.link(), &known).await;
-        ctx.lock_facts().extra = Some(extra);
-    }
-
-    endpoint.handshakes = ctx.handshakes.load(Ordering::Relaxed);
-    endpoint.duration_ms = elapsed_ms(started);
-    if !ctx.saw_tls.load(Ordering::Relaxed) {
-        endpoint.status = Status::NotTls;
-        endpoint.error = Some("the server closed every connection without a TLS answer".into());
-        return endpoint;
-    }
-    endpoint.status = Status::Tls;
-
-    let mut problems = Vec::new();
-    let mut violated = false;
-    for sweep in &sweeps {
-        if let Some(f) = sweep.failure() {
-            endpoint.incomplete = true;
-            problems.push(format!("{}: {f}", sweep.version()));
+        // A first offer lost to a reset or a close, on an endpoint that speaks TLS, is asked
+        // again by the sweep with its full retries: first contact is never a conclusion.
+        let again =
+            matches!(&first_answer, Answer::Failed(e) if e.is_transient() && !e.is_timeout());
+        if !again {
+            lead_sweep.observe(first_answer);
         }
-        if let Some(v) = sweep.violation() {
-            // The sweep stopped at the violation: later suites of this version are unknown.
-            endpoint.incomplete = true;
-            violated = true;
-            problems.push(format!("{}: protocol violation: {v}", sweep.version()));
+
+        let mut sweeps = vec![self.sweep(lead_sweep)];
+        for sweep in others {
+            sweeps.push(self.sweep(sweep));
         }
-        if sweep.accepted().is_empty() {
-            continue;
+        let sweeps = join_all(sweeps).await;
+        if !self.saw_tls() {
+            // Every attempt failed the same way before any TLS answer.
+            let why = sweeps
+                .iter()
+                .find_map(VersionSweep::failure)
+                .cloned()
+                .unwrap_or(ConnError::Closed { partial: false });
+            return Observation::failed(id, why);
         }
-        let suites: Vec<SuiteEntry> = sweep
-            .accepted()
+
+        let mut obs = Observation::new(id);
+        obs.status = Status::Tls;
+        let violation = sweeps.iter().find_map(VersionSweep::violation).cloned();
+        for sweep in &sweeps {
+            let version = sweep.version();
+            if let Some(e) = sweep.gap() {
+                gaps.push(Gap {
+                    probe: Probe::Suites(version),
+                    cause: GapCause::Failed(e),
+                });
+            }
+            if !sweep.accepted().is_empty() {
+                obs.accepted.insert(
+                    version,
+                    Accepted {
+                        suites: sweep.accepted().iter().map(|&c| SuiteCode(c)).collect(),
+                        server_order: sweep.server_order(),
+                    },
+                );
+            } else if let (Some(r), None) = (sweep.refusal(), sweep.gap()) {
+                obs.refused.insert(version, r);
+            }
+        }
+
+        self.certificate(&obs, &mut gaps).await;
+        let keyless = sweeps
             .iter()
-            .map(|&code| suite_entry(sweep.version(), code))
-            .collect();
-        let preferred = suites.first().map(|s| s.name.clone());
-        endpoint.protocols.insert(
-            sweep.version(),
-            ProtocolResult {
-                suites,
-                server_order: sweep.server_order(),
-                preferred,
-            },
-        );
+            .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
+        let known = {
+            let c = self.lock();
+            behaviour::Known::new(
+                &obs.accepted,
+                c.ems,
+                c.client_auth,
+                c.chain.as_deref(),
+                keyless,
+            )
+        };
+        let extra = if self.cfg.extras && !self.abort.is_cancelled() {
+            behaviour::probe(&self.link(), &known).await
+        } else {
+            let cause = if self.abort.is_cancelled() {
+                GapCause::Failed(ConnError::Aborted)
+            } else {
+                GapCause::Skipped(Skip::SuitesOnly)
+            };
+            behaviour::not_run(&known, cause)
+        };
+        let collected = std::mem::take(&mut *self.lock());
+        obs.gaps = gaps;
+        behaviour::assemble(&mut obs, collected, extra);
+        if let (true, Some(v)) = (obs.accepted.is_empty(), violation) {
+            // It speaks TLS, but nothing it said can be trusted as an acceptance.
+            obs.status = Status::Error;
+            obs.failure = Some(ConnError::Violation(v));
+        }
+        obs
     }
-    endpoint.preferred_suite = endpoint
-        .protocols
-        .values()
-        .next_back()
-        .and_then(|p| p.preferred.clone());
-    if !problems.is_empty() {
-        endpoint.error = Some(problems.join("; "));
+
+    /// The certificate: from a TLS <= 1.2 flight when one carried it, else (TLS 1.3 only)
+    /// from a full rustls handshake. A TLS endpoint whose chain could not be read gets a gap.
+    async fn certificate(&self, obs: &Observation, gaps: &mut Vec<Gap>) {
+        if self.lock().chain.is_some() {
+            return;
+        }
+        let tls13 = obs.accepted.contains_key(&Protocol::Tls13);
+        if tls13 && !self.abort.is_cancelled() {
+            match self.tls13_certificate().await {
+                Ok(()) => return,
+                Err(e) => self.lock().chain_error = Some(e),
+            }
+        }
+        if obs.accepted.is_empty() {
+            return;
+        }
+        let cause = match self.lock().chain_error.clone() {
+            Some(e) => GapCause::Failed(e),
+            None if self.abort.is_cancelled() => GapCause::Failed(ConnError::Aborted),
+            // Only SSLv2 accepted, or a flight the probe did not read whole.
+            None => GapCause::Failed(ConnError::Violation(Violation::Missing(
+                "no flight carried the certificate chain",
+            ))),
+        };
+        gaps.push(Gap {
+            probe: Probe::Certificate,
+            cause,
+        });
     }
-    if violated && endpoint.protocols.is_empty() {
-        // It speaks TLS, but nothing it said can be trusted as an acceptance.
-        endpoint.status = Status::Error;
+
+    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed;
+    /// when rustls refuses the Certificate message's size, one more hello reads the chain
+    /// without rustls (`probe::tls13_chain`).
+    async fn tls13_certificate(&self) -> Result<(), ConnError> {
+        let link = self.link();
+        let (stream, permit) = link.connect_for_handshake().await?;
+        let limit = link.time_left(self.cfg.handshake_timeout);
+        let handshake = tls13::certificate(stream, self.addr, self.sni.as_deref(), limit);
+        // The handshake's own limit does not cover the wait for a required-certificate alert.
+        let facts = match tokio::time::timeout_at(self.deadline, handshake).await {
+            Err(_) => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
+            Ok(Err(e)) if tls13_chain::rustls_refused_size(&e) => {
+                drop(permit);
+                let (stream, _permit) = link.connect_for_handshake().await?;
+                let limit = link.time_left(self.cfg.handshake_timeout);
+                tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await
+            }
+            Ok(other) => other,
+        }?;
+        let mut c = self.lock();
+        c.tls13_ocsp = facts.ocsp_stapled;
+        if facts.client_cert_requested {
+            c.client_auth = Some(ClientCertificate::Requested);
+        } else if c.client_auth.is_none() {
+            c.client_auth = Some(ClientCertificate::NotRequested);
+        }
+        if facts.chain.is_empty() {
+            return Err(ConnError::Violation(Violation::Missing(
+                "the TLS 1.3 handshake carried no certificate",
+            )));
+        }
+        c.chain = Some(facts.chain);
+        Ok(())
     }
-    let facts = ctx
-        .facts
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    facts.apply(&mut endpoint);
-    endpoint
+
+    async fn sweep(&self, mut sweep: VersionSweep) -> VersionSweep {
+        while let Some(offer) = sweep.next_offer() {
+            let answer = self.offer(&offer, None, Contact::Sweep).await;
+            sweep.observe(answer);
+        }
+        sweep
+    }
+
+    /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
+    /// answer, with the retries `contact` allows.
+    async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, contact: Contact) -> Answer {
+        let hello = build_hello(offer, self.sni.as_deref());
+        let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
+            ReadUntil::ServerHello
+        } else if offer.purpose == Purpose::First {
+            ReadUntil::FlightEnd
+        } else if self.lock().dh_bits.is_none() {
+            // A DHE suite behind the preferred one (nginx: ECDHE first, DHE with a weak group
+            // after it) shows its group only in its own flight; it costs no extra handshake.
+            ReadUntil::FlightEndIf(is_dhe)
+        } else {
+            ReadUntil::ServerHello
+        };
+        let link = self.link();
+        let reply = match contact {
+            Contact::First => link.exchange_first(&hello, until, stream).await,
+            Contact::Once => link.exchange_once(&hello, until).await,
+            Contact::Sweep => link.exchange(&hello, until, stream).await,
+        };
+        match reply {
+            Reply::Answer(flight) => {
+                if let FlightEnd::Ssl2Error(code) = flight.end {
+                    self.saw_tls.store(true, Ordering::Relaxed);
+                    return Answer::Refused(Refusal::Ssl2Error(code));
+                }
+                let cut = flight.cut().cloned();
+                self.interpret(offer, flight.messages, cut)
+            }
+            Reply::Dropped { times } => Answer::Refused(Refusal::Dropped { times }),
+            Reply::Failed(e) => Answer::Failed(e),
+        }
+    }
+
+    fn interpret(
+        &self,
+        offer: &Offer,
+        messages: Vec<ServerMessage>,
+        cut: Option<ConnError>,
+    ) -> Answer {
+        let mut messages = messages.into_iter();
+        let Some(first) = messages.next() else {
+            return Answer::Failed(ConnError::Closed { partial: false });
+        };
+        if let ServerMessage::Alert(a) = &first {
+            self.saw_tls.store(true, Ordering::Relaxed);
+            return Answer::Refused(Refusal::Alert(a.description));
+        }
+        let mut c = self.lock();
+        match first {
+            ServerMessage::ServerHello(sh) => {
+                self.saw_tls.store(true, Ordering::Relaxed);
+                let version = sh.version();
+                if offer.version == Protocol::Tls13 && version == Protocol::Tls13.wire() {
+                    if let Some(g) = sh.key_share_group().filter(|g| !GROUPS_TLS13.contains(g)) {
+                        return Answer::Failed(Violation::UnofferedGroup(g).into());
+                    }
+                }
+                if offer.purpose == Purpose::First {
+                    c.observe_hello(version, &sh);
+                } else if version >= Protocol::Tls13.wire() {
+                    if let Some(g) = sh.key_share_group() {
+                        c.group(g);
+                    }
+                }
+                let suite = sh.cipher_suite;
+                let mut read_whole = false;
+                for msg in messages {
+                    read_whole |= matches!(msg, ServerMessage::ServerHelloDone);
+                    c.observe_flight(version, suite, &msg);
+                }
+                if offer.purpose == Purpose::First && !read_whole && version < 0x0304 {
+                    if let Some(e) = cut {
+                        c.chain_error.get_or_insert(e);
+                    }
+                }
+                Answer::Chosen { version, suite }
+            }
+            ServerMessage::HelloRetryRequest(hrr) => {
+                self.saw_tls.store(true, Ordering::Relaxed);
+                match hrr.selected_group {
+                    Some(g) if GROUPS_TLS13.contains(&g) => c.group(g),
+                    Some(g) => return Answer::Failed(Violation::UnofferedGroup(g).into()),
+                    None => {}
+                }
+                Answer::Chosen {
+                    version: hrr.version,
+                    suite: hrr.cipher_suite,
+                }
+            }
+            ServerMessage::Ssl2ServerHello(h) => {
+                self.saw_tls.store(true, Ordering::Relaxed);
+                Answer::Ssl2 {
+                    ciphers: h.cipher_specs,
+                }
+            }
+            other => Answer::Failed(Violation::UnexpectedMessage(other.name()).into()),
+        }
+    }
+
+    fn saw_tls(&self) -> bool {
+        self.saw_tls.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Collected> {
+        self.collected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The endpoint as every probe reaches it: same limits, budget and handshake count.
+    fn link(&self) -> Link<'_> {
+        Link {
+            addr: self.addr,
+            sni: self.sni.as_deref(),
+            cfg: self.cfg,
+            host: self.host,
+            abort: self.abort,
+            deadline: self.deadline,
+            handshakes: &self.handshakes,
+            path: &self.path,
+            witness: &self.witness,
+        }
+    }
 }
 
 /// The candidates of a version. Below TLS 1.3 every pre-1.3 suite is offered, not only those
@@ -286,74 +525,9 @@ fn sweep_for(version: Protocol) -> VersionSweep {
     }
 }
 
-fn suite_entry(version: Protocol, code: u32) -> SuiteEntry {
-    let db = cipher_db::db();
-    let known = if version == Protocol::Ssl2 {
-        db.ssl2_ciphers()
-            .iter()
-            .find(|c| c.code == code)
-            .map(|c| (c.name.clone(), None))
-    } else {
-        u16::try_from(code)
-            .ok()
-            .and_then(|c| db.suite(c))
-            .map(|s| (s.display_name().to_string(), s.openssl.clone()))
-    };
-    let (name, openssl) = known.unwrap_or_else(|| (format!("UNKNOWN_{}", SuiteCode(code)), None));
-    SuiteEntry {
-        name,
-        code: SuiteCode(code),
-        openssl,
-        approved: false,
-    }
-}
-
 /// Whether `code` is an ephemeral finite-field DH suite (its ServerKeyExchange has the group).
 fn is_dhe(code: u16) -> bool {
     cipher_db::db().suite(code).is_some_and(|s| s.kx == Kx::Dhe)
-}
-
-/// The status of an endpoint whose first hello got no TLS answer, from the failure's text
-/// (the `ConnError` display).
-fn failure_status(why: &str) -> Status {
-    if why.starts_with("not TLS") || why.starts_with("malformed TLS") {
-        // Bytes came back, but not one valid TLS message: whatever it is, it is not TLS.
-        Status::NotTls
-    } else if why.starts_with("no answer") || why.starts_with("connect timed out") {
-        Status::Timeout
-    } else {
-        Status::Error
-    }
-}
-
-#[cfg(test)]
-mod status_tests {
-    use super::*;
-    use std::time::Duration;
-
-    /// `failure_status` reads `ConnError` texts: keep the two in step.
-    #[test]
-    fn failures_map_to_statuses() {
-        let cases = [
-            (ConnError::NotTls("HTTP".into()), Status::NotTls),
-            (
-                ConnError::Protocol("record too long".into()),
-                Status::NotTls,
-            ),
-            (
-                ConnError::ReadTimeout(Duration::from_secs(1)),
-                Status::Timeout,
-            ),
-            (
-                ConnError::ConnectTimeout(Duration::from_secs(1)),
-                Status::Timeout,
-            ),
-            (ConnError::Io("broken".into()), Status::Error),
-        ];
-        for (error, status) in cases {
-            assert_eq!(failure_status(&error.to_string()), status, "{error}");
-        }
-    }
 }
 
 fn elapsed_ms(started: Instant) -> u64 {
@@ -384,188 +558,8 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     slots.into_iter().flatten().collect()
 }
 
-/// Shared state of one endpoint's sweeps.
-struct Ctx<'a> {
-    addr: SocketAddr,
-    sni: Option<String>,
-    cfg: &'a ProbeConfig,
-    host: &'a HostHandle,
-    abort: &'a CancellationToken,
-    deadline: Instant,
-    handshakes: AtomicU32,
-    saw_tls: AtomicBool,
-    facts: Mutex<Facts>,
-}
-
-impl Ctx<'_> {
-    fn lock_facts(&self) -> std::sync::MutexGuard<'_, Facts> {
-        self.facts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed.
-    async fn tls13_certificate(&self) {
-        let link = self.link();
-        let Ok((_permit, stream)) = link.open().await else {
-            return;
-        };
-        self.handshakes.fetch_add(1, Ordering::Relaxed);
-        let handshake = tls13::certificate(
-            stream,
-            self.addr,
-            self.sni.as_deref(),
-            link.within(self.cfg.handshake_timeout),
-        );
-        // The handshake's own limit does not cover the wait for a required-certificate alert.
-        let result = tokio::time::timeout_at(self.deadline, handshake)
-            .await
-            .unwrap_or_else(|_| Err(conn::budget_exhausted(self.cfg.endpoint_timeout).to_string()));
-        let result = match result {
-            // A chain too large for rustls: read it from the flight ourselves.
-            Err(e) if tls13_chain::rustls_refused_size(&e) => self
-                .tls13_large_chain()
-                .await
-                .map_err(|again| format!("{e}; reading it without rustls: {again}")),
-            other => other,
-        };
-        let mut facts = self.lock_facts();
-        match result {
-            Ok(f) => {
-                if !f.chain.is_empty() {
-                    facts.chain = Some(f.chain);
-                }
-                if f.client_cert_requested {
-                    facts.client_auth = Some("requested");
-                }
-            }
-            Err(e) => {
-                facts.certificate_error = Some(format!("certificate checks could not be made: {e}"))
-            }
-        }
-    }
-
-    /// The TLS 1.3 chain read without rustls (one more handshake), for a Certificate message
-    /// over rustls's 64 KiB limit.
-    async fn tls13_large_chain(&self) -> Result<tls13::Tls13Facts, String> {
-        let link = self.link();
-        let (_permit, stream) = link.open().await.map_err(|e| e.to_string())?;
-        self.handshakes.fetch_add(1, Ordering::Relaxed);
-        let limit = link.within(self.cfg.handshake_timeout);
-        tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await
-    }
-
-    async fn run(&self, mut sweep: VersionSweep) -> VersionSweep {
-        while let Some(offer) = sweep.next_offer() {
-            let answer = self.offer(&offer, None, self.cfg.retries).await;
-            sweep.observe(answer);
-        }
-        sweep
-    }
-
-    /// Sends one offer (on `stream` when given, else on a new connection) and interprets the
-    /// answer, retrying transient failures up to `retries` times.
-    async fn offer(&self, offer: &Offer, stream: Option<TcpStream>, retries: u32) -> Answer {
-        let hello = build_hello(offer, self.sni.as_deref());
-        let until = if offer.version > Protocol::Tls12 || offer.version == Protocol::Ssl2 {
-            ReadUntil::ServerHello
-        } else if offer.purpose == Purpose::First {
-            ReadUntil::FlightEnd
-        } else if self.lock_facts().dh_bits.is_none() {
-            // A DHE suite behind the preferred one (nginx: ECDHE first, DHE with a weak group
-            // after it) shows its group only in its own flight; it costs no extra handshake.
-            ReadUntil::FlightEndIf(is_dhe)
-        } else {
-            ReadUntil::ServerHello
-        };
-        match self.link().exchange(&hello, until, stream, retries).await {
-            Ok(flight) => self.interpret(offer, flight),
-            Err(e) => Answer::Failed(e.to_string()),
-        }
-    }
-
-    /// The endpoint as the behaviour and group probes reach it: same limits, same budget,
-    /// same handshake count.
-    fn link(&self) -> behaviour::Link<'_> {
-        behaviour::Link {
-            addr: self.addr,
-            sni: self.sni.as_deref(),
-            cfg: self.cfg,
-            host: self.host,
-            abort: self.abort,
-            deadline: self.deadline,
-            handshakes: &self.handshakes,
-        }
-    }
-
-    fn interpret(&self, offer: &Offer, flight: Flight) -> Answer {
-        if let Some(cut) = &flight.cut {
-            self.lock_facts().cut(offer.version, cut);
-        }
-        let mut messages = flight.messages.into_iter();
-        let Some(first) = messages.next() else {
-            // Closed without a word: a declined hello (many stacks just drop the connection).
-            return Answer::Declined;
-        };
-        self.saw_tls.store(true, Ordering::Relaxed);
-        let mut facts = self
-            .facts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match first {
-            ServerMessage::Alert(_) => Answer::Declined,
-            ServerMessage::ServerHello(sh) => {
-                let version = sh.version();
-                if offer.purpose == Purpose::First {
-                    facts.observe_hello(version, &sh);
-                }
-                let suite = sh.cipher_suite;
-                for msg in messages {
-                    facts.observe_flight(version, suite, msg);
-                }
-                Answer::Chosen { version, suite }
-            }
-            ServerMessage::HelloRetryRequest(hrr) => {
-                if let Some(g) = hrr.selected_group {
-                    facts.tls13_group(g);
-                }
-                Answer::Chosen {
-                    version: hrr.version,
-                    suite: hrr.cipher_suite,
-                }
-            }
-            ServerMessage::Ssl2ServerHello(h) => Answer::Ssl2 {
-                ciphers: h.cipher_specs,
-            },
-            other => Answer::Failed(format!(
-                "unexpected first message from server: {}",
-                message_name(&other)
-            )),
-        }
-    }
-}
-
-fn message_name(m: &ServerMessage) -> &'static str {
-    match m {
-        ServerMessage::ServerHello(_) => "ServerHello",
-        ServerMessage::HelloRetryRequest(_) => "HelloRetryRequest",
-        ServerMessage::Certificate(_) => "Certificate",
-        ServerMessage::CertificateStatus(_) => "CertificateStatus",
-        ServerMessage::ServerKeyExchange(_) => "ServerKeyExchange",
-        ServerMessage::CertificateRequest(_) => "CertificateRequest",
-        ServerMessage::ServerHelloDone => "ServerHelloDone",
-        ServerMessage::Alert(_) => "Alert",
-        ServerMessage::ChangeCipherSpec => "ChangeCipherSpec",
-        ServerMessage::EncryptedRecord => "an encrypted record",
-        ServerMessage::Ssl2ServerHello(_) => "SSLv2 ServerHello",
-        ServerMessage::OtherHandshake { .. } => "an unexpected handshake message",
-    }
-}
-
 fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
-    let mut random = [0u8; 32];
-    // A predictable random only weakens a handshake we never finish; fall back rather than fail.
-    let _ = aws_lc_rs::rand::fill(&mut random);
+    let random = behaviour::random();
     if offer.version == Protocol::Ssl2 {
         let mut challenge = [0u8; 16];
         challenge.copy_from_slice(&random[..16]);
@@ -597,231 +591,4 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> Vec<u8> {
     // version-intolerant servers expect in the record layer.
     let record_version = offer.version.wire().min(0x0301);
     hello.to_client_hello().encode_records(record_version)
-}
-
-/// Facts gathered along the way, at no extra handshake.
-#[derive(Default)]
-struct Facts {
-    ems: Option<bool>,
-    secure_renegotiation: Option<bool>,
-    compression: Option<bool>,
-    session_ticket: Option<bool>,
-    encrypt_then_mac: Option<bool>,
-    ocsp_stapling: Option<bool>,
-    client_auth: Option<&'static str>,
-    groups: Vec<u16>,
-    /// Signature schemes the server signed TLS 1.2 ServerKeyExchanges with, in order seen.
-    sig_schemes: Vec<u16>,
-    dh_bits: Option<u32>,
-    chain: Option<Vec<Vec<u8>>>,
-    /// Why the chain is shorter than what the server sent, when it is.
-    chain_truncated: Option<wire::Truncation>,
-    certificate_error: Option<String>,
-    /// Flights whose reading stopped at a cap after the server answered (once per version).
-    cuts: Vec<String>,
-    extra: Option<behaviour::ExtraFacts>,
-}
-
-impl Facts {
-    fn observe_hello(&mut self, version: u16, sh: &wire::ServerHello) {
-        if version >= 0x0304 {
-            if let Some(g) = sh.key_share_group() {
-                self.tls13_group(g);
-            }
-            return;
-        }
-        // Extension echoes are only meaningful for the highest TLS <= 1.2 version seen.
-        if version == 0x0303 || self.ems.is_none() {
-            self.ems = Some(sh.has_extension(0x0017));
-            self.secure_renegotiation = Some(sh.secure_renegotiation());
-            self.compression = Some(sh.compression != 0);
-            self.session_ticket = Some(sh.has_extension(0x0023));
-            self.encrypt_then_mac = Some(sh.has_extension(0x0016));
-            self.ocsp_stapling = Some(sh.has_extension(0x0005));
-        }
-    }
-
-    /// Notes a flight read up to a cap: the answer counts, what came after it is unknown.
-    fn cut(&mut self, version: Protocol, why: &ConnError) {
-        let note = format!("{version}: reading stopped: {why}");
-        if !self.cuts.contains(&note) {
-            self.cuts.push(note);
-        }
-    }
-
-    fn tls13_group(&mut self, g: u16) {
-        if !self.groups.contains(&g) {
-            self.groups.push(g);
-        }
-    }
-
-    /// Reads one message of a TLS <= 1.2 flight after the ServerHello of `version`.
-    ///
-    /// Signature schemes: in TLS 1.2 an ECDHE/DHE ServerKeyExchange names the scheme the
-    /// server signed with (RFC 5246 §7.4.3), so every such flight the sweeps read whole (the
-    /// first hello's, and DHE hellos until the DH group is known) adds its scheme to
-    /// `extensions.signature_schemes`. No handshake is made for this: what those flights show
-    /// is the list, i.e. the schemes the server picked for our offer (which lists every scheme
-    /// in `SIG_SCHEMES`, strongest first), not every scheme it would accept. TLS 1.0/1.1
-    /// flights name no scheme; TLS 1.3 signs inside the encrypted handshake.
-    fn observe_flight(&mut self, version: u16, suite: u16, msg: ServerMessage) {
-        match msg {
-            ServerMessage::Certificate(c) if self.chain.is_none() => match c.truncated {
-                // Not one whole certificate within the cap: nothing to grade.
-                Some(cut) if c.chain.is_empty() => {
-                    self.certificate_error =
-                        Some(format!("certificate checks could not be made: {cut}"));
-                }
-                cut => {
-                    self.chain = Some(c.chain);
-                    self.chain_truncated = cut;
-                }
-            },
-            ServerMessage::CertificateRequest(_) => self.client_auth = Some("requested"),
-            ServerMessage::ServerKeyExchange(ske) => {
-                let Some(known) = cipher_db::db().suite(suite) else {
-                    return;
-                };
-                let kind = match known.kx {
-                    Kx::Ecdhe => KxKind::Ecdhe,
-                    Kx::Dhe => KxKind::Dhe,
-                    _ => return,
-                };
-                match ske.params(kind) {
-                    Ok(KxParams::Ecdhe { named_curve }) => self.tls13_group(named_curve),
-                    Ok(KxParams::Dhe { prime_bits }) => self.dh_bits = Some(prime_bits),
-                    Err(_) => {}
-                }
-                // Anonymous suites sign nothing, so their ServerKeyExchange has no scheme.
-                if version == 0x0303 && !known.flags.anonymous {
-                    if let Ok(scheme) = ske.signature_scheme(kind) {
-                        if !self.sig_schemes.contains(&scheme) {
-                            self.sig_schemes.push(scheme);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn apply(self, e: &mut Endpoint) {
-        let db = cipher_db::db();
-        e.groups = self
-            .groups
-            .iter()
-            .map(|&g| {
-                db.group(g)
-                    .map(|g| g.name.clone())
-                    .unwrap_or_else(|| format!("0x{g:04X}"))
-            })
-            .collect();
-        let mut put = |k: &str, v: Option<bool>| {
-            if let Some(v) = v {
-                e.extensions
-                    .insert(k.to_string(), serde_json::Value::Bool(v));
-            }
-        };
-        put("extended_master_secret", self.ems);
-        put("secure_renegotiation", self.secure_renegotiation);
-        put("compression", self.compression);
-        put("session_ticket", self.session_ticket);
-        put("encrypt_then_mac", self.encrypt_then_mac);
-        put("ocsp_stapling", self.ocsp_stapling);
-        if !self.sig_schemes.is_empty() {
-            let names: Vec<serde_json::Value> = self
-                .sig_schemes
-                .iter()
-                .map(|&code| {
-                    db.sig_scheme(code)
-                        .map(|s| s.name.clone())
-                        .unwrap_or_else(|| format!("0x{code:04X}"))
-                        .into()
-                })
-                .collect();
-            e.extensions
-                .insert("signature_schemes".into(), serde_json::Value::Array(names));
-        }
-        if let Some(bits) = self.dh_bits {
-            e.extensions
-                .insert("dh_bits".into(), serde_json::Value::from(bits));
-        }
-        if let Some(ca) = self.client_auth {
-            e.extensions
-                .insert("client_certificate".into(), serde_json::Value::from(ca));
-        }
-        if let Some(chain) = self.chain {
-            let mut described = crate::probe::cert::describe_chain(&chain, &e.host, e.ip);
-            if let (Some(cut), Some(obj)) = (self.chain_truncated, described.as_object_mut()) {
-                // The certificates past the cap were not seen, so not graded.
-                obj.insert("truncated".into(), serde_json::Value::from(cut.to_string()));
-            }
-            e.certificate = Some(described);
-        } else if let Some(err) = self.certificate_error {
-            e.certificate = Some(serde_json::json!({ "error": err }));
-        }
-        if let Some(extra) = self.extra {
-            extra.apply(e);
-        }
-        if !self.cuts.is_empty() {
-            let mut notes: Vec<String> = e.error.take().into_iter().collect();
-            notes.extend(self.cuts);
-            e.error = Some(notes.join("; "));
-        }
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod facts_tests {
-    use super::*;
-    use crate::wire::ServerKeyExchange;
-
-    /// An ECDHE ServerKeyExchange on secp256r1 signed with `scheme` (TLS 1.2 layout).
-    fn ecdhe_ske(scheme: u16) -> ServerMessage {
-        let mut body = vec![3, 0, 0x17, 1, 4];
-        body.extend(scheme.to_be_bytes());
-        body.extend([0, 2, 0xaa, 0xbb]);
-        ServerMessage::ServerKeyExchange(ServerKeyExchange { body })
-    }
-
-    fn schemes(facts: Facts) -> Option<serde_json::Value> {
-        let mut e = Endpoint {
-            status: Status::Tls,
-            ..Endpoint::new(
-                "t".into(),
-                "127.0.0.1".into(),
-                std::net::IpAddr::from([127, 0, 0, 1]),
-                443,
-            )
-        };
-        facts.apply(&mut e);
-        e.extensions.get("signature_schemes").cloned()
-    }
-
-    #[test]
-    fn tls12_flights_record_each_scheme_once_by_name() {
-        let mut facts = Facts::default();
-        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0x0201));
-        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0x0804));
-        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0x0201));
-        facts.observe_flight(0x0303, 0xC02F, ecdhe_ske(0xFEFE));
-        assert_eq!(facts.groups, [0x17]);
-        assert_eq!(
-            schemes(facts).unwrap(),
-            serde_json::json!(["rsa_pkcs1_sha1", "rsa_pss_rsae_sha256", "0xFEFE"])
-        );
-    }
-
-    #[test]
-    fn older_versions_and_anonymous_suites_name_no_scheme() {
-        let mut facts = Facts::default();
-        // TLS 1.1: the bytes after the params are the signature's length, not a scheme.
-        facts.observe_flight(0x0302, 0xC02F, ecdhe_ske(0x0201));
-        // ECDH_anon signs nothing.
-        facts.observe_flight(0x0303, 0xC018, ecdhe_ske(0x0201));
-        // Static RSA has no ServerKeyExchange to read.
-        facts.observe_flight(0x0303, 0x009C, ecdhe_ske(0x0201));
-        assert_eq!(schemes(facts), None);
-    }
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use crate::model::{ConnError, EndpointId, Observation};
 use crate::probe::endpoint::{self, ProbeConfig};
 use crate::probe::limits::Limits;
-use crate::report::model::Endpoint;
 use crate::targets::Planned;
 
 /// Engine settings.
@@ -61,7 +61,7 @@ pub fn spawn(
     mut targets: mpsc::Receiver<Planned>,
     cfg: ScanConfig,
     stop: Stop,
-) -> mpsc::Receiver<Endpoint> {
+) -> mpsc::Receiver<Observation> {
     let (tx, rx) = mpsc::channel(1024);
     tokio::spawn(async move {
         let limits = Limits::new(cfg.per_host, cfg.rate);
@@ -114,17 +114,17 @@ pub fn spawn(
 }
 
 /// A named target that did not resolve: reported, and it makes the scan incomplete.
-fn unresolved(target: String, port: u16, error: String) -> Endpoint {
-    Endpoint {
+fn unresolved(target: String, port: u16, error: String) -> Observation {
+    let id = EndpointId {
         explicit: true,
         service: crate::targets::service_for_port(port).map(str::to_string),
-        error: Some(error),
         // The report keeps `ip` a plain address; an unresolved name has none.
-        ..Endpoint::new(
+        ..EndpointId::new(
             target.clone(),
             target,
             IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             port,
         )
-    }
+    };
+    Observation::failed(id, ConnError::Unresolved(error))
 }

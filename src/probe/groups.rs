@@ -14,8 +14,9 @@
 //! follows the client's order reveals ours; the groups found are the same either way).
 //! [`GroupSweep`] is pure; [`sweep`] drives it over the network.
 
-use crate::probe::behaviour::{Link, Reply};
+use crate::model::{ConnError, Refusal, Violation};
 use crate::probe::conn::ReadUntil;
+use crate::probe::link::{Link, Reply};
 use crate::probe::offer::SIG_SCHEMES;
 use crate::protocol::Protocol;
 use crate::wire::{key_share_value, KxKind, KxParams, ProbeHello, ServerMessage};
@@ -56,10 +57,10 @@ pub struct GroupOffer {
 pub enum GroupAnswer {
     /// The server picked this group.
     Chose(u16),
-    /// An alert or a closed connection: no group in common.
-    Declined,
-    /// No usable answer (timeout, I/O error, a reply that names no group).
-    Failed(String),
+    /// An alert (or a confirmed drop): no group in common.
+    Refused(Refusal),
+    /// No usable answer (timeout, reset, a reply that names no group).
+    Failed(ConnError),
 }
 
 /// The group sweep of one protocol version.
@@ -70,8 +71,7 @@ pub struct GroupSweep {
     candidates: Vec<u16>,
     found: Vec<u16>,
     done: bool,
-    failure: Option<String>,
-    unanswered: bool,
+    failure: Option<ConnError>,
 }
 
 impl GroupSweep {
@@ -92,7 +92,6 @@ impl GroupSweep {
             candidates: unique,
             found: Vec::new(),
             failure: None,
-            unanswered: false,
         }
     }
 
@@ -151,14 +150,13 @@ impl GroupSweep {
                 None if self.pinned == Some(g) && self.found.contains(&g) => self.done = true,
                 None => {
                     // A group we did not offer (or already removed): the server ignores
-                    // supported_groups, so offering less would loop forever.
-                    self.failure = Some(format!(
-                        "server chose group 0x{g:04X}, which was not offered"
-                    ));
+                    // supported_groups, so offering less would loop forever. Not a fact
+                    // about the group: a violation, and the list may be short.
+                    self.failure = Some(Violation::UnofferedGroup(g).into());
                     self.done = true;
                 }
             },
-            GroupAnswer::Declined => self.done = true,
+            GroupAnswer::Refused(_) => self.done = true,
             GroupAnswer::Failed(why) => {
                 self.failure = Some(why);
                 self.done = true;
@@ -177,14 +175,8 @@ impl GroupSweep {
     }
 
     /// Why the sweep stopped early, if it did: the accepted list may then be short.
-    pub fn failure(&self) -> Option<&str> {
-        self.failure.as_deref()
-    }
-
-    /// True when the sweep stopped because a hello got no answer at all (timeout, I/O error),
-    /// rather than because of what the server said: the endpoint's facts are incomplete.
-    pub fn unanswered(&self) -> bool {
-        self.unanswered
+    pub fn failure(&self) -> Option<&ConnError> {
+        self.failure.as_ref()
     }
 }
 
@@ -228,12 +220,9 @@ pub async fn sweep(
             ReadUntil::FlightEnd
         };
         let answer = match link.send(&bytes, until).await {
-            Reply::Messages(messages) => interpret(version, &messages),
-            Reply::Declined => GroupAnswer::Declined,
-            Reply::Failed(why) => {
-                sweep.unanswered = true;
-                GroupAnswer::Failed(why)
-            }
+            Reply::Answer(flight) => interpret(version, &flight.messages),
+            Reply::Dropped { times } => GroupAnswer::Refused(Refusal::Dropped { times }),
+            Reply::Failed(why) => GroupAnswer::Failed(why),
         };
         sweep.observe(answer);
     }
@@ -244,24 +233,28 @@ pub async fn sweep(
 /// for TLS <= 1.2. Pure, for the tests.
 pub fn interpret(version: Protocol, messages: &[ServerMessage]) -> GroupAnswer {
     let Some(first) = messages.first() else {
-        return GroupAnswer::Declined;
+        return GroupAnswer::Failed(ConnError::Closed { partial: false });
     };
+    let missing = |what| GroupAnswer::Failed(ConnError::Violation(Violation::Missing(what)));
     match first {
-        ServerMessage::Alert(_) => GroupAnswer::Declined,
+        ServerMessage::Alert(a) => GroupAnswer::Refused(Refusal::Alert(a.description)),
         ServerMessage::HelloRetryRequest(hrr) => match hrr.selected_group {
             Some(g) => GroupAnswer::Chose(g),
-            None => GroupAnswer::Failed("HelloRetryRequest without a selected group".into()),
+            None => missing("a HelloRetryRequest without a selected group"),
         },
         ServerMessage::ServerHello(sh) if version == Protocol::Tls13 => {
             if sh.version() != Protocol::Tls13.wire() {
-                return GroupAnswer::Failed(format!(
-                    "server answered a TLSv1.3 hello with version 0x{:04X}",
-                    sh.version()
-                ));
+                return GroupAnswer::Failed(
+                    Violation::UnofferedVersion {
+                        offered: Protocol::Tls13,
+                        got: sh.version(),
+                    }
+                    .into(),
+                );
             }
             match sh.key_share_group() {
                 Some(g) => GroupAnswer::Chose(g),
-                None => GroupAnswer::Failed("TLSv1.3 ServerHello without a key_share".into()),
+                None => missing("a TLSv1.3 ServerHello without a key_share"),
             }
         }
         ServerMessage::ServerHello(_) => {
@@ -272,15 +265,12 @@ pub fn interpret(version: Protocol, messages: &[ServerMessage]) -> GroupAnswer {
             match curve {
                 Some(Ok(KxParams::Ecdhe { named_curve })) => GroupAnswer::Chose(named_curve),
                 Some(Ok(KxParams::Dhe { .. })) | Some(Err(_)) => {
-                    GroupAnswer::Failed("unreadable ECDHE ServerKeyExchange".into())
+                    missing("a readable ECDHE ServerKeyExchange")
                 }
-                None => GroupAnswer::Failed("no ServerKeyExchange after an ECDHE suite".into()),
+                None => missing("a ServerKeyExchange after an ECDHE suite"),
             }
         }
-        other => GroupAnswer::Failed(format!(
-            "unexpected first message from server: {}",
-            other.name()
-        )),
+        other => GroupAnswer::Failed(Violation::UnexpectedMessage(other.name()).into()),
     }
 }
 
@@ -299,7 +289,11 @@ mod tests {
         } else {
             offer.groups.iter().find(|g| supported.contains(g)).copied()
         };
-        pick.map_or(GroupAnswer::Declined, GroupAnswer::Chose)
+        pick.map_or_else(declined, GroupAnswer::Chose)
+    }
+
+    fn declined() -> GroupAnswer {
+        GroupAnswer::Refused(Refusal::Alert(AlertDescription::HANDSHAKE_FAILURE))
     }
 
     fn run(sweep: &mut GroupSweep, supported: &[u16], server_pref: bool) -> usize {
@@ -356,7 +350,10 @@ mod tests {
         s.observe(GroupAnswer::Chose(0x0017));
         assert!(s.next_offer().is_none());
         assert_eq!(s.accepted(), &[0x0017]);
-        assert!(s.failure().unwrap().contains("not offered"));
+        assert_eq!(
+            s.failure(),
+            Some(&ConnError::Violation(Violation::UnofferedGroup(0x0017)))
+        );
     }
 
     /// OpenSSL with an ECDSA P-256 certificate in TLS 1.2: P-256 must stay in the list.
@@ -365,7 +362,7 @@ mod tests {
         let supported = [0x0017, 0x001D, 0x0018];
         let serve = |offer: &GroupOffer, server_pref: bool| {
             if !offer.groups.contains(&0x0017) {
-                return GroupAnswer::Declined;
+                return declined();
             }
             serve(offer, &supported, server_pref)
         };
@@ -392,10 +389,10 @@ mod tests {
     fn failures_are_kept_and_end_the_sweep() {
         let mut s = GroupSweep::new(Protocol::Tls12, [0x0017, 0x0018]);
         s.observe(GroupAnswer::Chose(0x0018));
-        s.observe(GroupAnswer::Failed("timeout".into()));
+        s.observe(GroupAnswer::Failed(ConnError::Reset { partial: true }));
         assert!(s.next_offer().is_none());
         assert_eq!(s.accepted(), &[0x0018]);
-        assert_eq!(s.failure(), Some("timeout"));
+        assert_eq!(s.failure(), Some(&ConnError::Reset { partial: true }));
         assert!(GroupSweep::new(Protocol::Tls12, []).next_offer().is_none());
     }
 
@@ -451,7 +448,10 @@ mod tests {
             level: 2,
             description: AlertDescription::HANDSHAKE_FAILURE,
         });
-        assert_eq!(interpret(Protocol::Tls13, &[alert]), GroupAnswer::Declined);
-        assert_eq!(interpret(Protocol::Tls13, &[]), GroupAnswer::Declined);
+        assert_eq!(interpret(Protocol::Tls13, &[alert]), declined());
+        assert!(matches!(
+            interpret(Protocol::Tls13, &[]),
+            GroupAnswer::Failed(_)
+        ));
     }
 }

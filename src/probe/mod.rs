@@ -1,11 +1,14 @@
-//! The async engine: connects, drives the sans-IO codec, and yields endpoint results.
+//! The async engine: connects, drives the sans-IO codec, and yields one
+//! [`crate::model::Observation`] per endpoint. Imports the model, never the report.
 //!
-//! - [`engine`]: the stream of endpoints in, results out, with the global cap.
+//! - [`engine`]: the stream of endpoints in, observations out, with the global cap.
 //! - [`endpoint`]: one endpoint — connect sweep, then one [`plan::VersionSweep`] per version.
 //! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test).
+//! - [`link`]: one exchange loop for every probe (cap, budget, retries, handshake count).
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
-//! - [`retry`]: what is retried (timeouts, I/O errors) and the backoff.
+//! - [`retry`]: what is retried, how often, and when a dropped connection is a refusal.
+//! - [`collect`]: facts the sweeps' own flights show.
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain;
 //!   [`tls13_chain`]: the same chain read without rustls when it is too large for rustls.
 //! - [`cert`]: certificate chain facts (x509-parser).
@@ -14,11 +17,13 @@
 
 pub mod behaviour;
 pub mod cert;
+pub mod collect;
 pub mod conn;
 pub mod endpoint;
 pub mod engine;
 pub mod groups;
 pub mod limits;
+pub mod link;
 pub mod offer;
 pub mod plan;
 pub mod retry;

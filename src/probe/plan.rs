@@ -25,6 +25,7 @@
 //! by ChaCha20 or 3DES made Go look like it followed the client. Every sweep offer keeps our
 //! order (AES-GCM first), so Go shows its usual AES-GCM-first order, which is not ours.
 
+use crate::model::{ConnError, Refusal, Violation};
 use crate::protocol::Protocol;
 
 /// One ClientHello to send: the version to offer and the suites, in offer order.
@@ -67,10 +68,11 @@ pub enum Answer {
         /// 24-bit cipher specs.
         ciphers: Vec<u32>,
     },
-    /// An alert, or the connection closed: the server declined the offer.
-    Declined,
-    /// No answer could be had (timeout, I/O error, not TLS). Never a rejection.
-    Failed(String),
+    /// The server declined the offer in the protocol: an alert, an SSLv2 error, or a drop
+    /// confirmed by repetition (`probe::retry`).
+    Refused(Refusal),
+    /// No answer could be had (timeout, reset, not TLS...). Never a rejection.
+    Failed(ConnError),
 }
 
 /// The sweep of one protocol version.
@@ -83,8 +85,11 @@ pub struct VersionSweep {
     found: Vec<u32>,
     state: State,
     server_order: Option<bool>,
-    failure: Option<String>,
-    violation: Option<String>,
+    failure: Option<ConnError>,
+    violation: Option<Violation>,
+    /// The answer that ended the sweep, when it was a refusal (the evidence that a version
+    /// is not accepted, when nothing was found).
+    refusal: Option<Refusal>,
     shares: Shares,
 }
 
@@ -128,6 +133,7 @@ impl VersionSweep {
             server_order: None,
             failure: None,
             violation: None,
+            refusal: None,
             shares: Shares::First,
         }
     }
@@ -192,14 +198,17 @@ impl VersionSweep {
             }
             (State::Sweeping, Answer::Chosen { version, suite }) => {
                 if version != self.version.wire() {
-                    // The server negotiated another version: it does not accept this one.
                     if version > self.version.wire() {
-                        self.violation = Some(format!(
-                            "server answered a {} hello with version 0x{version:04X}",
-                            self.version
-                        ));
+                        self.violation = Some(Violation::UnofferedVersion {
+                            offered: self.version,
+                            got: version,
+                        });
+                    } else {
+                        // The server negotiated a lower version: it does not accept this one
+                        // (with the suites still on offer).
+                        self.refusal = Some(Refusal::OtherVersion(version));
                     }
-                    self.state = State::Done;
+                    self.finish_sweep();
                     return;
                 }
                 let suite = u32::from(suite);
@@ -215,14 +224,17 @@ impl VersionSweep {
                         }
                     }
                     None => {
-                        self.violation = Some(format!(
-                            "server chose suite 0x{suite:04X}, which was not offered"
+                        self.violation = Some(Violation::UnofferedSuite(
+                            u16::try_from(suite).unwrap_or(u16::MAX),
                         ));
                         self.state = State::Done;
                     }
                 }
             }
-            (State::Sweeping, Answer::Declined) => self.finish_sweep(),
+            (State::Sweeping, Answer::Refused(r)) => {
+                self.refusal = Some(r);
+                self.finish_sweep();
+            }
             (State::OrderTest, Answer::Chosen { version, suite }) => {
                 let suite = u32::from(suite);
                 self.server_order = if version != self.version.wire() {
@@ -244,6 +256,9 @@ impl VersionSweep {
 
     fn finish_sweep(&mut self) {
         self.state = State::Done;
+        if self.violation.is_some() {
+            return;
+        }
         if self.found.len() < 2 || self.version == Protocol::Ssl2 {
             return;
         }
@@ -286,13 +301,25 @@ impl VersionSweep {
     }
 
     /// Why the sweep could not finish, if it could not.
-    pub fn failure(&self) -> Option<&str> {
-        self.failure.as_deref()
+    pub fn failure(&self) -> Option<&ConnError> {
+        self.failure.as_ref()
     }
 
-    /// A protocol violation seen during the sweep.
-    pub fn violation(&self) -> Option<&str> {
-        self.violation.as_deref()
+    /// A protocol violation seen during the sweep (it stopped there).
+    pub fn violation(&self) -> Option<&Violation> {
+        self.violation.as_ref()
+    }
+
+    /// The refusal that ended the sweep, if it ended on one.
+    pub fn refusal(&self) -> Option<Refusal> {
+        self.refusal
+    }
+
+    /// Why the sweep's list may be incomplete: its failure or its violation.
+    pub fn gap(&self) -> Option<ConnError> {
+        self.failure
+            .clone()
+            .or_else(|| self.violation.clone().map(ConnError::Violation))
     }
 }
 
@@ -314,8 +341,22 @@ mod tests {
                 version: offer.version.wire(),
                 suite: s as u16,
             },
-            None => Answer::Declined,
+            None => declined(),
         }
+    }
+
+    fn declined() -> Answer {
+        Answer::Refused(Refusal::Alert(
+            crate::wire::AlertDescription::HANDSHAKE_FAILURE,
+        ))
+    }
+
+    fn timed_out() -> Answer {
+        Answer::Failed(ConnError::ReadTimeout {
+            limit: std::time::Duration::from_secs(1),
+            partial: false,
+            what: crate::model::Awaited::ServerHello,
+        })
     }
 
     fn run(sweep: &mut VersionSweep, supported: &[u32], server_pref: bool) -> usize {
@@ -381,7 +422,7 @@ mod tests {
                 version: offer.version.wire(),
                 suite: s as u16,
             },
-            None => Answer::Declined,
+            None => declined(),
         }
     }
 
@@ -420,7 +461,7 @@ mod tests {
         let mut offers = Vec::new();
         while let Some(offer) = sweep.next_offer() {
             let answer = if needs_shares && !offer.key_shares {
-                Answer::Declined
+                declined()
             } else {
                 serve(&offer, supported, true)
             };
@@ -486,13 +527,13 @@ mod tests {
                 suite,
             });
         }
-        s.observe(Answer::Declined);
+        s.observe(declined());
         let offer = s.next_offer().unwrap();
         assert_eq!(offer.purpose, Purpose::OrderTest);
         assert_eq!(offer.suites, vec![2, 1]);
         // A timeout in the order test is no verdict either way.
         let mut t = s.clone();
-        t.observe(Answer::Failed("timed out".into()));
+        t.observe(timed_out());
         assert_eq!(t.server_order(), None);
         assert_eq!(t.accepted(), &[1, 2]);
         s.observe(Answer::Chosen {
@@ -523,9 +564,10 @@ mod tests {
     #[test]
     fn failure_is_not_a_rejection() {
         let mut s = VersionSweep::new(Protocol::Tls12, [1, 2]);
-        s.observe(Answer::Failed("timed out".into()));
+        s.observe(timed_out());
         assert!(s.is_done());
-        assert_eq!(s.failure(), Some("timed out"));
+        assert!(s.failure().is_some_and(ConnError::is_timeout));
+        assert!(s.refusal().is_none());
     }
 
     #[test]
@@ -536,7 +578,7 @@ mod tests {
             suite: 9,
         });
         assert!(s.is_done());
-        assert!(s.violation().is_some_and(|v| v.contains("0x0009")));
+        assert_eq!(s.violation(), Some(&Violation::UnofferedSuite(9)));
     }
 
     #[test]
@@ -549,6 +591,7 @@ mod tests {
         assert!(s.is_done());
         assert!(s.accepted().is_empty());
         assert!(s.violation().is_none());
+        assert_eq!(s.refusal(), Some(Refusal::OtherVersion(0x0301)));
     }
 
     #[test]

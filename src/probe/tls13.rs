@@ -19,6 +19,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::model::{Awaited, ConnError};
+use crate::wire::AlertDescription;
+
 /// The longest wait, after a handshake in which the server asked for a client certificate,
 /// for the alert of a server that requires one. A server that merely asked says nothing
 /// (it waits for a request), so this is pure waiting time, paid only on such servers.
@@ -38,6 +41,9 @@ pub struct Tls13Facts {
     pub client_cert_requested: bool,
     /// When it asked: whether it refused to go on without a certificate.
     pub client_cert_required: Option<bool>,
+    /// The handshake completed: whether the server stapled an OCSP response (rustls always
+    /// sends status_request). `None` when the handshake did not get that far.
+    pub ocsp_stapled: Option<bool>,
 }
 
 /// Completes a TLS 1.3 handshake with `stream` and returns the certificate chain.
@@ -46,7 +52,7 @@ pub async fn certificate(
     addr: SocketAddr,
     sni: Option<&str>,
     limit: Duration,
-) -> Result<Tls13Facts, String> {
+) -> Result<Tls13Facts, ConnError> {
     handshake(stream, addr, sni, limit, &[&rustls::version::TLS13]).await
 }
 
@@ -58,7 +64,7 @@ pub async fn client_auth(
     addr: SocketAddr,
     sni: Option<&str>,
     limit: Duration,
-) -> Result<Tls13Facts, String> {
+) -> Result<Tls13Facts, ConnError> {
     handshake(
         stream,
         addr,
@@ -75,19 +81,20 @@ async fn handshake(
     sni: Option<&str>,
     limit: Duration,
     versions: &[&'static rustls::SupportedProtocolVersion],
-) -> Result<Tls13Facts, String> {
-    let provider = crate::fips::provider();
+) -> Result<Tls13Facts, ConnError> {
+    let provider = crate::fips::scanner_provider();
     let asked = Arc::new(Asked(AtomicBool::new(false)));
     let verifier = Arc::new(RecordOnly {
         schemes: provider
             .signature_verification_algorithms
             .supported_schemes(),
+        stapled: AtomicBool::new(false),
     });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| ConnError::Handshake(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(Arc::clone(&verifier) as Arc<dyn ServerCertVerifier>)
         .with_client_cert_resolver(Arc::clone(&asked) as Arc<dyn ResolvesClientCert>);
     config.enable_sni = sni.is_some();
     // The FIPS provider makes rustls refuse TLS 1.2 servers without extended master secret;
@@ -101,7 +108,11 @@ async fn handshake(
     let started = tokio::time::Instant::now();
     let connected = tokio::time::timeout(limit, connector.connect(name, stream))
         .await
-        .map_err(|_| format!("TLS handshake timed out after {limit:?}"))?;
+        .map_err(|_| ConnError::ReadTimeout {
+            limit,
+            partial: false,
+            what: Awaited::Handshake,
+        })?;
     let was_asked = asked.0.load(Ordering::Relaxed);
     let mut tls = match connected {
         Ok(tls) => tls,
@@ -112,9 +123,10 @@ async fn handshake(
                 chain: Vec::new(),
                 client_cert_requested: true,
                 client_cert_required: Some(true),
+                ocsp_stapled: None,
             })
         }
-        Err(e) => return Err(format!("TLS handshake failed: {e}")),
+        Err(e) => return Err(handshake_error(&e)),
     };
     let chain = {
         let (_, conn) = tls.get_ref();
@@ -143,14 +155,37 @@ async fn handshake(
         chain,
         client_cert_requested: was_asked,
         client_cert_required,
+        ocsp_stapled: Some(verifier.stapled.load(Ordering::Relaxed)),
     })
 }
 
+/// What a failed rustls handshake means: an alert is the server's refusal, a reset or close
+/// a fault of the path, anything else a handshake failure with rustls's words.
+fn handshake_error(e: &std::io::Error) -> ConnError {
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return match tls {
+            rustls::Error::AlertReceived(a) => ConnError::Alert(AlertDescription(u8::from(*a))),
+            other => ConnError::Handshake(other.to_string()),
+        };
+    }
+    match e.kind() {
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => {
+            ConnError::Reset { partial: true }
+        }
+        std::io::ErrorKind::UnexpectedEof => ConnError::Closed { partial: true },
+        _ => ConnError::Handshake(e.to_string()),
+    }
+}
+
 /// Accepts any certificate and signature: we audit the server, we do not trust it, and no
-/// data is ever sent over the connection.
+/// data is ever sent over the connection. Notes whether an OCSP response was stapled.
 #[derive(Debug)]
 struct RecordOnly {
     schemes: Vec<SignatureScheme>,
+    stapled: AtomicBool,
 }
 
 impl ServerCertVerifier for RecordOnly {
@@ -159,9 +194,12 @@ impl ServerCertVerifier for RecordOnly {
         _end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if !ocsp_response.is_empty() {
+            self.stapled.store(true, Ordering::Relaxed);
+        }
         Ok(ServerCertVerified::assertion())
     }
 

@@ -24,6 +24,7 @@ use aws_lc_rs::hkdf::{self, Prk, Salt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::model::{Awaited, ConnError};
 use crate::probe::offer::SIG_SCHEMES;
 use crate::probe::tls13::Tls13Facts;
 use crate::wire::{
@@ -41,24 +42,32 @@ pub const MAX_READ_LEN: usize = MAX_CERTIFICATE_LEN + 64 * 1024;
 /// CertificateRequest).
 const MAX_OTHER_LEN: usize = 64 * 1024;
 
-/// Whether a rustls handshake error (as text) is rustls refusing a handshake message's size,
-/// the one failure this module reads past.
-pub fn rustls_refused_size(error: &str) -> bool {
-    error.contains("HandshakePayloadTooLarge")
+/// Whether a rustls handshake error is rustls refusing a handshake message's size, the one
+/// failure this module reads past.
+pub fn rustls_refused_size(error: &ConnError) -> bool {
+    matches!(error, ConnError::Handshake(text) if text.contains("HandshakePayloadTooLarge"))
 }
 
 /// The server's TLS 1.3 chain, leaf first, read from its first flight on `stream`, within
 /// `limit`, and whether a CertificateRequest came before it (whether the server would insist
-/// on a client certificate is not tested: that needs the rest of the handshake). An error is
-/// one line for the report.
+/// on a client certificate, or staple OCSP, is not learnt: that needs the rest of the
+/// handshake).
 pub async fn read_chain(
     stream: TcpStream,
     sni: Option<&str>,
     limit: Duration,
-) -> Result<Tls13Facts, String> {
-    tokio::time::timeout(limit, read(stream, sni))
-        .await
-        .map_err(|_| format!("no TLS 1.3 certificate within {limit:?}"))?
+) -> Result<Tls13Facts, ConnError> {
+    match tokio::time::timeout(limit, read(stream, sni)).await {
+        Err(_) => Err(ConnError::ReadTimeout {
+            limit,
+            partial: false,
+            what: Awaited::Handshake,
+        }),
+        Ok(Ok(facts)) => Ok(facts),
+        Ok(Err(why)) => Err(ConnError::Handshake(format!(
+            "reading the TLS 1.3 chain without rustls: {why}"
+        ))),
+    }
 }
 
 /// The groups we send key shares for: enough that almost every server picks one.
@@ -165,6 +174,7 @@ async fn read(mut stream: TcpStream, sni: Option<&str>) -> Result<Tls13Facts, St
                     chain: certificate_chain(message.get(4..).unwrap_or_default())?,
                     client_cert_requested,
                     client_cert_required: None,
+                    ocsp_stapled: None,
                 })
             }
             Some(other) => return Err(format!("unexpected handshake message type {other}")),
@@ -347,7 +357,7 @@ impl Records {
         let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
         if len > limit {
             return Err(format!(
-                "handshake message exceeds fipsprobe's {limit}-byte limit (the server sent {len} bytes)"
+                "handshake message exceeds the cap of {limit} bytes (the server sent {len})"
             ));
         }
         let whole = len.saturating_add(4);
@@ -374,7 +384,7 @@ impl Records {
             self.read = self.read.saturating_add(n);
             if self.read > MAX_READ_LEN {
                 return Err(format!(
-                    "the server's flight exceeds fipsprobe's {MAX_READ_LEN}-byte limit"
+                    "the server's flight exceeds the cap of {MAX_READ_LEN} bytes"
                 ));
             }
             self.deframer
@@ -476,7 +486,7 @@ mod tests {
             ..Records::default()
         };
         let err = records.cut_message(MAX_CERTIFICATE_LEN).unwrap_err();
-        assert!(err.contains("262144-byte limit"), "{err}");
+        assert!(err.contains("the cap of 262144 bytes"), "{err}");
         records.handshake = vec![8, 0, 0, 2, 1];
         assert_eq!(records.cut_message(MAX_OTHER_LEN), Ok(None));
         records.handshake.extend([2, 99]);

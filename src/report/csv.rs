@@ -9,7 +9,7 @@
 //! as escapes (`\x1b`, `\r`, `\n`: see [`crate::report::escape::terminal`]), so every record is
 //! one line and no cell carries a raw control character; the JSON report keeps the exact text.
 
-use super::model::{Endpoint, Finding, Report, Severity};
+use crate::model::{Endpoint, Finding, Report, Severity};
 
 /// The header row, in column order.
 pub const COLUMNS: [&str; 19] = [

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::model::{Report, SCHEMA_VERSION};
 use super::ReportError;
+use crate::model::{Report, SCHEMA_VERSION};
 
 /// The report as pretty-printed JSON with a trailing newline (what `-o FILE` writes).
 pub fn to_json(report: &Report) -> String {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::model::{Endpoint, Summary};
+use crate::model::{Endpoint, Summary};
 
 /// One endpoint as a single line of JSON (the same object as in the report's `endpoints`).
 pub fn endpoint_line(e: &Endpoint) -> String {

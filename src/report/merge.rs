@@ -19,8 +19,8 @@ use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::model::{Endpoint, Report, Severity, Status, Summary, Verdict, SCHEMA_VERSION};
 use super::{endpoint_label, ReportError};
+use crate::model::{Endpoint, Report, Severity, Status, Summary, Verdict, SCHEMA_VERSION};
 
 /// A merged report and what a person should be told about it.
 #[derive(Clone, Debug, PartialEq)]

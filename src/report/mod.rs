@@ -1,6 +1,6 @@
-//! Reports: the JSON data model and every output format built from it.
+//! Reports: every output format, built from [`crate::model::Report`].
 //!
-//! Every format reads [`model::Report`] and nothing else, so the table, JSON, JSONL and CSV can
+//! Every format reads [`crate::model::Report`] and nothing else, so the table, JSON, JSONL and CSV can
 //! never disagree. Only [`file`](mod@file) touches the file system; everything else returns strings.
 
 pub mod csv;
@@ -9,13 +9,16 @@ pub mod escape;
 pub mod file;
 pub mod json;
 pub mod jsonl;
+pub mod junit;
 pub mod merge;
 pub mod model;
+pub mod prometheus;
 pub mod table;
+pub mod timing;
 
 use std::net::IpAddr;
 
-use model::Endpoint;
+use crate::model::Endpoint;
 
 /// The JSON Schema (draft 2020-12) of report schema version 1, as published in
 /// `schema/report-v1.schema.json`; tests anywhere in the crate validate reports against it.

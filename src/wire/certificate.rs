@@ -25,7 +25,7 @@ pub struct Truncation {
     pub what: &'static str,
     /// The limit.
     pub limit: usize,
-    /// Its unit (`certificate`, `byte`).
+    /// Its unit (`certificates`, `bytes`).
     pub unit: &'static str,
     /// How much the server sent (or claimed to send), in `unit`s.
     pub sent: usize,
@@ -35,8 +35,8 @@ impl std::fmt::Display for Truncation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} cut at fipsprobe's {}-{} limit (the server sent {} {}s)",
-            self.what, self.limit, self.unit, self.sent, self.unit
+            "{} cut at the cap of {} {} (the server sent {})",
+            self.what, self.limit, self.unit, self.sent
         )
     }
 }
@@ -77,7 +77,7 @@ impl Certificate {
             truncated: Some(Truncation {
                 what: "Certificate message",
                 limit: prefix.len(),
-                unit: "byte",
+                unit: "bytes",
                 sent: declared,
             }),
         }
@@ -108,7 +108,7 @@ impl Wire<'_> for Certificate {
         let truncated = (sent > MAX_CHAIN_CERTS).then_some(Truncation {
             what: "certificate chain",
             limit: MAX_CHAIN_CERTS,
-            unit: "certificate",
+            unit: "certificates",
             sent,
         });
         Ok(Certificate { chain, truncated })
@@ -225,11 +225,11 @@ mod tests {
         let cut = got.truncated.unwrap();
         assert_eq!(
             (cut.limit, cut.unit, cut.sent),
-            (MAX_CHAIN_CERTS, "certificate", 200)
+            (MAX_CHAIN_CERTS, "certificates", 200)
         );
         assert_eq!(
             cut.to_string(),
-            "certificate chain cut at fipsprobe's 64-certificate limit (the server sent 200 certificates)"
+            "certificate chain cut at the cap of 64 certificates (the server sent 200)"
         );
     }
 

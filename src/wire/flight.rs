@@ -144,7 +144,7 @@ impl FlightReader {
                 Err(self.fail(DecodeError::Cap {
                     what: "server flight",
                     limit: MAX_FLIGHT_MESSAGES,
-                    unit: "message",
+                    unit: "messages",
                 }))
             }
             Ok(Some(m)) => {
@@ -154,7 +154,7 @@ impl FlightReader {
             Ok(None) if self.over_cap => Err(self.fail(DecodeError::Cap {
                 what: "server flight",
                 limit: MAX_FLIGHT_LEN,
-                unit: "byte",
+                unit: "bytes",
             })),
             Ok(None) => Ok(None),
             Err(e) => Err(self.fail(e)),
@@ -303,7 +303,7 @@ impl FlightReader {
                 return Err(DecodeError::Cap {
                     what: "handshake message",
                     limit: MAX_HANDSHAKE_LEN,
-                    unit: "byte",
+                    unit: "bytes",
                 });
             }
             return Ok(self.truncated_certificate(len));

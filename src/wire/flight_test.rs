@@ -192,7 +192,7 @@ fn huge_handshake_length_is_refused_before_buffering() {
         Err(DecodeError::Cap {
             what: "handshake message",
             limit: MAX_HANDSHAKE_LEN,
-            unit: "byte",
+            unit: "bytes",
         })
     );
 }
@@ -220,7 +220,7 @@ fn an_overlong_certificate_keeps_its_first_certificates_and_the_flight_goes_on()
         let cut = cert.truncated.unwrap();
         assert_eq!(
             (cut.limit, cut.unit, cut.sent),
-            (MAX_HANDSHAKE_LEN, "byte", body.len())
+            (MAX_HANDSHAKE_LEN, "bytes", body.len())
         );
         assert_eq!(got[2], ServerMessage::ServerHelloDone);
     }
@@ -253,7 +253,7 @@ fn an_endless_flight_stops_at_the_byte_cap() {
     };
     assert_eq!(
         err.to_string(),
-        "server flight exceeds fipsprobe's 98304-byte limit"
+        "server flight exceeds the cap of 98304 bytes"
     );
     assert!(reader.capped());
     assert_eq!(reader.feed(&junk), Err(err));
@@ -268,7 +268,7 @@ fn an_endless_stream_of_tiny_messages_stops_at_the_message_cap() {
         Err(DecodeError::Cap {
             what: "server flight",
             limit: MAX_FLIGHT_MESSAGES,
-            unit: "message",
+            unit: "messages",
         })
     );
 }

@@ -3,8 +3,8 @@
 //!
 //! Every server binds 127.0.0.1 on a free port, is up (accepts TCP) when its constructor returns,
 //! and is killed by its own PID when dropped. A missing binary is a [`ServerError::Missing`] that
-//! names the Debian package; tests unwrap servers with `require_server!`, which skips loudly
-//! (or fails under `FIPSPROBE_REQUIRE_SERVERS=1`, as `scripts/test.sh` sets). The macro expands
+//! names the Debian package; tests unwrap servers with `require_server!`, which fails the test
+//! (a loud skip with `FIPSPROBE_ALLOW_MISSING_SERVERS=1`). The macro expands
 //! to `$crate::common::skip_or_fail`, so a test file must declare `mod common;` at its root.
 //!
 //! ```text
@@ -26,6 +26,7 @@
 //! | [`NginxServer`] | `ssl_ciphers` / `ssl_protocols` / `ssl_prefer_server_ciphers` | [`openssl::expected_suites`] minus DHE (no `ssl_dhparam`) |
 //! | [`EtcdServer`] | `--cipher-suites`, `--client-cert-auth` | Go: the list, TLS 1.3 untouched |
 //! | [`GoTlsServer`] | kube-apiserver flags, plain or BoringCrypto | `go::GO119_*` constants |
+//! | [`JavaTlsServer`] | OpenJDK JSSE with chosen versions (no fallback SCSV, no EtM) | - |
 //! | [`MisbehavingServer`], [`closed_port`] | garbage, silent, refused | - |
 //! | [`s_client`], [`s_client_session`], [`rustls_connect`], [`nmap::ssl_enum_ciphers`] | reference clients/scanners | - |
 
@@ -39,11 +40,13 @@ pub mod etcd;
 pub mod gnutls;
 pub mod go;
 pub mod hostile;
+pub mod java;
 pub mod misbehaving;
 pub mod nginx;
 pub mod nmap;
 pub mod openssl;
 pub mod process;
+pub mod scan;
 
 pub use certs::{CertFiles, CertSource};
 pub use client::{
@@ -53,6 +56,7 @@ pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer};
 pub use hostile::{Hostile, HostileServer};
+pub use java::JavaTlsServer;
 pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;
 pub use openssl::OpensslServer;

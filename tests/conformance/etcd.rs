@@ -3,16 +3,16 @@
 //! crypto/tls server: Go's order wins over the configured one, TLS 1.3 ignores the flag, and
 //! etcd 3.4 sets TLS 1.2 as its minimum.
 
+use fipsprobe::model::Severity::{Fail, Warn};
+use fipsprobe::model::Verdict;
 use fipsprobe::protocol::Protocol::{Tls12, Tls13};
-use fipsprobe::report::model::Severity::{Fail, Warn};
-use fipsprobe::report::model::Verdict;
 
 use crate::common::go::GO119_TLS13;
 use crate::common::EtcdServer;
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_version, codes, extra, go_order, hex, minimal_handshakes, scan, summary,
-    versions, Found, Pol,
+    assert_grade, assert_version, codes, extra, go_no_encrypt_then_mac, go_order, hex,
+    minimal_handshakes, scan, summary, versions, Found, Pol,
 };
 
 /// Listed against Go's order on purpose: Go serves them in its own order regardless.
@@ -45,10 +45,14 @@ fn etcd_restricted_cipher_suites_in_go_order_and_unrestricted_tls13() {
     // --cipher-suites does not reach TLS 1.3: ChaCha20 is still there.
     assert_eq!(hex(&codes(&e, Tls13)), hex(&go_order(&GO119_TLS13)));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    assert!(!e.extensions.contains_key("client_certificate"));
-    // ECDHE AES-CBC-SHA is a warning in both; ChaCha20 (TLS 1.3) and x25519 fail both.
-    assert_grade(&e, Pol::Fips3, &etcd_extras(Pol::Fips3), Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &etcd_extras(Pol::Fips2), Verdict::Fail);
+    assert_eq!(*e.ext("client_certificate"), "not_requested");
+    // ECDHE AES-CBC-SHA is a warning in both, but Go negotiates it without Encrypt-then-MAC,
+    // which fails both (SP 800-52r2 §3.4.2); ChaCha20 (TLS 1.3) and x25519 fail both.
+    for pol in [Pol::Fips3, Pol::Fips2] {
+        let mut extras = etcd_extras(pol);
+        extras.push(go_no_encrypt_then_mac());
+        assert_grade(&e, pol, &extras, Verdict::Fail);
+    }
 }
 
 #[test]
@@ -60,7 +64,7 @@ fn etcd_client_cert_auth_is_scanned_without_a_client_certificate() {
     assert_version(&e, Tls12, &[0xC02F, 0xC030], Some(true));
     assert_eq!(hex(&codes(&e, Tls13)), hex(&go_order(&GO119_TLS13)));
     // etcd --client-cert-auth refuses a client without a certificate: "required".
-    assert_eq!(e.extensions["client_certificate"], "required");
+    assert_eq!(*e.ext("client_certificate"), "required");
     assert!(e.certificate.is_some(), "{}", summary(&e));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     // Even the AES-GCM-only list fails: TLS 1.3 ChaCha20 and x25519 are out of etcd's reach.

@@ -8,15 +8,15 @@
 
 use std::collections::BTreeSet;
 
+use fipsprobe::model::Endpoint;
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
-use fipsprobe::report::model::Endpoint;
 
 use crate::common::nmap::{ssl_enum_ciphers, NmapResult};
 use crate::common::{
     EtcdServer, GnutlsServer, GoCrypto, GoTlsServer, NginxServer, OpensslServer, ServerError,
 };
 use crate::require_server;
-use crate::support::{go_aes_hardware, scan, summary};
+use crate::support::{go_aes_hardware, scan, summary, Scanned};
 
 /// A difference between the two tools, in a form the tests list exactly.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -117,7 +117,7 @@ fn assert_nmap_versions(nmap: &NmapResult, labels: &[&str]) {
 }
 
 /// Scans `addr` with both tools.
-fn both(addr: std::net::SocketAddr) -> Result<(Endpoint, NmapResult), ServerError> {
+fn both(addr: std::net::SocketAddr) -> Result<(Scanned, NmapResult), ServerError> {
     let e = scan(addr);
     let nmap = ssl_enum_ciphers(addr)?;
     Ok((e, nmap))

@@ -4,9 +4,9 @@
 //! (`openssl ciphers -V -s`, `gnutls-cli -l --priority`), not from fipsprobe's database.
 
 use fipsprobe::demo::KeyKind;
+use fipsprobe::model::Severity::{Fail, Warn};
+use fipsprobe::model::{Status, Verdict};
 use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
-use fipsprobe::report::model::Severity::{Fail, Warn};
-use fipsprobe::report::model::Verdict;
 use fipsprobe::scan::Outcome;
 
 use crate::common::misbehaving::Behaviour;
@@ -58,7 +58,7 @@ fn nginx_cipher_list_with_server_preference() {
     // ssl_ciphers does not reach TLS 1.3: OpenSSL's default TLS 1.3 suites, server order.
     assert_version(&e, Tls13, &openssl_codes(NGINX_CIPHERS, Tls13), Some(true));
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
-    assert_eq!(e.extensions["extended_master_secret"], true);
+    assert_eq!(*e.ext("extended_master_secret"), true);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     // nginx's default curve list (OpenSSL's) has x25519 and x448.
     let extras = default_group_findings();
@@ -87,7 +87,7 @@ fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement
     assert_eq!(e.groups.first().map(String::as_str), Some("secp384r1"));
     assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
-    assert_eq!(e.extensions["ems_required"], false, "{}", summary(&e));
+    assert_eq!(*e.ext("ems_required"), false, "{}", summary(&e));
     let extras = [extra("tls13_missing", Warn, None, None)];
     let graded = assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
     let fails: Vec<&str> = graded
@@ -121,8 +121,8 @@ fn gnutls_priority_string_in_client_order() {
         assert_version_client_order(&e, p, &gnutls_codes(GNUTLS_PRIORITY, p));
     }
     // gnutls-serv asks for a certificate but serves a client without one.
-    assert_eq!(e.extensions["client_certificate"], "optional");
-    assert_eq!(e.extensions["extended_master_secret"], true);
+    assert_eq!(*e.ext("client_certificate"), "optional");
+    assert_eq!(*e.ext("extended_master_secret"), true);
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     let mut extras = gnutls_extras();
     let preferred = e.preferred_suite.clone().unwrap();
@@ -268,29 +268,45 @@ fn bogus_server_hello() -> Vec<u8> {
 #[test]
 fn a_suite_that_was_not_offered_is_reported_as_a_protocol_violation() {
     let server = MisbehavingServer::start(Behaviour::Reply(bogus_server_hello()));
-    let report = scan_report(server.addr);
+    let (report, _) = scan_report(server.addr);
     let e = &report.endpoints[0];
-    let error = e.error.as_deref().unwrap_or_default();
-    assert!(
-        error.contains(
-            "TLSv1.2: protocol violation: server chose suite 0x1301, which was not offered"
-        ),
-        "{error}"
+    let gap = |v: Protocol| {
+        e.gaps
+            .iter()
+            .find(|g| g.probe == "suites" && g.protocol == Some(v))
+            .map(|g| (g.kind.clone(), g.reason.clone()))
+    };
+    assert_eq!(
+        gap(Tls12),
+        Some((
+            "protocol_violation".to_string(),
+            "protocol violation: the server chose suite 0x1301, which was not offered".to_string()
+        )),
+        "{e:#?}"
     );
     // Answering a TLS 1.1 hello with TLS 1.2 is one too.
-    assert!(
-        error.contains(
-            "TLSv1.1: protocol violation: server answered a TLSv1.1 hello with version 0x0303"
-        ),
-        "{error}"
+    assert_eq!(
+        gap(Tls11),
+        Some((
+            "protocol_violation".to_string(),
+            "protocol violation: the server answered a TLSv1.1 hello with version 0x0303"
+                .to_string()
+        )),
+        "{e:#?}"
     );
     assert!(e.protocols.is_empty(), "{}", summary(e));
+    assert_eq!(e.status, Status::Error, "nothing it said is an acceptance");
+    assert!(e
+        .error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("protocol violation"));
 }
 
 #[test]
 fn an_endpoint_that_only_violates_the_protocol_does_not_pass() {
     let server = MisbehavingServer::start(Behaviour::Reply(bogus_server_hello()));
-    let report = scan_report(server.addr);
+    let (report, _) = scan_report(server.addr);
     let e = &report.endpoints[0];
     assert_ne!(e.verdict, Verdict::Pass, "{}", summary(e));
     assert_ne!(fipsprobe::scan::outcome(&report), Outcome::Pass);
@@ -340,12 +356,7 @@ fn nginx_dhe_behind_ecdhe_is_enumerated() {
 fn nginx_weak_dhe_group_behind_ecdhe_fails() {
     let (server, _dh) = require_server!(nginx_with_weak_dhe());
     let e = scan(server.addr());
-    assert_eq!(
-        e.extensions.get("dh_bits"),
-        Some(&serde_json::json!(1024)),
-        "{}",
-        summary(&e)
-    );
+    assert_eq!(e.extensions.dh_bits, Some(1024), "{}", summary(&e));
     for pol in [Pol::Fips3, Pol::Fips2] {
         assert_grade(
             &e,

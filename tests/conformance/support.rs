@@ -6,10 +6,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use fipsprobe::model::{Endpoint, Observation, Report, Severity, Status, Verdict};
 use fipsprobe::policy::{self, Policy, Waivers};
 use fipsprobe::probe::{ScanConfig, Stop};
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, Report, Severity, Status, Verdict};
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
 
@@ -32,25 +32,60 @@ impl Pol {
     }
 }
 
+/// One server scanned: its observation (regraded per policy), its report entry under
+/// fips-140-3, and that entry as JSON (facts are checked there, as a user reads them).
+pub struct Scanned {
+    /// What the probe observed.
+    pub obs: Observation,
+    /// The report entry under fips-140-3.
+    pub e: Endpoint,
+    json: serde_json::Value,
+}
+
+impl std::ops::Deref for Scanned {
+    type Target = Endpoint;
+    fn deref(&self) -> &Endpoint {
+        &self.e
+    }
+}
+
+impl Scanned {
+    /// `extensions.KEY` as JSON (`null` when the fact is unknown).
+    pub fn ext(&self, key: &str) -> &serde_json::Value {
+        &self.json["extensions"][key]
+    }
+
+    /// The leaf certificate as JSON.
+    pub fn leaf(&self) -> &serde_json::Value {
+        &self.json["certificate"]["chain"][0]
+    }
+}
+
 /// Scans `addr` with the real engine (`scan::run`, default settings, the address named
 /// explicitly) and returns its one endpoint graded under `fips-140-3`. The scan must be complete.
-pub fn scan(addr: SocketAddr) -> Endpoint {
-    let report = scan_report(addr);
-    assert_eq!(report.endpoints.len(), 1, "{report:#?}");
+pub fn scan(addr: SocketAddr) -> Scanned {
+    let (report, obs) = scan_report(addr);
     let endpoint = report.endpoints.into_iter().next().unwrap();
     assert_eq!(endpoint.status, Status::Tls, "{endpoint:#?}");
     assert!(!endpoint.incomplete, "incomplete scan: {endpoint:#?}");
     assert_eq!(endpoint.error, None, "{endpoint:#?}");
-    endpoint
+    let json = serde_json::to_value(&endpoint).unwrap();
+    Scanned {
+        obs: obs.expect("an observation"),
+        e: endpoint,
+        json,
+    }
 }
 
-/// The whole report of a scan of `addr` (graded under `fips-140-3`), unchecked.
-pub fn scan_report(addr: SocketAddr) -> Report {
+/// The whole report of a scan of `addr` (graded under `fips-140-3`), unchecked, and the
+/// observation of its endpoint.
+pub fn scan_report(addr: SocketAddr) -> (Report, Option<Observation>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
+    let mut seen = None;
     let report = runtime.block_on(async {
         let target = targets::parse_target(&addr.to_string()).unwrap();
         let job = ScanJob {
@@ -61,23 +96,22 @@ pub fn scan_report(addr: SocketAddr) -> Report {
             waivers: Waivers::none(),
             args: vec!["conformance".into(), addr.to_string()],
         };
-        scan::run(job, Stop::default(), |_, _| {}).await
+        scan::run(job, Stop::default(), |obs, _, _| seen = Some(obs.clone())).await
     });
     assert_eq!(report.endpoints.len(), 1, "{report:#?}");
-    report
+    (report, seen)
 }
 
-/// The same observations graded under `pol` (what `scan::run` does with `--policy`).
-pub fn graded(endpoint: &Endpoint, pol: Pol) -> Endpoint {
-    let mut e = endpoint.clone();
+/// The same observation graded under `pol` (what `scan::run` does with `--policy`).
+pub fn graded(s: &Scanned, pol: Pol) -> Endpoint {
     let today = time::OffsetDateTime::now_utc().date();
-    policy::grade(
+    let grade = policy::grade(
         &Policy::load(pol.id()).unwrap(),
-        &mut e,
+        &s.obs,
         &Waivers::none(),
         today,
     );
-    e
+    Endpoint::new(s.obs.clone(), grade)
 }
 
 /// The accepted suite codes of `version`, in reported order (empty when not accepted).
@@ -249,9 +283,16 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
     NOT
 }
 
+/// Go's crypto/tls implements no Encrypt-then-MAC (golang/go#71221): a Go server configured with
+/// a CBC suite fails SP 800-52r2 §3.4.2 under both policies (an extra for those tests).
+pub fn go_no_encrypt_then_mac() -> Found {
+    extra("encrypt_then_mac_missing", Severity::Fail, None, None)
+}
+
 /// The findings `e` must carry under `pol`: one per non-approved version, one per
-/// non-approved or discouraged suite and version (from the model above), plus `extras`
-/// (EMS, TLS 1.3, groups, preferred suite: what the test knows about the server).
+/// non-approved or discouraged suite and version (from the model above), the missing OCSP
+/// staple, plus `extras` (EMS, TLS 1.3, groups, preferred suite, EtM: what the test knows about
+/// the server).
 pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found> {
     let mut out = Vec::new();
     for (&version, result) in &e.protocols {
@@ -272,10 +313,9 @@ pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found>
     // FIPS 140-3 IG D.Q: a server that completes TLS 1.2 without EMS when the client leaves it
     // out is not enforcing it. Upstream OpenSSL 3.0, GnuTLS 3.7 and Go 1.19 never enforce it
     // (only RHEL's FIPS patches do), so every such server here gets this finding.
-    let ext = |k: &str| e.extensions.get(k).and_then(serde_json::Value::as_bool);
     if pol == Pol::Fips3
-        && ext("ems_required") == Some(false)
-        && ext("extended_master_secret") != Some(false)
+        && e.extensions.ems_required == Some(false)
+        && e.extensions.extended_master_secret != Some(false)
     {
         out.push(extra(
             "ems_not_enforced",
@@ -283,6 +323,13 @@ pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found>
             None,
             Some(Protocol::Tls12),
         ));
+    }
+    // No server here is given an OCSP response to staple (none is configured with one), so every
+    // endpoint asked with status_request (the features hello in TLS 1.0-1.2, the certificate
+    // handshake in TLS 1.3) staples nothing: a warning under both policies (SP 800-52r2 §3.4.1,
+    // a shall the policies do not enforce as a failure).
+    if !e.protocols.is_empty() {
+        out.push(extra("ocsp_stapling_missing", Severity::Warn, None, None));
     }
     out.extend(extras.iter().cloned());
     out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
@@ -304,7 +351,7 @@ pub fn found(e: &Endpoint) -> Vec<Found> {
 /// suite ones), that every suite/version finding's message names its suite and version, the
 /// `approved` flag of every suite, and the verdict. Returns the graded endpoint.
 #[track_caller]
-pub fn assert_grade(scanned: &Endpoint, pol: Pol, extras: &[Found], verdict: Verdict) -> Endpoint {
+pub fn assert_grade(scanned: &Scanned, pol: Pol, extras: &[Found], verdict: Verdict) -> Endpoint {
     assert_grade_except(scanned, pol, extras, verdict, &[])
 }
 
@@ -312,7 +359,7 @@ pub fn assert_grade(scanned: &Endpoint, pol: Pol, extras: &[Found], verdict: Ver
 /// (for a fact a separate, ignored test shows fipsprobe gets wrong).
 #[track_caller]
 pub fn assert_grade_except(
-    scanned: &Endpoint,
+    scanned: &Scanned,
     pol: Pol,
     extras: &[Found],
     verdict: Verdict,

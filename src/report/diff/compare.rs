@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::matching::label;
 use super::{plural, status_text, verdict_text, Change, ChangeKind};
+use crate::model::{Endpoint, Finding, Severity, SuiteEntry, Verdict};
 use crate::protocol::Protocol;
-use crate::report::model::{Endpoint, Finding, Severity, SuiteEntry, Verdict};
 
 pub(super) fn appeared(n: &Endpoint, ambiguous: bool) -> Change {
     let verdict = verdict_text(n.verdict);

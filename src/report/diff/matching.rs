@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::report::model::Endpoint;
+use crate::model::Endpoint;
 use crate::report::{endpoint_label, host_is_name};
 
 /// How endpoints are matched across reports.

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::model::{PolicyRef, Report, Status, Summary, Verdict};
+use crate::model::{PolicyRef, Report, Status, Summary, Verdict};
 use crate::protocol::Protocol;
 
 mod compare;

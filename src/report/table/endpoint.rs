@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use comfy_table::{Cell, Color};
 
 use super::{error_suffix, severity_text, status_text, text_width, verdict_text, Renderer};
+use crate::model::{Certificate, Endpoint, Facts, Finding, Severity, Status, Verdict};
 use crate::report::escape::terminal;
-use crate::report::model::{Endpoint, Finding, Severity, Status};
 use crate::report::{endpoint_label, host_is_name, service_name, socket_label};
 
 impl Renderer<'_> {
@@ -54,43 +54,49 @@ impl Renderer<'_> {
         };
         self.wrapped(&format!("Preferred: {preferred}"), "  ", "    ", out);
         // Groups per version when the probe split them, else the union.
-        match e.extensions.get("groups").and_then(|g| g.as_object()) {
-            Some(by_version) if !by_version.is_empty() => {
-                for (version, groups) in by_version.iter().rev() {
-                    let names: Vec<String> = groups
-                        .as_array()
-                        .map(|a| a.iter().map(plain).collect())
-                        .unwrap_or_default();
-                    self.wrapped(
-                        &format!("Groups {version}: {}", names.join(", ")),
-                        "  ",
-                        "    ",
-                        out,
-                    );
-                }
+        if !e.extensions.groups.is_empty() {
+            for (version, groups) in e.extensions.groups.iter().rev() {
+                self.wrapped(
+                    &format!("Groups {version}: {}", groups.join(", ")),
+                    "  ",
+                    "    ",
+                    out,
+                );
             }
-            _ if !e.groups.is_empty() => self.wrapped(
+        } else if !e.groups.is_empty() {
+            self.wrapped(
                 &format!("Groups: {}", e.groups.join(", ")),
                 "  ",
                 "    ",
                 out,
-            ),
-            _ => {}
+            );
         }
-        // Everything else the probe recorded, as key=value; the group lines above say the rest.
-        let facts: Vec<String> = e
-            .extensions
-            .iter()
-            .filter(|(k, _)| k.as_str() != "groups")
-            .map(|(k, v)| format!("{k}={}", plain(v)))
-            .collect();
+        let facts = facts_line(&e.extensions, self.marks.sep);
         if !facts.is_empty() {
+            self.wrapped(&format!("Facts: {facts}"), "  ", "    ", out);
+        }
+        if let Some(cert) = &e.certificate {
+            let line = certificate_line(cert, self.marks.sep);
+            self.wrapped(&format!("Certificate: {line}"), "  ", "    ", out);
+        }
+        if !e.refused.is_empty() {
+            let refused: Vec<String> = e
+                .refused
+                .iter()
+                .rev()
+                .map(|(v, r)| format!("{v} ({r})"))
+                .collect();
             self.wrapped(
-                &format!("Extensions: {}", facts.join(", ")),
+                &format!("Refused: {}", refused.join(", ")),
                 "  ",
                 "    ",
                 out,
             );
+        }
+        if e.verdict == Verdict::NotAssessed {
+            for reason in &e.reasons {
+                self.wrapped(&format!("Not assessed: {reason}"), "  ", "    ", out);
+            }
         }
 
         if !e.protocols.is_empty() {
@@ -221,11 +227,93 @@ impl Renderer<'_> {
     }
 }
 
-/// A JSON value as a person reads it: strings unquoted, arrays as `a b c`.
-fn plain(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
+/// The typed facts as short labelled items, only those known.
+fn facts_line(f: &Facts, sep: &str) -> String {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut items = Vec::new();
+    match (f.extended_master_secret, f.ems_required) {
+        (Some(true), Some(true)) => items.push("EMS required".to_string()),
+        (Some(true), Some(false)) => items.push("EMS offered, not required".to_string()),
+        (Some(v), _) => items.push(format!("EMS {}", yes_no(v))),
+        (None, _) => {}
     }
+    if let Some(v) = f.secure_renegotiation {
+        items.push(format!("secure renegotiation {}", yes_no(v)));
+    }
+    if let Some(v) = f.compression {
+        items.push(format!("compression {}", yes_no(v)));
+    }
+    if let Some(v) = f.ocsp_stapling {
+        items.push(format!("OCSP stapling {}", yes_no(v)));
+    }
+    if let Some(v) = f.session_ticket {
+        items.push(format!("session tickets {}", yes_no(v)));
+    }
+    if let Some(v) = f.encrypt_then_mac {
+        items.push(format!("encrypt-then-MAC {}", yes_no(v)));
+    }
+    if let Some(v) = f.fallback_scsv {
+        items.push(format!("fallback SCSV {}", yes_no(v)));
+    }
+    if let Some(v) = f.downgrade_sentinel {
+        items.push(format!("downgrade sentinel {}", yes_no(v)));
+    }
+    if let Some(c) = f.client_certificate {
+        items.push(format!(
+            "client certificate {}",
+            c.label().replace('_', " ")
+        ));
+    }
+    if let Some(bits) = f.dh_bits {
+        items.push(format!("DH {bits} bits"));
+    }
+    if !f.signature_schemes.is_empty() {
+        items.push(format!("signs with {}", f.signature_schemes.join(" ")));
+    }
+    items.join(sep)
+}
+
+/// The leaf certificate in one line: key, signature, expiry, subject, name match.
+fn certificate_line(c: &Certificate, sep: &str) -> String {
+    let Some(leaf) = c.leaf() else {
+        return c.error.clone().unwrap_or_else(|| "not read".to_string());
+    };
+    if let Some(e) = &leaf.parse_error {
+        return format!("unparseable ({e})");
+    }
+    let mut items = Vec::new();
+    let mut key = leaf
+        .key_type
+        .map(|k| k.label().to_string())
+        .unwrap_or_default();
+    if let Some(curve) = &leaf.curve {
+        key.push(' ');
+        key.push_str(curve);
+    } else if let Some(bits) = leaf.key_bits {
+        let _ = write!(key, " {bits}");
+    }
+    items.push(key);
+    if let Some(sig) = &leaf.signature_algorithm {
+        items.push(sig.clone());
+    }
+    if let Some(not_after) = &leaf.not_after {
+        let day = not_after.get(..10).unwrap_or(not_after);
+        match leaf.days_left {
+            Some(d) if d < 0 => items.push(format!("expired {day}")),
+            Some(d) => items.push(format!("expires {day} ({d} days)")),
+            None => items.push(format!("expires {day}")),
+        }
+    }
+    if let Some(subject) = &leaf.subject {
+        items.push(subject.clone());
+    }
+    match c.name_matches {
+        Some(true) => items.push("name matches".into()),
+        Some(false) => items.push("name does not match".into()),
+        None => {}
+    }
+    if c.chain.len() > 1 {
+        items.push(format!("{} certificates in chain", c.chain.len()));
+    }
+    items.join(sep)
 }

@@ -19,8 +19,8 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
-use super::escape::terminal;
-use super::model::{Endpoint, Report, Severity, Status, Verdict};
+use crate::model::{Endpoint, Report, Severity, Status, Verdict};
+use crate::report::escape::terminal;
 
 mod endpoint;
 mod text;

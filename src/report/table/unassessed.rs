@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use comfy_table::{Cell, Color};
 
 use super::{status_text, Renderer};
-use crate::report::model::{Endpoint, Status};
+use crate::model::{Endpoint, Status};
 use crate::report::{endpoint_label, service_name};
 
 /// Closed/timed-out endpoints of one range are listed one by one only up to this many; more

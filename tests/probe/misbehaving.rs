@@ -3,43 +3,23 @@
 //! (a suite we did not offer, a version above the one offered) or that hang on TLS 1.3 hellos.
 //! Each must end quickly with the right `status`; a timeout is never a rejection.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{closed_port, MisbehavingServer};
-use fipsprobe::probe::limits::Limits;
-use fipsprobe::probe::{probe, ProbeConfig};
-use fipsprobe::report::model::{Endpoint, Status};
-use fipsprobe::targets::EndpointSpec;
-use tokio_util::sync::CancellationToken;
+use fipsprobe::model::{Endpoint, ErrorKind, Status, Verdict};
+use fipsprobe::probe::ProbeConfig;
+use fipsprobe::protocol::Protocol;
+
+use crate::common::scan::{graded, observe_with};
+use crate::common::{closed_port, MisbehavingServer};
 
 async fn scan_with(addr: SocketAddr, cfg: ProbeConfig) -> (Endpoint, Duration) {
-    let limits = Limits::new(4, None);
-    let spec = EndpointSpec {
-        target: addr.to_string().into(),
-        host: addr.ip().to_string().into(),
-        ip: addr.ip(),
-        port: addr.port(),
-        sni: None,
-        explicit: true,
-    };
-    let started = Instant::now();
-    let e = probe(
-        &spec,
-        &cfg,
-        &limits.host(addr.ip()),
-        &CancellationToken::new(),
-    )
-    .await;
-    (e, started.elapsed())
+    let (obs, took) = observe_with(addr, &cfg, 4).await;
+    (graded(&obs, "fips-140-3"), took)
 }
 
 fn short() -> ProbeConfig {
@@ -90,6 +70,8 @@ async fn silent_server_times_out_quickly_and_is_no_rejection() {
         "{:?}",
         e.error
     );
+    assert_eq!(e.error_kind, Some(ErrorKind::ReadTimeout));
+    assert_eq!(e.verdict, Verdict::NotAssessed);
     // Two TLS 1.3 tries (one retry), then one TLS 1.2 try in case the silence was version
     // intolerance: 3 × 300 ms plus a 100 ms backoff.
     assert!(e.handshakes <= 3, "{}", e.handshakes);
@@ -131,6 +113,8 @@ enum Fake {
     /// Hellos with a supported_versions extension (TLS 1.3) are never answered; TLS 1.2 hellos
     /// get the first offered suite, others an alert.
     HangsOnTls13,
+    /// Every hello gets this fatal alert.
+    AlertAlways(u8),
 }
 
 /// A hand-written TLS server on loopback, one thread per connection; stops when dropped.
@@ -242,7 +226,11 @@ const HANDSHAKE_FAILURE: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
 
 fn serve(mut stream: TcpStream, fake: Fake) {
     let Some(hello) = read_hello(&mut stream) else {
-        let _ = stream.write_all(&HANDSHAKE_FAILURE);
+        let alert = match fake {
+            Fake::AlertAlways(code) => [21, 3, 3, 0, 2, 2, code],
+            _ => HANDSHAKE_FAILURE,
+        };
+        let _ = stream.write_all(&alert);
         return;
     };
     let first = hello.suites.first().copied().unwrap_or(0x002F);
@@ -262,6 +250,7 @@ fn serve(mut stream: TcpStream, fake: Fake) {
             // A server that takes exactly one suite: ECDHE-RSA-AES128-GCM.
             server_hello(0x0303, 0xC02F)
         }
+        Fake::AlertAlways(code) => vec![21, 3, 3, 0, 2, 2, code],
         _ => HANDSHAKE_FAILURE.to_vec(),
     };
     let _ = stream.write_all(&reply);
@@ -309,7 +298,7 @@ async fn hanging_on_tls13_still_finds_tls12_and_is_incomplete() {
     let server = FakeTls::start(Fake::HangsOnTls13);
     let (e, took) = scan(server.addr).await;
     assert_eq!(e.status, Status::Tls, "{:?}", e.error);
-    let tls12: Vec<u32> = e.protocols[&fipsprobe::protocol::Protocol::Tls12]
+    let tls12: Vec<u32> = e.protocols[&Protocol::Tls12]
         .suites
         .iter()
         .map(|s| s.code.0)
@@ -317,10 +306,139 @@ async fn hanging_on_tls13_still_finds_tls12_and_is_incomplete() {
     assert_eq!(tls12, vec![0xC02F]);
     assert_eq!(e.protocols.len(), 1, "{:?}", e.protocols.keys());
     assert!(e.incomplete, "TLS 1.3 is unknown, not rejected");
-    assert!(
-        e.error.as_deref().is_some_and(|m| m.contains("TLSv1.3")),
-        "{:?}",
-        e.error
-    );
+    assert!(!e.refused.contains_key(&Protocol::Tls13), "{:?}", e.refused);
+    let gap = e
+        .gaps
+        .iter()
+        .find(|g| g.protocol == Some(Protocol::Tls13))
+        .expect("a TLS 1.3 gap");
+    assert_eq!(gap.kind, "read_timeout", "{gap:?}");
+    // tls13_missing is not raised from a silence: it is a check that could not be made.
+    assert!(!e.findings.iter().any(|f| f.id == "tls13_missing"));
+    assert!(e
+        .unchecked
+        .iter()
+        .any(|u| u.check == "tls13_missing" && u.protocol == Some(Protocol::Tls13)));
+    assert_ne!(e.verdict, Verdict::Pass);
     assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+/// A server that answers every hello with the same fatal alert proves nothing it accepts:
+/// not assessed, with the alert, never a pass (and for unrecognized_name, what to do).
+#[tokio::test]
+async fn every_hello_refused_with_an_alert_is_not_assessed() {
+    for (code, name) in [(40u8, "handshake_failure"), (112, "unrecognized_name")] {
+        let server = FakeTls::start(Fake::AlertAlways(code));
+        let (e, _) = scan(server.addr).await;
+        assert_eq!(e.status, Status::Tls, "{name}: an alert is a TLS answer");
+        assert_eq!(e.verdict, Verdict::NotAssessed, "{name}: {:?}", e.findings);
+        assert!(e.protocols.is_empty());
+        let reason = e.reasons.join(" ");
+        assert!(reason.contains(name), "{name}: {reason}");
+        if code == 112 {
+            assert!(reason.contains("--sni"), "{reason}");
+        }
+        for v in Protocol::ALL {
+            let evidence = e.refused.get(&v).map(String::as_str).unwrap_or_default();
+            if v != Protocol::Ssl2 {
+                assert!(evidence.contains(name), "{name} {v}: {evidence:?}");
+            }
+        }
+    }
+}
+
+/// A relay that serves the first connection and closes every later one at once: the one
+/// answered hello is not the whole story, so the endpoint is not assessed, never a pass with
+/// one suite.
+#[tokio::test]
+async fn closing_after_the_first_connection_is_not_assessed() {
+    let server = fipsprobe::demo::spawn(
+        &fipsprobe::demo::kube_apiserver_fips(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let relay = CloseAfterFirst::start(server.addr);
+    let (e, took) = scan_with(relay.addr, ProbeConfig::default()).await;
+    assert_ne!(e.verdict, Verdict::Pass, "{e:#?}");
+    assert!(e.incomplete, "{:?}", e.gaps);
+    assert!(
+        e.refused.is_empty(),
+        "drops from a server that answers nothing else are not refusals: {:?}",
+        e.refused
+    );
+    assert!(relay.connections() > 1);
+    assert!(took < Duration::from_secs(30), "{took:?}");
+}
+
+/// Forwards the first connection to `backend`; accepts and closes every later one at once.
+struct CloseAfterFirst {
+    addr: SocketAddr,
+    count: Arc<AtomicU32>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl CloseAfterFirst {
+    fn start(backend: SocketAddr) -> CloseAfterFirst {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = Arc::new(AtomicU32::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (counter, flag) = (count.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(inbound) = stream else { continue };
+                if counter.fetch_add(1, Ordering::SeqCst) > 0 {
+                    drop(inbound);
+                    continue;
+                }
+                std::thread::spawn(move || pipe(inbound, backend));
+            }
+        });
+        CloseAfterFirst {
+            addr,
+            count,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn connections(&self) -> u32 {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for CloseAfterFirst {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Copies both ways between `inbound` and a new connection to `backend`, for at most 10 s.
+fn pipe(inbound: TcpStream, backend: SocketAddr) {
+    let Ok(outbound) = TcpStream::connect(backend) else {
+        return;
+    };
+    for s in [&inbound, &outbound] {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    }
+    let (Ok(mut a_read), Ok(mut b_write)) = (inbound.try_clone(), outbound.try_clone()) else {
+        return;
+    };
+    let up = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut a_read, &mut b_write);
+        let _ = b_write.shutdown(std::net::Shutdown::Write);
+    });
+    let (mut b_read, mut a_write) = (outbound, inbound);
+    let _ = std::io::copy(&mut b_read, &mut a_write);
+    let _ = a_write.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
 }

@@ -8,25 +8,21 @@
 //! backlog, their hellos already sent. These tests check that this is both correct and fast,
 //! with the default cap and with one connection at a time.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::openssl::expected_suites;
-use common::OpensslServer;
 use fipsprobe::demo::KeyKind;
-use fipsprobe::probe::limits::Limits;
-use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::model::{ClientCertificate, Endpoint, Status};
+use fipsprobe::probe::ProbeConfig;
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, Status};
-use fipsprobe::targets::EndpointSpec;
 use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
+
+use crate::common::openssl::expected_suites;
+use crate::common::scan::{codes, graded, observe_with};
+use crate::common::OpensslServer;
+use crate::require_server;
 
 /// A TCP relay that counts the connections it forwards.
 struct Relay {
@@ -71,37 +67,8 @@ impl Drop for Relay {
 }
 
 async fn scan(addr: SocketAddr, per_host: usize) -> (Endpoint, Duration) {
-    let cfg = ProbeConfig::default();
-    let limits = Limits::new(per_host, None);
-    let spec = EndpointSpec {
-        target: addr.to_string().into(),
-        host: addr.ip().to_string().into(),
-        ip: addr.ip(),
-        port: addr.port(),
-        sni: None,
-        explicit: true,
-    };
-    let started = Instant::now();
-    let e = probe(
-        &spec,
-        &cfg,
-        &limits.host(addr.ip()),
-        &CancellationToken::new(),
-    )
-    .await;
-    (e, started.elapsed())
-}
-
-fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
-    e.protocols
-        .get(&v)
-        .map(|p| {
-            p.suites
-                .iter()
-                .map(|s| u16::try_from(s.code.0).unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
+    let (obs, took) = observe_with(addr, &ProbeConfig::default(), per_host).await;
+    (graded(&obs, "fips-140-3"), took)
 }
 
 fn expected(cipher: &str, v: Protocol, key: KeyKind) -> Vec<u16> {
@@ -128,7 +95,7 @@ fn check(
     server_pref: bool,
 ) {
     assert_eq!(e.status, Status::Tls, "{label}: {:?}", e.error);
-    assert!(!e.incomplete, "{label}: {:?}", e.error);
+    assert!(!e.incomplete, "{label}: {:?}", e.gaps);
     assert_eq!(e.error, None, "{label}");
     assert_eq!(
         e.protocols.keys().copied().collect::<Vec<_>>(),
@@ -155,10 +122,10 @@ fn check(
     let highest = versions.last().unwrap();
     assert_eq!(e.preferred_suite, e.protocols[highest].preferred, "{label}");
     assert!(
-        e.handshakes <= common::budget::budget(e),
+        e.handshakes <= crate::common::budget::budget(e),
         "{label}: {} handshakes, budget {}",
         e.handshakes,
-        common::budget::budget(e)
+        crate::common::budget::budget(e)
     );
 }
 
@@ -188,7 +155,7 @@ async fn legacy(server_pref: bool) {
     eprintln!(
         "{label}: {} handshakes (budget {}), {took:?}",
         e.handshakes,
-        common::budget::budget(&e)
+        crate::common::budget::budget(&e)
     );
     assert!(took < Duration::from_secs(10), "{label}: took {took:?}");
     if server_pref {
@@ -256,8 +223,8 @@ async fn client_certificate_required() {
         false,
     );
     assert_eq!(
-        e.extensions.get("client_certificate"),
-        Some(&serde_json::Value::from("required"))
+        e.extensions.client_certificate,
+        Some(ClientCertificate::Required)
     );
     eprintln!("client-cert: {} handshakes, {took:?}", e.handshakes);
 }
@@ -287,8 +254,8 @@ async fn dhe_group_behind_ecdhe_is_measured() {
     let cipher = "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0";
     let server = require_server!(OpensslServer::start_with(
         &["-cipher", cipher, "-tls1_2", "-serverpref"],
-        common::CertSource::Rcgen(KeyKind::Rsa2048),
-        common::openssl::Extra {
+        crate::common::CertSource::Rcgen(KeyKind::Rsa2048),
+        crate::common::openssl::Extra {
             dh1024: true,
             ..Default::default()
         },
@@ -303,12 +270,7 @@ async fn dhe_group_behind_ecdhe_is_measured() {
         true,
     );
     assert_eq!(codes(&e, Protocol::Tls12), [0xC02F, 0x009E]);
-    assert_eq!(
-        e.extensions.get("dh_bits"),
-        Some(&serde_json::json!(1024)),
-        "{:?}",
-        e.extensions
-    );
+    assert_eq!(e.extensions.dh_bits, Some(1024), "{:?}", e.extensions);
 }
 
 /// TLS 1.3 only with a required client certificate: the CertificateRequest is encrypted, so
@@ -318,8 +280,8 @@ async fn dhe_group_behind_ecdhe_is_measured() {
 async fn tls13_only_client_certificate_required() {
     let server = require_server!(OpensslServer::start_with(
         &["-tls1_3"],
-        common::CertSource::Rcgen(KeyKind::Rsa2048),
-        common::openssl::Extra {
+        crate::common::CertSource::Rcgen(KeyKind::Rsa2048),
+        crate::common::openssl::Extra {
             require_client_cert: true,
             ..Default::default()
         },
@@ -334,10 +296,11 @@ async fn tls13_only_client_certificate_required() {
         false,
     );
     let cert = e.certificate.as_ref().expect("certificate facts");
-    assert!(cert.get("error").is_none(), "{cert}");
+    assert!(cert.error.is_none(), "{cert:?}");
+    assert!(!cert.chain.is_empty(), "{cert:?}");
     assert_eq!(
-        e.extensions.get("client_certificate"),
-        Some(&serde_json::Value::from("required"))
+        e.extensions.client_certificate,
+        Some(ClientCertificate::Required)
     );
     eprintln!("tls13-client-cert: {} handshakes, {took:?}", e.handshakes);
 }

@@ -3,53 +3,21 @@
 //! switches to a ChaCha20-first order when the client's first suite is not AES-GCM: the probe
 //! must still report `server_order: true`, Go's AES-GCM order, and the same result every time.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::go::{GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13};
-use common::{GoCrypto, GoTlsServer};
-use fipsprobe::probe::limits::Limits;
-use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::model::{Endpoint, Status};
+use fipsprobe::probe::ProbeConfig;
 use fipsprobe::protocol::Protocol;
-use fipsprobe::report::model::{Endpoint, Status};
-use fipsprobe::targets::EndpointSpec;
-use tokio_util::sync::CancellationToken;
+
+use crate::common::go::{GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13};
+use crate::common::scan::{codes, graded, observe_with};
+use crate::common::{GoCrypto, GoTlsServer};
+use crate::require_server;
 
 async fn scan(addr: SocketAddr) -> (Endpoint, Duration) {
-    let limits = Limits::new(4, None);
-    let spec = EndpointSpec {
-        target: addr.to_string().into(),
-        host: addr.ip().to_string().into(),
-        ip: addr.ip(),
-        port: addr.port(),
-        sni: None,
-        explicit: true,
-    };
-    let started = Instant::now();
-    let e = probe(
-        &spec,
-        &ProbeConfig::default(),
-        &limits.host(addr.ip()),
-        &CancellationToken::new(),
-    )
-    .await;
-    (e, started.elapsed())
-}
-
-fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
-    e.protocols
-        .get(&v)
-        .map(|p| {
-            p.suites
-                .iter()
-                .map(|s| u16::try_from(s.code.0).unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
+    let (obs, took) = observe_with(addr, &ProbeConfig::default(), 4).await;
+    (graded(&obs, "fips-140-3"), took)
 }
 
 /// Scans twice; both scans must agree and match `want` (version, Go's order) exactly.
@@ -58,7 +26,7 @@ async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> En
     let (second, _) = scan(addr).await;
     for e in [&first, &second] {
         assert_eq!(e.status, Status::Tls, "{label}: {:?}", e.error);
-        assert!(!e.incomplete, "{label}: {:?}", e.error);
+        assert!(!e.incomplete, "{label}: {:?}", e.gaps);
         assert_eq!(
             e.protocols.keys().copied().collect::<Vec<_>>(),
             want.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
@@ -75,10 +43,10 @@ async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> En
             assert_eq!(p.preferred.as_deref(), Some(p.suites[0].name.as_str()));
         }
         assert!(
-            e.handshakes <= common::budget::budget(e),
+            e.handshakes <= crate::common::budget::budget(e),
             "{label}: {} handshakes, budget {}",
             e.handshakes,
-            common::budget::budget(e)
+            crate::common::budget::budget(e)
         );
     }
     assert_eq!(first.protocols, second.protocols, "{label}: repeatable");
@@ -87,7 +55,7 @@ async fn check(label: &str, addr: SocketAddr, want: &[(Protocol, &[u16])]) -> En
     eprintln!(
         "{label}: {} handshakes (budget {}), {took:?}",
         first.handshakes,
-        common::budget::budget(&first)
+        crate::common::budget::budget(&first)
     );
     first
 }

@@ -1,0 +1,292 @@
+//! How every probe of one endpoint reaches it: one hello per connection, within the host's
+//! connection cap, the endpoint's time budget and the abort token, every handshake counted,
+//! and transient faults retried as `probe::retry` says. Sweeps, group sweeps and behaviour
+//! probes all go through [`Link::exchange`], so a server never sees two retry policies.
+//! Everything here ends at the endpoint's deadline: waiting for the host slot or a rate token,
+//! connecting, backing off, reading.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::model::ConnError;
+use crate::probe::conn::{self, Flight, ReadUntil};
+use crate::probe::limits::HostHandle;
+use crate::probe::retry::{
+    self, Attempt, DropVerdict, PathStats, FIRST_CONTACT_RETRIES, MAX_FAST_RETRIES,
+};
+use crate::probe::ProbeConfig;
+use crate::wire::ServerMessage;
+
+/// How to reach the endpoint, shared by all its probes.
+pub struct Link<'a> {
+    /// The endpoint's address.
+    pub addr: SocketAddr,
+    /// SNI to send.
+    pub sni: Option<&'a str>,
+    /// Timeouts and retries.
+    pub cfg: &'a ProbeConfig,
+    /// The per-address connection cap.
+    pub host: &'a HostHandle,
+    /// Stops everything.
+    pub abort: &'a CancellationToken,
+    /// The endpoint's time budget.
+    pub deadline: Instant,
+    /// The endpoint's handshake count.
+    pub handshakes: &'a AtomicU32,
+    /// What the endpoint's exchanges have shown of its path (fault rate, retry budget).
+    pub path: &'a PathStats,
+    /// A hello the server answered with a ServerHello, to show it still answers (see
+    /// `probe::retry`).
+    pub witness: &'a Mutex<Option<(Vec<u8>, ReadUntil)>>,
+}
+
+/// The answer to one hello, after retries.
+#[derive(Debug)]
+pub enum Reply {
+    /// What the server sent: at least one whole message, or an SSLv2 error.
+    Answer(Flight),
+    /// The hello was dropped (closed or reset before any byte) this many times in a row,
+    /// more than chance on this path explains: the server's way of refusing it.
+    Dropped {
+        /// Attempts, all dropped.
+        times: u8,
+    },
+    /// No answer could be had.
+    Failed(ConnError),
+}
+
+fn dropped(times: u32) -> Reply {
+    Reply::Dropped {
+        times: u8::try_from(times).unwrap_or(u8::MAX),
+    }
+}
+
+impl Link<'_> {
+    /// Sends one hello on a new connection.
+    pub async fn send(&self, hello: &[u8], until: ReadUntil) -> Reply {
+        self.exchange(hello, until, None).await
+    }
+
+    /// Sends one hello (on `stream` when given, else on a new connection) and returns the
+    /// answer, retrying transient faults: timeouts `cfg.retries` times, fast faults (resets,
+    /// closes) up to [`MAX_FAST_RETRIES`] times, all within the endpoint's retry budget.
+    pub async fn exchange(
+        &self,
+        hello: &[u8],
+        until: ReadUntil,
+        stream: Option<TcpStream>,
+    ) -> Reply {
+        self.exchange_with(hello, until, stream, self.cfg.retries, MAX_FAST_RETRIES)
+            .await
+    }
+
+    /// [`Self::exchange`] for the first hello to an endpoint nothing is known of: fast faults
+    /// get [`FIRST_CONTACT_RETRIES`] retries, so that a port that closes every connection
+    /// costs a few hellos, not ten.
+    pub async fn exchange_first(
+        &self,
+        hello: &[u8],
+        until: ReadUntil,
+        stream: Option<TcpStream>,
+    ) -> Reply {
+        self.exchange_with(
+            hello,
+            until,
+            stream,
+            self.cfg.retries,
+            FIRST_CONTACT_RETRIES,
+        )
+        .await
+    }
+
+    /// One attempt, no retry: for a hello that only tells two failures apart (the older hello
+    /// after a silent first one), whose silence costs a full timeout.
+    pub async fn exchange_once(&self, hello: &[u8], until: ReadUntil) -> Reply {
+        self.exchange_with(hello, until, None, 0, 0).await
+    }
+
+    async fn exchange_with(
+        &self,
+        hello: &[u8],
+        until: ReadUntil,
+        mut stream: Option<TcpStream>,
+        timeout_retries: u32,
+        fast_retries: u32,
+    ) -> Reply {
+        let mut timeouts = 0u32;
+        let mut fast = 0u32;
+        let mut drops = 0u32;
+        let mut answers_at_first_drop = 0u32;
+        loop {
+            let e = match self.attempt(hello, until, stream.take()).await {
+                Ok(flight) => {
+                    self.path.record(Attempt::Answered);
+                    self.note_witness(hello, until, &flight);
+                    // Drops of this very hello that a retry got past were faults of the path.
+                    self.path.resolved(drops);
+                    return Reply::Answer(flight);
+                }
+                Err(e) => e,
+            };
+            if !e.is_transient() {
+                return Reply::Failed(e);
+            }
+            if e.is_silent_drop() {
+                self.path.record(Attempt::Dropped);
+                if drops == 0 {
+                    answers_at_first_drop = self.path.answers();
+                }
+                drops += 1;
+                match self.path.judge_drops(drops, answers_at_first_drop) {
+                    DropVerdict::Retry => {}
+                    DropVerdict::Refusal => return dropped(drops),
+                    DropVerdict::NeedWitness => {
+                        return if self.witness_answers().await {
+                            dropped(drops)
+                        } else {
+                            Reply::Failed(e)
+                        };
+                    }
+                }
+            } else {
+                self.path.record(Attempt::Fault);
+                // The server began an answer (or the path timed out): earlier drops of this
+                // hello were faults too, and it is not being refused by drops.
+                self.path.resolved(drops);
+                drops = 0;
+            }
+            let again = if e.is_timeout() {
+                timeouts += 1;
+                timeouts <= timeout_retries
+            } else {
+                fast += 1;
+                fast <= fast_retries && !self.path.hopeless()
+            };
+            if !again || self.abort.is_cancelled() || !self.path.take_retry() {
+                return Reply::Failed(e);
+            }
+            // No retry starts that the endpoint's budget cannot finish.
+            let waited = if e.is_timeout() {
+                retry::backoff_until(timeouts, self.deadline).await
+            } else {
+                retry::fast_backoff_until(fast, self.deadline).await
+            };
+            if !waited {
+                return Reply::Failed(e);
+            }
+        }
+    }
+
+    /// Keeps the first hello the server answered with a ServerHello as the witness.
+    fn note_witness(&self, hello: &[u8], until: ReadUntil, flight: &Flight) {
+        if !matches!(flight.messages.first(), Some(ServerMessage::ServerHello(_))) {
+            return;
+        }
+        let mut w = self.witness.lock().unwrap_or_else(PoisonError::into_inner);
+        if w.is_none() {
+            *w = Some((hello.to_vec(), until));
+        }
+    }
+
+    /// Sends the witness hello once: whether the server answered it.
+    async fn witness_answers(&self) -> bool {
+        let witness = self
+            .witness
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some((hello, until)) = witness else {
+            return false;
+        };
+        match self.attempt(&hello, until, None).await {
+            Ok(_) => {
+                self.path.record(Attempt::Answered);
+                true
+            }
+            Err(e) => {
+                self.path.record(if e.is_silent_drop() {
+                    Attempt::Dropped
+                } else {
+                    Attempt::Fault
+                });
+                false
+            }
+        }
+    }
+
+    /// One attempt: connect (unless given a stream), send, read.
+    async fn attempt(
+        &self,
+        hello: &[u8],
+        until: ReadUntil,
+        stream: Option<TcpStream>,
+    ) -> Result<Flight, ConnError> {
+        if self.abort.is_cancelled() {
+            return Err(ConnError::Aborted);
+        }
+        let exhausted = || ConnError::BudgetExhausted(self.cfg.endpoint_timeout);
+        conn::within(self.cfg.handshake_timeout, self.deadline).ok_or_else(exhausted)?;
+        // Waiting for the host slot and the rate token counts against the budget.
+        let _permit = self
+            .host
+            .connection_until(self.deadline)
+            .await
+            .ok_or_else(exhausted)?;
+        let stream = match stream {
+            Some(s) => s,
+            None => {
+                let limit =
+                    conn::within(self.cfg.connect_timeout, self.deadline).ok_or_else(exhausted)?;
+                conn::connect(self.addr, limit).await?
+            }
+        };
+        let budget =
+            conn::within(self.cfg.handshake_timeout, self.deadline).ok_or_else(exhausted)?;
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+        tokio::select! {
+            r = conn::exchange(stream, hello, until, budget) => match r {
+                // The endpoint's budget, not the hello's own limit, is what ran out.
+                Err(ConnError::ReadTimeout { .. }) if Instant::now() >= self.deadline => {
+                    Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout))
+                }
+                other => other,
+            },
+            () = self.abort.cancelled() => Err(ConnError::Aborted),
+        }
+    }
+
+    /// A fresh connection for a full handshake (rustls), within the same cap and budget;
+    /// the handshake is counted.
+    pub async fn connect_for_handshake(
+        &self,
+    ) -> Result<(TcpStream, tokio::sync::OwnedSemaphorePermit), ConnError> {
+        if self.abort.is_cancelled() {
+            return Err(ConnError::Aborted);
+        }
+        let exhausted = || ConnError::BudgetExhausted(self.cfg.endpoint_timeout);
+        let permit = self
+            .host
+            .connection_until(self.deadline)
+            .await
+            .ok_or_else(exhausted)?;
+        let stream = retry::run(self.cfg.retries, self.abort, self.deadline, || async {
+            match conn::within(self.cfg.connect_timeout, self.deadline) {
+                Some(limit) => conn::connect(self.addr, limit).await,
+                None => Err(exhausted()),
+            }
+        })
+        .await?;
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+        Ok((stream, permit))
+    }
+
+    /// The time left in the endpoint's budget, at most `cap`.
+    pub fn time_left(&self, cap: std::time::Duration) -> std::time::Duration {
+        cap.min(self.deadline.saturating_duration_since(Instant::now()))
+    }
+}

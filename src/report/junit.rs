@@ -1,0 +1,329 @@
+//! JUnit XML (`--format junit`, `--junit FILE`) for CI systems, which show compliance best as
+//! test results: one `<testsuite>` per scan, one `<testcase>` per endpoint named by address and
+//! service, a `<failure>` carrying the findings of each failing endpoint, `<skipped>` with the
+//! reason for each endpoint that could not be assessed. Passing endpoints with warnings list
+//! them in `<system-out>`. The shape validates against the Jenkins xUnit plugin's
+//! `junit-10.xsd` (a copy is in `tests/data/evidence/`, with its provenance).
+//!
+//! Every string here may come from a server or a hand-edited report, so all text goes through
+//! [`escape_text`] and [`escape_attr`]: markup characters become entities, and characters
+//! XML 1.0 cannot carry at all (most C0 controls, U+FFFE, U+FFFF) become a visible
+//! `\x1B`-style escape instead of making the file unreadable. No I/O.
+
+use std::fmt::Write;
+
+use super::{endpoint_label, service_name, timing};
+use crate::model::{Endpoint, Finding, Report, Severity, Verdict};
+
+/// The whole report as a JUnit XML document.
+pub fn to_junit(report: &Report) -> String {
+    let failures = count(report, Verdict::Fail);
+    let skipped = count(report, Verdict::NotAssessed);
+    let tests = report.endpoints.len();
+    let time = timing::duration_seconds(report).map(seconds);
+    let suite_name = format!("fipsprobe policy {}", report.policy.id);
+
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str("<testsuites name=\"fipsprobe\"");
+    attr(&mut x, "tests", &tests.to_string());
+    attr(&mut x, "failures", &failures.to_string());
+    attr(&mut x, "errors", "0");
+    if let Some(t) = &time {
+        attr(&mut x, "time", t);
+    }
+    x.push_str(">\n  <testsuite");
+    attr(&mut x, "name", &suite_name);
+    attr(&mut x, "tests", &tests.to_string());
+    attr(&mut x, "failures", &failures.to_string());
+    attr(&mut x, "errors", "0");
+    attr(&mut x, "skipped", &skipped.to_string());
+    if let Some(t) = &time {
+        attr(&mut x, "time", t);
+    }
+    if let Some(start) = timing::started(report) {
+        // Ant's timestamp: ISO 8601 to the second, no zone; ours is UTC (the exact RFC 3339
+        // times are among the properties).
+        let ts = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            start.year(),
+            u8::from(start.month()),
+            start.day(),
+            start.hour(),
+            start.minute(),
+            start.second()
+        );
+        attr(&mut x, "timestamp", &ts);
+    }
+    x.push_str(">\n    <properties>\n");
+    let complete = report.complete.to_string();
+    let fips_mode = report.tool.fips_mode.to_string();
+    for (name, value) in [
+        ("fipsprobe.version", report.tool.version.as_str()),
+        (
+            "fipsprobe.crypto_provider",
+            report.tool.crypto_provider.as_str(),
+        ),
+        ("fipsprobe.fips_mode", fips_mode.as_str()),
+        ("policy.id", report.policy.id.as_str()),
+        ("policy.sha256", report.policy.sha256.as_str()),
+        ("scan.started_at", report.started_at.as_str()),
+        ("scan.finished_at", report.finished_at.as_str()),
+        ("scan.complete", complete.as_str()),
+    ] {
+        x.push_str("      <property");
+        attr(&mut x, "name", name);
+        attr(&mut x, "value", value);
+        x.push_str("/>\n");
+    }
+    x.push_str("    </properties>\n");
+    for e in &report.endpoints {
+        testcase(&mut x, e);
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
+}
+
+fn count(report: &Report, verdict: Verdict) -> usize {
+    report
+        .endpoints
+        .iter()
+        .filter(|e| e.verdict == verdict)
+        .count()
+}
+
+fn testcase(x: &mut String, e: &Endpoint) {
+    let service = service_name(e);
+    let name = match service {
+        Some(s) => format!("{} {s}", endpoint_label(e)),
+        None => endpoint_label(e),
+    };
+    let classname = format!(
+        "fipsprobe.{}",
+        service.map_or_else(|| format!("port-{}", e.port), str::to_string)
+    );
+    x.push_str("    <testcase");
+    attr(x, "name", &name);
+    attr(x, "classname", &classname);
+    attr(x, "time", &seconds(e.duration_ms as f64 / 1000.0));
+    let body = findings_text(&e.findings);
+    match e.verdict {
+        Verdict::Fail => {
+            let mut failing: Vec<&str> = Vec::new();
+            for f in &e.findings {
+                if f.severity == Severity::Fail
+                    && f.waived.is_none()
+                    && !failing.contains(&f.id.as_str())
+                {
+                    failing.push(&f.id);
+                }
+            }
+            let message = if failing.is_empty() {
+                "fails the policy".to_string()
+            } else {
+                format!("fails the policy: {}", failing.join(", "))
+            };
+            x.push_str(">\n      <failure");
+            attr(x, "message", &message);
+            attr(x, "type", failing.first().copied().unwrap_or("policy"));
+            x.push('>');
+            x.push_str(&escape_text(&body));
+            x.push_str("</failure>\n    </testcase>\n");
+        }
+        Verdict::NotAssessed => {
+            x.push_str(">\n      <skipped");
+            attr(x, "message", &not_assessed_reason(e));
+            if body.is_empty() {
+                x.push_str("/>\n    </testcase>\n");
+            } else {
+                x.push('>');
+                x.push_str(&escape_text(&body));
+                x.push_str("</skipped>\n    </testcase>\n");
+            }
+        }
+        Verdict::Pass if !body.is_empty() => {
+            x.push_str(">\n      <system-out>");
+            x.push_str(&escape_text(&body));
+            x.push_str("</system-out>\n    </testcase>\n");
+        }
+        Verdict::Pass => x.push_str("/>\n"),
+    }
+}
+
+/// `not assessed: timeout: connect timed out`: the status, and the reasons (or the error)
+/// where there are any.
+fn not_assessed_reason(e: &Endpoint) -> String {
+    let status = e.status.label();
+    if !e.reasons.is_empty() {
+        return format!("not assessed: {status}: {}", e.reasons.join("; "));
+    }
+    match &e.error {
+        Some(err) if !err.is_empty() => format!("not assessed: {status}: {err}"),
+        _ => format!("not assessed: {status}"),
+    }
+}
+
+/// One line per finding, failing ones first: `FAIL suite_not_approved: message`.
+fn findings_text(findings: &[Finding]) -> String {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut out = String::new();
+    for f in sorted {
+        let level = match f.severity {
+            Severity::Fail => "FAIL",
+            Severity::Warn => "WARN",
+            Severity::Info => "INFO",
+        };
+        let _ = write!(out, "{level} {}: {}", f.id, f.message);
+        if let Some(source) = &f.source {
+            if !f.message.contains(source.as_str()) {
+                let _ = write!(out, " ({source})");
+            }
+        }
+        if let Some(w) = &f.waived {
+            let _ = write!(out, " [waived until {}: {}]", w.expires, w.reason);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Seconds with millisecond precision: the form the schemas' `time` pattern takes.
+fn seconds(s: f64) -> String {
+    format!("{:.3}", s.max(0.0))
+}
+
+/// ` name="value"`, the value escaped for an attribute.
+fn attr(x: &mut String, name: &str, value: &str) {
+    x.push(' ');
+    x.push_str(name);
+    x.push_str("=\"");
+    x.push_str(&escape_attr(value));
+    x.push('"');
+}
+
+/// Text made safe for an XML 1.0 attribute value: see [`escape_text`]; tab and LF also
+/// become character references, which attribute-value normalisation would otherwise turn
+/// into spaces.
+pub fn escape_attr(s: &str) -> String {
+    escape_with(s, true)
+}
+
+/// Text made safe for XML 1.0 element content.
+///
+/// `&`, `<`, `>`, `"`, `'` become entities; CR becomes a character reference (line-end
+/// normalisation would drop it). DEL and the C1 controls are legal XML but unsafe on a
+/// terminal that `cat`s the file: they become character references too. What XML 1.0 cannot
+/// carry even as a reference (other C0 controls, U+FFFE, U+FFFF: XML 1.0 §2.2 `Char`) is
+/// written as visible text, `\x1B` or `\u{FFFE}`, so the file stays well-formed and the
+/// reader still sees that something odd was there.
+pub fn escape_text(s: &str) -> String {
+    escape_with(s, false)
+}
+
+fn escape_with(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' if !attribute => out.push(c),
+            '\t' | '\n' | '\r' | '\u{7F}'..='\u{9F}' => {
+                let _ = write!(out, "&#x{:X};", u32::from(c));
+            }
+            '\u{0}'..='\u{1F}' => {
+                let _ = write!(out, "\\x{:02X}", u32::from(c));
+            }
+            '\u{FFFE}' | '\u{FFFF}' => {
+                let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::report::json;
+
+    /// A report of three endpoints, one per verdict, as JSON (the stable contract), with
+    /// hostile text where a server or an edited file could put it.
+    pub(crate) fn sample() -> Report {
+        json::from_json(
+            include_str!("../../tests/data/evidence/hostile-report.json"),
+            "hostile-report.json",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn escape_leaves_no_markup_and_no_illegal_character() {
+        let hostile = "a<b>&\"'\u{0}\u{1b}[31m\t\r\n\u{7f}\u{85}\u{fffe}é]]>";
+        assert_eq!(
+            escape_attr(hostile),
+            "a&lt;b&gt;&amp;&quot;&apos;\\x00\\x1B[31m&#x9;&#xD;&#xA;&#x7F;&#x85;\\u{FFFE}é]]&gt;"
+        );
+        assert_eq!(
+            escape_text(hostile),
+            "a&lt;b&gt;&amp;&quot;&apos;\\x00\\x1B[31m\t&#xD;\n&#x7F;&#x85;\\u{FFFE}é]]&gt;"
+        );
+    }
+
+    #[test]
+    fn one_testcase_per_endpoint_with_failure_and_skipped_as_the_verdicts_say() {
+        let x = to_junit(&sample());
+        assert_eq!(x.matches("<testcase ").count(), 3, "{x}");
+        assert_eq!(x.matches("<failure ").count(), 1, "{x}");
+        assert_eq!(x.matches("<skipped ").count(), 1, "{x}");
+        assert!(x.contains(r#"<testsuite name="fipsprobe policy fips-140-3" tests="3" failures="1" errors="0" skipped="1" time="191.000" timestamp="2026-11-23T02:00:00">"#), "{x}");
+        assert!(x.contains(r#"<testcase name="10.0.0.5:6443 kube-apiserver" classname="fipsprobe.kube-apiserver" time="0.120"/>"#), "{x}");
+        assert!(x.contains(r#"<failure message="fails the policy: protocol_not_approved, suite_not_approved" type="protocol_not_approved">FAIL protocol_not_approved: "#), "{x}");
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_everywhere() {
+        let x = to_junit(&sample());
+        // No raw control character but line ends and tabs in element text.
+        assert!(
+            !x.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{x:?}"
+        );
+        assert!(!x.contains("<script"), "{x}");
+        assert!(x.contains("&lt;script&gt;"), "{x}");
+        assert!(x.contains("\\x1B[2J"), "{x}");
+        // Every `<` starts one of our elements or the declaration.
+        for piece in x.split('<').skip(1) {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "?/-".contains(*c))
+                .collect();
+            assert!(
+                [
+                    "?xml",
+                    "testsuites",
+                    "testsuite",
+                    "properties",
+                    "property",
+                    "testcase",
+                    "failure",
+                    "skipped",
+                    "system-out",
+                    "/testsuites",
+                    "/testsuite",
+                    "/properties",
+                    "/testcase",
+                    "/failure",
+                    "/skipped",
+                    "/system-out"
+                ]
+                .contains(&name.as_str()),
+                "unexpected element {name:?} in {x}"
+            );
+        }
+    }
+}

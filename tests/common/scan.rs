@@ -1,0 +1,115 @@
+//! One way for every test to scan an endpoint: probe it with the library, grade it under a
+//! bundled policy, and join the report entry exactly as a scan does (`model::Endpoint::new`).
+//! Tests read the report entry (what users see) and regrade the observation when they need
+//! another policy.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use fipsprobe::model::{Endpoint, Observation, Severity};
+use fipsprobe::policy::{grade, Policy, Waivers};
+use fipsprobe::probe::limits::Limits;
+use fipsprobe::probe::{probe, ProbeConfig};
+use fipsprobe::protocol::Protocol;
+use fipsprobe::targets::EndpointSpec;
+use tokio_util::sync::CancellationToken;
+
+/// An explicitly named endpoint at `addr`, with `sni` if given.
+pub fn spec(addr: SocketAddr, sni: Option<&str>) -> EndpointSpec {
+    EndpointSpec {
+        target: addr.to_string().into(),
+        host: sni
+            .map_or_else(|| addr.ip().to_string(), str::to_string)
+            .into(),
+        ip: addr.ip(),
+        port: addr.port(),
+        sni: sni.map(Into::into),
+        explicit: true,
+    }
+}
+
+/// Probes `addr` with `cfg` and `per_host` connections at once; returns the observation and
+/// the wall time.
+pub async fn observe_with(
+    addr: SocketAddr,
+    cfg: &ProbeConfig,
+    per_host: usize,
+) -> (Observation, Duration) {
+    let limits = Limits::new(per_host, None);
+    let started = Instant::now();
+    let obs = probe(
+        &spec(addr, None),
+        cfg,
+        &limits.host(addr.ip()),
+        &CancellationToken::new(),
+    )
+    .await;
+    (obs, started.elapsed())
+}
+
+/// Probes `addr` with the default settings.
+pub async fn observe(addr: SocketAddr) -> Observation {
+    observe_with(addr, &ProbeConfig::default(), 4).await.0
+}
+
+/// The report entry of `obs` graded under the bundled policy `policy` (no waivers, today).
+pub fn graded(obs: &Observation, policy: &str) -> Endpoint {
+    let policy = Policy::load(policy).expect("bundled policy");
+    let today = time::OffsetDateTime::now_utc().date();
+    let grade = grade(&policy, obs, &Waivers::none(), today);
+    Endpoint::new(obs.clone(), grade)
+}
+
+/// Probes `addr` with the default settings and grades it under fips-140-3.
+pub async fn scan(addr: SocketAddr) -> Endpoint {
+    graded(&observe(addr).await, "fips-140-3")
+}
+
+/// [`scan`] on a runtime of its own, for tests that start blocking servers.
+pub fn scan_blocking(addr: SocketAddr) -> Endpoint {
+    runtime().block_on(scan(addr))
+}
+
+/// [`observe`] on a runtime of its own.
+pub fn observe_blocking(addr: SocketAddr) -> Observation {
+    runtime().block_on(observe(addr))
+}
+
+/// A multi-threaded runtime, as the binary uses.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The accepted suite codes of version `v`, in the order reported.
+pub fn codes(e: &Endpoint, v: Protocol) -> Vec<u16> {
+    e.protocols
+        .get(&v)
+        .map(|p| {
+            p.suites
+                .iter()
+                .map(|s| u16::try_from(s.code.0).expect("two-byte suite"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The finding ids, in order.
+pub fn ids(e: &Endpoint) -> Vec<&str> {
+    e.findings.iter().map(|f| f.id.as_str()).collect()
+}
+
+/// `(id, severity, item)` of every finding.
+pub fn findings(e: &Endpoint) -> Vec<(String, Severity, Option<String>)> {
+    e.findings
+        .iter()
+        .map(|f| (f.id.clone(), f.severity, f.item.clone()))
+        .collect()
+}
+
+/// The report entry as JSON (what a user reads), for checks by key.
+pub fn json(e: &Endpoint) -> serde_json::Value {
+    serde_json::to_value(e).expect("endpoint serialises")
+}
