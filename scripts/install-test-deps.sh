@@ -7,7 +7,9 @@
 #   etcd          etcd-server   tests/common/etcd.rs
 #   nginx         nginx         tests/common/nginx.rs
 #   gnutls-serv   gnutls-bin    tests/common/gnutls.rs
-#   go            golang-go     tests/common/go.rs (testdata/go programs)
+#   go            golang-go     tests/common/go.rs (testdata/go programs), tests/binaries.rs
+#   go 1.23       golang-1.23-go  tests/binaries.rs (Go 1.20+ function table); from
+#                               bookworm-backports, through a temporary source list
 #   nmap          nmap          conformance cross-check (ssl-enum-ciphers)
 #   unshare       util-linux    GnuTLS server isolated in its own network namespace
 #   ip            iproute2      bringing up loopback inside that namespace
@@ -41,7 +43,15 @@ need flock util-linux
 need python3 python3
 need javac openjdk-17-jdk-headless
 
-if [ -z "$missing" ]; then
+# Go 1.23 (tests/binaries.rs: the Go 1.20+ function-table format, as current Kubernetes is built
+# with) comes from Debian's bookworm-backports. The system's apt sources are left untouched: a
+# temporary source list names backports for this one install.
+need_go123=""
+if [ ! -x /usr/lib/go-1.23/bin/go ]; then
+    need_go123=1
+fi
+
+if [ -z "$missing" ] && [ -z "$need_go123" ]; then
     echo "install-test-deps: all test servers present"
     exit 0
 fi
@@ -72,7 +82,32 @@ fi
 cleanup() { if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi; }
 trap cleanup EXIT
 
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
-# shellcheck disable=SC2086 # word splitting of the package list is intended
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    # shellcheck disable=SC2086 # word splitting of the package list is intended
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ -n "$need_go123" ]; then
+    codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+    if [ "$codename" = "bookworm" ]; then
+        echo "install-test-deps: installing golang-1.23-go from bookworm-backports"
+        list=$(mktemp)
+        echo "deb http://deb.debian.org/debian bookworm-backports main" >"$list"
+        chmod 644 "$list"
+        apt_bp="-o Dir::Etc::SourceList=$list -o Dir::Etc::SourceParts=/dev/null"
+        # shellcheck disable=SC2086 # the apt options are meant to split
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get $apt_bp update -q
+        # shellcheck disable=SC2086
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get $apt_bp install -y -q --no-install-recommends \
+            -t bookworm-backports golang-1.23-go
+        rm -f "$list"
+    else
+        # Elsewhere (newer Debian, Ubuntu) the archive's own golang-1.23-go, when it has one.
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends golang-1.23-go || {
+            echo "install-test-deps: golang-1.23-go not available here; tests/binaries.rs needs /usr/lib/go-1.23/bin/go" >&2
+            exit 1
+        }
+    fi
+fi
 echo "install-test-deps: done"

@@ -57,6 +57,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Check REPORT.sig against REPORT: exit 0 when it verifies, 1 when not, 2 on bad input.
     Verify(VerifyArgs),
+    /// Which crypto module each binary was built with, graded by the policy.
+    Binaries(BinariesArgs),
 }
 
 /// Output formats for stdout.
@@ -212,6 +214,10 @@ pub struct ScanArgs {
     /// Compare with a baseline graded by another policy (refused otherwise: approvals differ).
     #[arg(long, requires = "baseline")]
     pub allow_policy_change: bool,
+    /// Also inspect these binaries (files, or directories walked for executables) and put
+    /// them in the same report.
+    #[arg(long, value_name = "PATH")]
+    pub binaries: Vec<PathBuf>,
     /// Output options.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -271,6 +277,20 @@ impl ScanArgs {
             args,
         })
     }
+}
+
+/// `fipsprobe binaries`.
+#[derive(Debug, Args)]
+pub struct BinariesArgs {
+    /// Files, and directories walked recursively for executables.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Do not hash the binaries (sha256 is then null): only the parts inspected are read.
+    #[arg(long)]
+    pub no_hash: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// `fipsprobe demo`.

@@ -20,11 +20,14 @@
 //! - [`model`]: observations, grades, typed facts and errors, the JSON report
 //!   (`docs/report.md`). Below the probe and grading; imports neither.
 //! - [`report`]: every output format, built from [`model::Report`].
+//! - [`binaries`]: which crypto module each executable was built with (Go build info and
+//!   function table, linked and embedded libraries), graded by the policy's module rules.
 //! - [`scan`]: one scan start to finish (engine, grading, report) and its outcome.
 //! - [`fips`]: fipsprobe's own crypto provider and FIPS mode.
 //! - [`demo`]: in-process loopback servers for `fipsprobe demo` and the tests.
 //! - [`sign`]: signed reports (keys, DSSE envelopes beside report files).
 
+pub mod binaries;
 pub mod cipher_db;
 pub mod demo;
 pub mod fips;

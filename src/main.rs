@@ -15,9 +15,10 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use cli::{
-    Cli, Command, DemoArgs, DiffArgs, Format, KeygenArgs, MergeArgs, OutputArgs, PolicyCommand,
-    ScanArgs, SuitesArgs, VerifyArgs,
+    BinariesArgs, Cli, Command, DemoArgs, DiffArgs, Format, KeygenArgs, MergeArgs, OutputArgs,
+    PolicyCommand, ScanArgs, SuitesArgs, VerifyArgs,
 };
+use fipsprobe::binaries;
 use fipsprobe::demo;
 use fipsprobe::model::{Endpoint, PolicyRef, Report, Status, Verdict};
 use fipsprobe::policy::{self, Policy};
@@ -138,6 +139,69 @@ fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Merge(args) => merge_command(&args, argv),
         Command::Keygen(args) => keygen_command(&args),
         Command::Verify(args) => verify_command(&args),
+        Command::Binaries(args) => binaries_command(&args, argv),
+    }
+}
+
+/// `fipsprobe binaries PATH...`: a report with a `binaries` array and no endpoints.
+fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
+    if args.out.waivers.is_some() {
+        bail!("--waivers apply to endpoints; binaries take no waivers");
+    }
+    let format = args.out.format();
+    if matches!(format, Format::Csv | Format::Jsonl) {
+        bail!("binaries prints table or json, not {format:?}");
+    }
+    let (policy, _) = args.out.load_policy()?;
+    check_writable(args.out.report_file().map(|p| p.as_path()))?;
+    let started_at = scan::now_rfc3339();
+    let options = binaries::Options {
+        hash: !args.no_hash,
+        ..binaries::Options::default()
+    };
+    let run = binaries::run(&args.paths, &policy, &options)?;
+    let mut report = Report {
+        schema_version: fipsprobe::report::model::SCHEMA_VERSION,
+        tool: scan::tool(),
+        policy: policy.reference(),
+        started_at,
+        finished_at: scan::now_rfc3339(),
+        args: argv,
+        complete: !run
+            .binaries
+            .iter()
+            .any(|b| b.verdict == Verdict::NotAssessed),
+        summary: fipsprobe::report::model::Summary::default(),
+        endpoints: Vec::new(),
+        binaries: Vec::new(),
+    };
+    binaries::attach(&mut report, run);
+    if let Some(path) = args.out.report_file() {
+        file::write_atomic(path, json::to_json(&report).as_bytes())
+            .with_context(|| format!("writing report {}", path.display()))?;
+    }
+    if !args.out.quiet {
+        let text = match format {
+            Format::Json => json::to_json(&report),
+            _ => binaries_table(&report, true),
+        };
+        print_out(&text)?;
+    }
+    let code = binaries::outcome(&report.binaries).exit_code();
+    Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
+}
+
+/// The binaries part of the table, empty when the report has none.
+fn binaries_table(report: &Report, verdict_line: bool) -> String {
+    match &report.summary.binaries {
+        Some(summary) => binaries::table::render(
+            &report.binaries,
+            summary,
+            &report.policy.id,
+            terminal_width(),
+            verdict_line,
+        ),
+        None => String::new(),
     }
 }
 
@@ -160,10 +224,32 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
     };
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
     let signer = prepare_outputs(&args.out)?;
-    let (report, stream_error) = runtime()?.block_on(run_with_signals(job, &args.out))?;
+    // The binary half first: a bad path is bad input (exit 2) before any packet is sent.
+    let binaries_run = if args.binaries.is_empty() {
+        None
+    } else {
+        Some(binaries::run(
+            &args.binaries,
+            &job.policy,
+            &binaries::Options::default(),
+        )?)
+    };
+    let (mut report, stream_error) = runtime()?.block_on(run_with_signals(job, &args.out))?;
+    if let Some(run) = binaries_run {
+        if run.binaries.is_empty() && !args.out.quiet {
+            print_err("fipsprobe: --binaries found no ELF executable to inspect\n");
+        }
+        if matches!(args.out.format(), Format::Csv | Format::Jsonl) && !args.out.quiet {
+            print_err(&format!("fipsprobe: the binaries are in the table and the JSON report (-o FILE), not in {:?}\n", args.out.format()));
+        }
+        binaries::attach(&mut report, run);
+    }
     let mut code = emit(&report, &args.out, signer.as_ref())?;
     if let Some(e) = stream_error {
         return Err(stdout_error(&e));
+    }
+    if !args.binaries.is_empty() && report.binaries.is_empty() && code == 0 {
+        code = 3;
     }
     if let Some(old) = baseline {
         let d = diff::diff(&old, &report);
@@ -289,15 +375,19 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
     write_evidence_files(report, out)?;
     if !out.quiet {
         let text = match out.format() {
-            Format::Table => table::render(
-                report,
-                &table::TableOptions {
-                    color: out.color(),
-                    wide: out.wide,
-                    width: terminal_width(),
-                    ..Default::default()
-                },
-            ),
+            Format::Table => {
+                let mut text = table::render(
+                    report,
+                    &table::TableOptions {
+                        color: out.color(),
+                        wide: out.wide,
+                        width: terminal_width(),
+                        ..Default::default()
+                    },
+                );
+                text.push_str(&binaries_table(report, true));
+                text
+            }
             Format::Json => json::to_json(report),
             Format::Jsonl => format!(
                 "{}\n",

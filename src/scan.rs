@@ -46,6 +46,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The worse of two outcomes (a fail outranks incompleteness, which outranks a pass).
+    pub fn and(self, other: Outcome) -> Outcome {
+        match (self, other) {
+            (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+            (Outcome::Incomplete, _) | (_, Outcome::Incomplete) => Outcome::Incomplete,
+            _ => Outcome::Pass,
+        }
+    }
+
     /// The exit code of docs/report.md.
     pub fn exit_code(self) -> i32 {
         match self {
@@ -83,8 +92,17 @@ pub fn leaves_incomplete(e: &Endpoint) -> bool {
         }
 }
 
-/// The outcome of a finished report.
+/// The outcome of a finished report: its endpoints', and its binaries' when it has any.
 pub fn outcome(report: &Report) -> Outcome {
+    let endpoints = endpoint_outcome(report);
+    if report.binaries.is_empty() {
+        endpoints
+    } else {
+        endpoints.and(crate::binaries::outcome(&report.binaries))
+    }
+}
+
+fn endpoint_outcome(report: &Report) -> Outcome {
     let eps = &report.endpoints;
     if eps.iter().any(|e| e.verdict == Verdict::Fail) {
         return Outcome::Fail;
@@ -154,6 +172,7 @@ pub async fn run(
         complete,
         summary: Summary::of(&endpoints),
         endpoints,
+        binaries: Vec::new(),
     }
 }
 
@@ -175,6 +194,7 @@ mod tests {
             complete: true,
             summary: Summary::of(&endpoints),
             endpoints,
+            binaries: Vec::new(),
         }
     }
 

@@ -330,6 +330,7 @@ fn report(endpoints: Vec<Endpoint>) -> Report {
         complete: true,
         summary: Summary::of(&endpoints),
         endpoints,
+        binaries: Vec::new(),
     }
 }
 

@@ -44,6 +44,9 @@ pub struct Report {
     /// One entry per endpoint scanned (closed and filtered addresses inside ranges are left
     /// out).
     pub endpoints: Vec<Endpoint>,
+    /// Binaries inspected (`fipsprobe binaries`, `scan --binaries`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<crate::binaries::Binary>,
 }
 
 /// The tool that wrote a report.
@@ -81,6 +84,9 @@ pub struct Summary {
     pub fail: u64,
     /// Verdict not_assessed.
     pub not_assessed: u64,
+    /// Counts over `binaries`, when binaries were inspected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binaries: Option<crate::binaries::BinarySummary>,
 }
 
 impl Summary {

@@ -8,6 +8,7 @@
 mod cert;
 mod grade;
 mod listing;
+mod modules;
 mod parse;
 mod rules;
 mod show;
@@ -17,6 +18,7 @@ use std::path::Path;
 
 pub use grade::{finding_catalog, grade};
 pub use listing::{policy_list, suites_listing, ListFormat, SuiteFilter};
+pub use modules::{go_minor, ModuleOutcome, ModuleRule, ModuleRules};
 pub use rules::{
     CertCheck, CertificatePolicy, Check, Curves, Expiry, GroupRule, KeySize, Outcome, ProtocolRule,
     Requirement, Rule, Rules, SigSchemeRule, SuiteMatch, SuiteRule,

@@ -42,6 +42,8 @@ struct RawPolicy {
     key_exchange: Option<Spanned<RawKeyExchange>>,
     #[serde(default)]
     certificate: Option<Spanned<RawCertificate>>,
+    #[serde(default)]
+    module: Vec<Spanned<super::modules::RawModule>>,
 }
 
 #[derive(Deserialize)]
@@ -475,6 +477,7 @@ pub fn parse(file: &str, text: &str, db: &CipherDb) -> Result<Rules, PolicyError
         requires,
         dhe_min_bits,
         certificate,
+        modules: super::modules::parse(file, text, raw.module)?,
     })
 }
 

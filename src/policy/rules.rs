@@ -420,6 +420,8 @@ pub struct Rules {
     pub dhe_min_bits: Option<CertCheck<u64>>,
     /// Certificate checks.
     pub certificate: CertificatePolicy,
+    /// Which crypto modules binaries may be built with (`[[module]]`).
+    pub modules: super::modules::ModuleRules,
     /// The implicit rule for items no rule matches.
     pub unlisted: Rule,
 }
@@ -492,6 +494,7 @@ mod tests {
             requires: Vec::new(),
             dhe_min_bits: None,
             certificate: CertificatePolicy::default(),
+            modules: Default::default(),
             unlisted: rule("unlisted", Outcome::Fail),
         }
     }

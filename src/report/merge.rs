@@ -136,7 +136,9 @@ pub fn merge_with_notes(reports: Vec<(String, Report)>) -> Result<Merged, Report
         complete: reports.iter().all(|(_, r)| r.complete),
         summary: Summary::of(&endpoints),
         endpoints,
+        binaries: Vec::new(),
     };
+    let report = crate::binaries::merge_into(report, reports.iter().map(|(_, r)| r));
     Ok(Merged { report, notes })
 }
 

@@ -1,0 +1,3 @@
+module fipsprobe.test/cryptoprobe
+
+go 1.19

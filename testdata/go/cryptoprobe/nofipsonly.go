@@ -1,0 +1,5 @@
+//go:build !fipsonly
+
+package main
+
+const fipsOnly = false

@@ -1,0 +1,3 @@
+module fipsprobe.test/nocrypto
+
+go 1.19
