@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use fipsprobe::policy::{Policy, Waivers};
 use fipsprobe::probe::{ProbeConfig, ScanConfig};
 use fipsprobe::protocol::Protocol;
+use fipsprobe::report::escape::brief;
 use fipsprobe::scan::ScanJob;
 use fipsprobe::targets::{self, Resolve, Shard, SystemResolver, TargetSet, TargetSpec};
 
@@ -176,11 +178,11 @@ pub struct ScanArgs {
     /// Add a profile's ports.
     #[arg(long, value_enum)]
     pub profile: Option<Profile>,
-    /// Endpoints probed at once.
-    #[arg(long, default_value_t = 256)]
+    /// Endpoints probed at once (1-65536).
+    #[arg(long, default_value_t = 256, value_parser = RangedU64ValueParser::<usize>::new().range(1..=65536))]
     pub concurrency: usize,
-    /// Connections at once to one address.
-    #[arg(long, default_value_t = 4)]
+    /// Connections at once to one address (1-256).
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub per_host: usize,
     /// TCP connect timeout (e.g. 3s, 500ms).
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
@@ -191,11 +193,11 @@ pub struct ScanArgs {
     /// Time budget for a whole endpoint.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// New connections per second over the whole scan (default: unlimited).
-    #[arg(long, allow_negative_numbers = true)]
+    /// New connections per second over the whole scan, 0.001 to 1000000 (default: unlimited).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_rate)]
     pub rate: Option<f64>,
-    /// Extra attempts for timeouts and I/O errors (never for refusals or alerts).
-    #[arg(long, default_value_t = 1)]
+    /// Extra attempts for timeouts and I/O errors, 0-10 (never for refusals or alerts).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
     /// SNI to send (default: the host name when the target is a name).
     #[arg(long)]
@@ -214,6 +216,9 @@ pub struct ScanArgs {
     /// Compare with an earlier report; exit 1 when anything regressed.
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+    /// Compare with a baseline graded by another policy (refused otherwise: approvals differ).
+    #[arg(long, requires = "baseline")]
+    pub allow_policy_change: bool,
     /// Also inspect these binaries (files, or directories walked for executables) and put
     /// them in the same report.
     #[arg(long, value_name = "PATH")]
@@ -246,9 +251,6 @@ impl ScanArgs {
         }
         if self.concurrency == 0 || self.per_host == 0 {
             bail!("--concurrency and --per-host must be at least 1");
-        }
-        if self.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-            bail!("--rate must be a positive number of connections per second");
         }
         let (policy, waivers) = self.out.load_policy()?;
         let resolver: Arc<dyn Resolve> = Arc::new(SystemResolver::new()?);
@@ -349,6 +351,9 @@ pub struct DiffArgs {
     /// No colours.
     #[arg(long)]
     pub no_color: bool,
+    /// Compare reports graded by different policies (refused otherwise: approvals differ).
+    #[arg(long)]
+    pub allow_policy_change: bool,
     /// Refuse either report unless REPORT.sig verifies with this public key.
     #[arg(long = "verify-key", value_name = "PUB.pem")]
     pub verify_key: Option<PathBuf>,
@@ -393,7 +398,25 @@ pub struct VerifyArgs {
     pub signature: Option<PathBuf>,
 }
 
-/// Accepts `3`, `3s`, `500ms`, `2m`, `1.5s`.
+/// `--rate`: a finite number of connections per second within the limiter's range.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let range = fipsprobe::probe::limits::RATE_RANGE;
+    match s.trim().parse::<f64>() {
+        Ok(r) if range.contains(&r) => Ok(r),
+        _ => Err(format!(
+            "must be a number of connections per second from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+/// Shortest and longest duration any option takes: below a millisecond nothing can answer,
+/// and past a day a scan is not waiting, it is stuck.
+const DURATION_RANGE: (Duration, Duration) =
+    (Duration::from_millis(1), Duration::from_secs(24 * 3600));
+
+/// Accepts `3`, `3s`, `500ms`, `2m`, `1.5s`, from 1ms to 24h.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
@@ -402,7 +425,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     };
     let value: f64 = num
         .parse()
-        .map_err(|_| format!("invalid duration {s:?} (try 3s or 500ms)"))?;
+        .map_err(|_| format!("invalid duration {:?} (try 3s or 500ms)", brief(s)))?;
     let secs = match unit {
         "ms" => value / 1000.0,
         "s" => value,
@@ -410,14 +433,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         _ => {
             return Err(format!(
-                "invalid duration unit in {s:?} (use ms, s, m or h)"
+                "invalid duration unit in {:?} (use ms, s, m or h)",
+                brief(s)
             ))
         }
     };
-    if !(secs.is_finite() && secs > 0.0 && secs < 86_400.0 * 365.0) {
-        return Err(format!("duration {s:?} out of range"));
+    let (min, max) = DURATION_RANGE;
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if (min..=max).contains(&d) => Ok(d),
+        _ => Err(format!("duration {:?} out of range (1ms to 24h)", brief(s))),
     }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 /// nmap spells the input list `-iL`; clap's short options are one letter, so it is renamed
@@ -456,6 +481,26 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("0s").is_err());
+        for bad in [
+            "0.0001ms",
+            "25h",
+            "1e300",
+            "99999999999999999999999h",
+            "NaN",
+            "inf",
+            "-1s",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86400)));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["1e-300", "0", "-1", "NaN", "inf", "1e7", "fast"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

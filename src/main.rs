@@ -20,7 +20,7 @@ use cli::{
 };
 use fipsprobe::binaries;
 use fipsprobe::demo;
-use fipsprobe::model::{Endpoint, Report, Status, Verdict};
+use fipsprobe::model::{Endpoint, PolicyRef, Report, Status, Verdict};
 use fipsprobe::policy::{self, Policy};
 use fipsprobe::probe::{ScanConfig, Stop};
 use fipsprobe::report::{csv, diff, file, html, json, jsonl, junit, merge, prometheus, table};
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 let _ = e.print();
             } else {
-                eprintln!("fipsprobe: {} (see --help)", clap_one_line(&e));
+                print_err(&format!("fipsprobe: {} (see --help)\n", clap_one_line(&e)));
             }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     match run(cli, argv) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("fipsprobe: {}", one_line(&e));
+            print_err(&format!("fipsprobe: {}\n", one_line(&e)));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -63,22 +63,49 @@ fn clap_one_line(e: &clap::Error) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    match lines.next() {
+    let line = match lines.next() {
         Some(next) if first.ends_with(':') => format!("{first} {next}"),
         _ => first.to_string(),
+    };
+    fipsprobe::report::escape::brief_words(&line, LONGEST_WORD)
+}
+
+/// Writes to stdout. A closed pipe (`| head`) is a quiet stop, not an error; any other failure
+/// (`> /dev/full`, a full disk) is: a truncated report must not pass for a verdict.
+fn print_out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(stdout_error(&e)),
+        _ => Ok(()),
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic or an exit code.
-fn print_out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+fn stdout_error(e: &std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("writing to stdout: {e}")
+}
+
+/// Writes to stderr, ignoring failure: there is nowhere left to report it (`eprint!` would
+/// panic instead).
+fn print_err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }
 
 /// The error and its causes on one line, leaving out a cause that the message before it
-/// already quotes (many error types print their source in their own message).
+/// already quotes (many error types print their source in their own message). Control
+/// characters (from a file name, a list, a server) are shown escaped, never sent raw.
 fn one_line(e: &anyhow::Error) -> String {
+    fipsprobe::report::escape::brief_words(&chain_line(e), LONGEST_WORD)
+}
+
+/// Longest word an error line quotes whole (a path fits; a 10 MB token does not).
+const LONGEST_WORD: usize = 256;
+
+fn chain_line(e: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in e.chain() {
         let text = cause.to_string().replace('\n', " ");
@@ -158,7 +185,7 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
             Format::Json => json::to_json(&report),
             _ => binaries_table(&report, true),
         };
-        print_out(&text);
+        print_out(&text)?;
     }
     let code = binaries::outcome(&report.binaries).exit_code();
     Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
@@ -181,7 +208,18 @@ fn binaries_table(report: &Report, verdict_line: bool) -> String {
 fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
     let job = args.to_job(argv)?;
     let baseline = match &args.baseline {
-        Some(path) => Some(load_report(path)?),
+        Some(path) => {
+            let old = load_report(path)?;
+            let now = job.policy.reference();
+            same_policy(
+                &old.policy,
+                path,
+                &now,
+                "this scan",
+                args.allow_policy_change,
+            )?;
+            Some(old)
+        }
         None => None,
     };
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
@@ -196,17 +234,20 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
             &binaries::Options::default(),
         )?)
     };
-    let mut report = runtime()?.block_on(run_with_signals(job, &args.out))?;
+    let (mut report, stream_error) = runtime()?.block_on(run_with_signals(job, &args.out))?;
     if let Some(run) = binaries_run {
         if run.binaries.is_empty() && !args.out.quiet {
-            eprintln!("fipsprobe: --binaries found no ELF executable to inspect");
+            print_err("fipsprobe: --binaries found no ELF executable to inspect\n");
         }
         if matches!(args.out.format(), Format::Csv | Format::Jsonl) && !args.out.quiet {
-            eprintln!("fipsprobe: the binaries are in the table and the JSON report (-o FILE), not in {:?}", args.out.format());
+            print_err(&format!("fipsprobe: the binaries are in the table and the JSON report (-o FILE), not in {:?}\n", args.out.format()));
         }
         binaries::attach(&mut report, run);
     }
     let mut code = emit(&report, &args.out, signer.as_ref())?;
+    if let Some(e) = stream_error {
+        return Err(stdout_error(&e));
+    }
     if !args.binaries.is_empty() && report.binaries.is_empty() && code == 0 {
         code = 3;
     }
@@ -214,7 +255,7 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
         let d = diff::diff(&old, &report);
         if !args.out.quiet {
             // The report owns stdout; the comparison goes to stderr so pipes stay parseable.
-            eprint!("{}", d.render_table(args.out.color()));
+            print_err(&d.render_table(args.out.color()));
         }
         if d.regressed() {
             code = 1;
@@ -223,31 +264,69 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
     Ok(code)
 }
 
-/// Runs a scan with Ctrl-C/SIGTERM handling and a progress bar on a terminal.
-async fn run_with_signals(job: ScanJob, out: &OutputArgs) -> Result<Report> {
+/// Refuses to compare reports graded by different policies (a policy change is not a clean
+/// run: fips-140-3 to fips-140-2 would look like progress), unless `allow` says the user
+/// knows.
+fn same_policy(
+    old: &PolicyRef,
+    old_name: &Path,
+    new: &PolicyRef,
+    new_name: &str,
+    allow: bool,
+) -> Result<()> {
+    if old == new || allow {
+        return Ok(());
+    }
+    bail!(
+        "{} was graded with policy {} (sha256 {}) but {new_name} with {} (sha256 {}): approvals are not comparable; pass --allow-policy-change to compare anyway",
+        old_name.display(),
+        old.id,
+        old.sha256.get(..12).unwrap_or(&old.sha256),
+        new.id,
+        new.sha256.get(..12).unwrap_or(&new.sha256),
+    )
+}
+
+/// Runs a scan with Ctrl-C/SIGTERM handling and a progress bar on a terminal. Returns the
+/// report and, when streaming JSONL to stdout failed for another reason than a closed pipe,
+/// that error (the scan stopped there).
+async fn run_with_signals(
+    job: ScanJob,
+    out: &OutputArgs,
+) -> Result<(Report, Option<std::io::Error>)> {
     let stop = Stop::default();
     let signals = tokio::spawn(watch_signals(stop.clone(), out.quiet));
     let progress = Progress::new(out.quiet, job.targets.size_hint());
     let stream = out.format() == Format::Jsonl && !out.quiet;
     let reader_gone = stop.clone();
+    let stream_error = std::sync::Mutex::new(None);
     let report = scan::run(job, stop, |_, e, reported| {
         progress.update(e);
         if stream && reported {
             let mut stdout = std::io::stdout().lock();
             let written =
                 writeln!(stdout, "{}", jsonl::endpoint_line(e)).and_then(|()| stdout.flush());
-            if matches!(&written, Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe) {
-                // Nobody reads the stream any more (`| head -5`): stop, as a second Ctrl-C
-                // would, instead of scanning a /16 for no one.
+            if let Err(err) = written {
+                // Nobody reads the stream any more (`| head -5`), or nothing can be written:
+                // stop, as a second Ctrl-C would, instead of scanning a /16 for no one.
                 reader_gone.drain.cancel();
                 reader_gone.abort.cancel();
+                if err.kind() != std::io::ErrorKind::BrokenPipe {
+                    let mut first = stream_error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    first.get_or_insert(err);
+                }
             }
         }
     })
     .await;
     progress.finish();
     signals.abort();
-    Ok(report)
+    let stream_error = stream_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok((report, stream_error))
 }
 
 /// First signal: take no new endpoints, give running ones five seconds. Second: abandon them.
@@ -257,7 +336,7 @@ async fn watch_signals(stop: Stop, quiet: bool) {
         return;
     }
     if !quiet {
-        eprintln!("fipsprobe: interrupted; finishing endpoints in flight for up to {GRACE:?} (again to abort)");
+        print_err(&format!("fipsprobe: interrupted; finishing endpoints in flight for up to {GRACE:?} (again to abort)\n"));
     }
     stop.drain.cancel();
     tokio::select! {
@@ -319,7 +398,7 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
             Format::Prometheus => prometheus::to_prometheus(report),
             Format::Html => html_page(report, out),
         };
-        print_out(&text);
+        print_out(&text)?;
     }
     let code = scan::outcome(report).exit_code();
     Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
@@ -332,10 +411,12 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
 
-/// Fails before the scan, not after it, when the report file could not be written: a missing
-/// directory, a directory given as the file, or a directory we may not write to.
+/// Fails before the scan, not after it, when the report file could not be written: anything
+/// but a regular file at the path (a device, FIFO, socket, directory or link: see
+/// `file::check_target`), a missing directory, or a directory we may not write to.
 fn check_writable(path: Option<&Path>) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
+    file::check_target(path).with_context(|| format!("cannot write report {}", path.display()))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -445,8 +526,11 @@ fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
             waivers,
             args: argv,
         };
-        let report = run_with_signals(job, out).await?;
+        let (report, stream_error) = run_with_signals(job, out).await?;
         emit(&report, out, signer.as_ref())?;
+        if let Some(e) = stream_error {
+            return Err(stdout_error(&e));
+        }
         let verdict_of = |addr: SocketAddr| {
             report
                 .endpoints
@@ -456,10 +540,10 @@ fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
         };
         let as_expected = verdict_of(kube.addr) == Some(Verdict::Pass) && verdict_of(etcd.addr) == Some(Verdict::Fail);
         if !out.quiet {
-            eprintln!(
-                "demo: {} (the FIPS-configured kube-apiserver should pass, the non-FIPS etcd should fail)",
+            print_err(&format!(
+                "demo: {} (the FIPS-configured kube-apiserver should pass, the non-FIPS etcd should fail)\n",
                 if as_expected { "as expected" } else { "UNEXPECTED RESULT" }
-            );
+            ));
         }
         Ok(if as_expected { 0 } else { 1 })
     })
@@ -487,7 +571,7 @@ fn suites_command(args: &SuitesArgs) -> Result<u8> {
         &policy,
         &filter,
         format,
-    ));
+    ))?;
     Ok(0)
 }
 
@@ -505,10 +589,10 @@ fn list_format(f: Format) -> Result<policy::ListFormat> {
 
 fn policy_command(cmd: &PolicyCommand) -> Result<u8> {
     match cmd {
-        PolicyCommand::List => print_out(&policy::policy_list()),
+        PolicyCommand::List => print_out(&policy::policy_list())?,
         PolicyCommand::Show { policy: p, format } => {
             let p = Policy::load(p)?;
-            print_out(&policy::policy_show(&p, list_format(*format)?));
+            print_out(&policy::policy_show(&p, list_format(*format)?))?;
         }
     }
     Ok(0)
@@ -518,6 +602,14 @@ fn diff_command(args: &DiffArgs) -> Result<u8> {
     let key = load_verify_key(args.verify_key.as_deref())?;
     let old = load_input(&args.old, key.as_ref())?;
     let new = load_input(&args.new, key.as_ref())?;
+    let new_name = args.new.display().to_string();
+    same_policy(
+        &old.policy,
+        &args.old,
+        &new.policy,
+        &new_name,
+        args.allow_policy_change,
+    )?;
     let d = diff::diff(&old, &new);
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
@@ -527,14 +619,17 @@ fn diff_command(args: &DiffArgs) -> Result<u8> {
     let color =
         !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     match format {
-        Format::Table => print_out(&d.render_table(color)),
-        Format::Json => print_out(&d.to_json()),
+        Format::Table => print_out(&d.render_table(color))?,
+        Format::Json => print_out(&d.to_json())?,
         other => bail!("diff prints table or json, not {other:?}"),
     }
     Ok(if d.regressed() { 1 } else { 0 })
 }
 
 fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
+    if let Some(path) = &args.output {
+        file::check_target(path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let key = load_verify_key(args.verify_key.as_deref())?;
     let signer = match &args.sign {
         Some(_) if args.output.is_none() => {
@@ -557,7 +652,7 @@ fn merge_command(args: &MergeArgs, _argv: Vec<String>) -> Result<u8> {
                 write_signature(path, text.as_bytes(), key)?;
             }
         }
-        None => print_out(&text),
+        None => print_out(&text)?,
     }
     Ok(0)
 }
@@ -653,7 +748,7 @@ fn keygen_command(args: &KeygenArgs) -> Result<u8> {
         files.private.display(),
         files.public.display(),
         files.id
-    ));
+    ))?;
     Ok(0)
 }
 
@@ -672,11 +767,14 @@ fn verify_command(args: &VerifyArgs) -> Result<u8> {
                 "{}: signature verified (key id {})\n",
                 args.report.display(),
                 key.id()
-            ));
+            ))?;
             Ok(0)
         }
         Err(e @ SignError::Rejected { .. }) => {
-            eprintln!("fipsprobe: {e}");
+            print_err(&format!(
+                "fipsprobe: {}\n",
+                fipsprobe::report::escape::terminal(&e.to_string())
+            ));
             Ok(1)
         }
         Err(e) => Err(e.into()),

@@ -1256,8 +1256,9 @@ fn cron_script_selftest() {
 // Properties
 
 proptest::proptest! {
-    /// Whatever a cell holds (peer-chosen error text included), the CSV reads back as that cell,
-    /// only prefixed with `'` when a spreadsheet would run it as a formula.
+    /// Whatever a cell holds (peer-chosen error text included), the CSV reads back as that cell
+    /// with its control characters escaped, prefixed with `'` when a spreadsheet would run it
+    /// as a formula; no record spans two lines.
     #[test]
     fn csv_cells_read_back(cells in proptest::collection::vec("(?s)[a-z,\"\\n\\r\\t =+@§-]{0,30}|.{0,30}", 1..6)) {
         let mut text = String::new();
@@ -1270,9 +1271,12 @@ proptest::proptest! {
         text.push('\n');
         let rows = parse_csv(&text);
         proptest::prop_assert_eq!(rows.len(), 1);
+        proptest::prop_assert_eq!(text.lines().count(), 1);
+        proptest::prop_assert!(!text.trim_end_matches('\n').chars().any(char::is_control));
         let expected: Vec<String> = cells
             .iter()
-            .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c.clone() })
+            .map(|c| fipsprobe::report::escape::terminal(c).into_owned())
+            .map(|c| if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { c })
             .collect();
         proptest::prop_assert_eq!(&rows[0], &expected);
     }

@@ -725,7 +725,7 @@ fn broken_captures_fail_with_the_right_error() {
         let got = parse_all(&bytes).expect_err(name);
         let kind = match got {
             DecodeError::NotTls => "not tls",
-            DecodeError::TooLong { .. } => "too long",
+            DecodeError::TooLong { .. } | DecodeError::Cap { .. } => "too long",
             DecodeError::Truncated { .. }
             | DecodeError::Invalid { .. }
             | DecodeError::Trailing { .. } => "invalid",

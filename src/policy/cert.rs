@@ -1,6 +1,6 @@
 //! Grading of the certificate chain: key type and size, curve, signature hash, expiry, each
 //! per certificate. A chain that could not be read, or a certificate that could not be
-//! parsed, leaves the checks it needs unchecked, with the reason. Pure.
+//! parsed, or a chain cut at a cap, leaves the checks it needs unchecked, with the reason. Pure.
 
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -70,6 +70,23 @@ pub(super) fn grade_certificate(
             continue;
         }
         grade_one(policy, i, c, today, out, unchecked);
+    }
+    // A chain cut at a cap: the certificates past it were never seen, so nothing vouches for
+    // them (a failing one among those read still fails).
+    if let Some(cut) = obs
+        .certificate
+        .as_ref()
+        .and_then(|c| c.truncated.as_deref())
+    {
+        if any_rule {
+            let reason = format!(
+                "only the first {} certificates were read: {cut}",
+                chain.len()
+            );
+            for check in CERT_CHECKS {
+                push_unchecked(unchecked, check, &reason);
+            }
+        }
     }
 }
 

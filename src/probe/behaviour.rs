@@ -487,6 +487,8 @@ pub fn assemble(obs: &mut Observation, collected: Collected, extra: ExtraFacts) 
     obs.certificate = match (collected.chain, collected.chain_error) {
         (Some(chain), _) => {
             let mut cert = crate::probe::cert::describe_chain(&chain, &obs.id.host, obs.id.ip);
+            // The certificates past the cap were not seen (grading leaves them unchecked).
+            cert.truncated = collected.chain_truncated.map(|t| t.to_string());
             let others: Vec<&(String, Vec<Vec<u8>>)> =
                 extra.chains.iter().filter(|(_, c)| *c != chain).collect();
             if !others.is_empty() {
@@ -757,7 +759,11 @@ async fn client_cert_required(link: &Link<'_>, asked: bool) -> Result<Option<boo
     }
     let (stream, _permit) = link.connect_for_handshake().await?;
     let limit = link.time_left(link.cfg.handshake_timeout);
-    let facts = tls13::client_auth(stream, link.addr, link.sni, limit).await?;
+    let handshake = tls13::client_auth(stream, link.addr, link.sni, limit);
+    // The handshake's own limit does not cover the wait for a required-certificate alert.
+    let facts = tokio::time::timeout_at(link.deadline, handshake)
+        .await
+        .map_err(|_| ConnError::BudgetExhausted(link.cfg.endpoint_timeout))??;
     match facts.client_cert_required {
         Some(v) => Ok(Some(v)),
         None => Err(ConnError::Violation(Violation::Missing(

@@ -9,7 +9,7 @@
 use crate::cipher_db::{self, Kx};
 use crate::model::{ClientCertificate, ConnError};
 use crate::protocol::Protocol;
-use crate::wire::{KxKind, KxParams, ServerHello, ServerMessage};
+use crate::wire::{KxKind, KxParams, ServerHello, ServerMessage, Truncation};
 
 /// What the sweeps saw besides the suites.
 #[derive(Debug, Default)]
@@ -30,6 +30,8 @@ pub struct Collected {
     pub chain: Option<Vec<Vec<u8>>>,
     /// Why a flight that should have carried the chain did not.
     pub chain_error: Option<ConnError>,
+    /// Set when `chain` is the beginning of a longer one: a cap cut it (see `wire`).
+    pub chain_truncated: Option<Truncation>,
     /// A CertificateRequest was seen, or a whole flight came without one.
     pub client_auth: Option<ClientCertificate>,
     /// Whether the TLS 1.3 certificate handshake got a stapled OCSP response.
@@ -73,9 +75,20 @@ impl Collected {
     /// flights name no scheme; TLS 1.3 signs inside the encrypted handshake.
     pub fn observe_flight(&mut self, version: u16, suite: u16, msg: &ServerMessage) {
         match msg {
-            ServerMessage::Certificate(c) if self.chain.is_none() => {
-                self.chain = Some(c.chain.clone());
-            }
+            ServerMessage::Certificate(c) if self.chain.is_none() => match c.truncated {
+                // Not one whole certificate within the cap: nothing to grade.
+                Some(cut) if c.chain.is_empty() => {
+                    self.chain_error = Some(ConnError::Cap {
+                        what: cut.what,
+                        limit: cut.limit,
+                        unit: cut.unit,
+                    });
+                }
+                cut => {
+                    self.chain = Some(c.chain.clone());
+                    self.chain_truncated = cut;
+                }
+            },
             ServerMessage::CertificateRequest(_) => {
                 self.client_auth = Some(ClientCertificate::Requested);
             }

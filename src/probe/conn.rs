@@ -1,6 +1,12 @@
 //! The only code that touches a socket: connect, send one hello, read the server's flight.
 //! Every `.await` on the network is bounded by a timeout; what an I/O failure means is
 //! decided here, where it happens.
+//!
+//! Every read is bounded in bytes too: the [`FlightReader`] accepts at most
+//! [`crate::wire::MAX_FLIGHT_LEN`] bytes and [`crate::wire::MAX_FLIGHT_MESSAGES`] messages per
+//! exchange, and reading stops there. A cap hit after the server answered keeps the answer
+//! ([`Flight::cut`]); a cap hit before it is a [`ConnError::Cap`]. So one connection holds
+//! a bounded amount of memory, and a scan at most `concurrency × per_host` times that.
 
 use std::io;
 use std::net::SocketAddr;
@@ -62,6 +68,22 @@ impl Flight {
     }
 }
 
+/// `start + limit`, or (for a limit too large to add, from a library caller: the command line
+/// has ranges) as far as a year ahead, so no limit can panic in `Instant` arithmetic.
+pub fn deadline_after(start: Instant, limit: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    start
+        .checked_add(limit)
+        .or_else(|| start.checked_add(FAR))
+        .unwrap_or(start)
+}
+
+/// The time left until `deadline`, at most `limit`; `None` when none is left.
+pub fn within(limit: Duration, deadline: Instant) -> Option<Duration> {
+    let left = deadline.checked_duration_since(Instant::now())?;
+    (!left.is_zero()).then(|| limit.min(left))
+}
+
 /// Connects with a deadline.
 pub async fn connect(addr: SocketAddr, limit: Duration) -> Result<TcpStream, ConnError> {
     match timeout(limit, TcpStream::connect(addr)).await {
@@ -96,7 +118,7 @@ pub async fn exchange(
     until: ReadUntil,
     limit: Duration,
 ) -> Result<Flight, ConnError> {
-    let deadline = Instant::now() + limit;
+    let deadline = deadline_after(Instant::now(), limit);
     match tokio::time::timeout_at(deadline, stream.write_all(hello)).await {
         Err(_) => {
             return Err(ConnError::ReadTimeout {
@@ -191,6 +213,8 @@ fn decode_failure(mut flight: Flight, e: DecodeError) -> Result<Flight, ConnErro
             Ok(flight)
         }
         DecodeError::NotTls => cut(flight, ConnError::NotTls),
+        // One of our caps: the answer before it is kept (see the module doc).
+        DecodeError::Cap { what, limit, unit } => cut(flight, ConnError::Cap { what, limit, unit }),
         other => cut(flight, ConnError::Malformed(other)),
     }
 }

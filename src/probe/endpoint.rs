@@ -41,7 +41,7 @@ use crate::probe::offer::{
 };
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
 use crate::probe::retry::{self, PathStats};
-use crate::probe::tls13;
+use crate::probe::{tls13, tls13_chain};
 use crate::protocol::Protocol;
 use crate::targets::EndpointSpec;
 use crate::wire::{self, ClientHello, ProbeHello, ServerMessage};
@@ -113,7 +113,7 @@ pub async fn probe(
         cfg,
         host,
         abort,
-        deadline: started + cfg.endpoint_timeout,
+        deadline: conn::deadline_after(started, cfg.endpoint_timeout),
         handshakes: AtomicU32::new(0),
         path: PathStats::default(),
         witness: Mutex::new(None),
@@ -169,12 +169,18 @@ impl Ctx<'_> {
         // would double the cost of every filtered one); a target named explicitly gets the
         // retries.
         let connect_retries = if id.explicit { self.cfg.retries } else { 0 };
-        let first = {
-            let _permit = self.host.connection().await;
-            retry::run(connect_retries, self.abort, || {
-                conn::connect(self.addr, self.cfg.connect_timeout)
-            })
-            .await
+        // Waiting for the slot (and a rate token) counts against the endpoint's budget.
+        let first = match self.host.connection_until(self.deadline).await {
+            Some(_permit) => {
+                retry::run(connect_retries, self.abort, self.deadline, || async {
+                    match conn::within(self.cfg.connect_timeout, self.deadline) {
+                        Some(limit) => conn::connect(self.addr, limit).await,
+                        None => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
+                    }
+                })
+                .await
+            }
+            None => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
         };
         let stream = match first {
             Ok(s) => s,
@@ -385,14 +391,26 @@ impl Ctx<'_> {
         });
     }
 
-    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed.
+    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed;
+    /// when rustls refuses the Certificate message's size, one more hello reads the chain
+    /// without rustls (`probe::tls13_chain`).
     async fn tls13_certificate(&self) -> Result<(), ConnError> {
         let link = self.link();
-        let (stream, _permit) = link.connect_for_handshake().await?;
+        let (stream, permit) = link.connect_for_handshake().await?;
         let limit = link.time_left(self.cfg.handshake_timeout);
         let schemes = sig_schemes_tls13();
-        let facts =
-            tls13::certificate(stream, self.addr, self.sni.as_deref(), limit, schemes).await?;
+        let handshake = tls13::certificate(stream, self.addr, self.sni.as_deref(), limit, schemes);
+        // The handshake's own limit does not cover the wait for a required-certificate alert.
+        let facts = match tokio::time::timeout_at(self.deadline, handshake).await {
+            Err(_) => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
+            Ok(Err(e)) if tls13_chain::rustls_refused_size(&e) => {
+                drop(permit);
+                let (stream, _permit) = link.connect_for_handshake().await?;
+                let limit = link.time_left(self.cfg.handshake_timeout);
+                tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await
+            }
+            Ok(other) => other,
+        }?;
         let mut c = self.lock();
         c.tls13_ocsp = facts.ocsp_stapled;
         if facts.client_cert_requested {

@@ -1,5 +1,7 @@
 //! How hard we press: connections at once to one address, and new connections per second.
 //! The global cap (endpoints at once) is the engine's; these two are taken per connection.
+//! Waiting for either counts against the endpoint's time budget: [`HostHandle::connection_until`]
+//! gives up at the endpoint's deadline, and a rate slot that would fall after it is not taken.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -80,6 +82,22 @@ impl HostHandle {
         }
         permit
     }
+
+    /// [`HostHandle::connection`], but not past `deadline`: `None` when the slot or the rate
+    /// token would come later (and then no rate token is used up).
+    pub async fn connection_until(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+        let semaphore = Arc::clone(&self.semaphore);
+        let permit = tokio::time::timeout_at(deadline, semaphore.acquire_owned())
+            .await
+            .ok()?
+            .ok()?;
+        if let Some(rate) = &self.limits.rate {
+            if !rate.wait_until(deadline).await {
+                return None;
+            }
+        }
+        Some(permit)
+    }
 }
 
 impl Drop for HostHandle {
@@ -105,10 +123,16 @@ struct RateLimiter {
     next: Mutex<Option<Instant>>,
 }
 
+/// The rates a [`RateLimiter`] keeps to (per second): what the command line accepts
+/// (`--rate`), enforced here too so that no rate a library caller passes can panic.
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
+
 impl RateLimiter {
     fn new(per_second: f64) -> RateLimiter {
+        let per_second = per_second.clamp(*RATE_RANGE.start(), *RATE_RANGE.end());
         RateLimiter {
-            period: Duration::from_secs_f64(1.0 / per_second),
+            period: Duration::try_from_secs_f64(1.0 / per_second)
+                .unwrap_or(Duration::from_secs(1000)),
             next: Mutex::new(None),
         }
     }
@@ -118,10 +142,27 @@ impl RateLimiter {
             let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.period);
+            *next = slot.checked_add(self.period).or(Some(slot));
             slot
         };
         tokio::time::sleep_until(slot).await;
+    }
+
+    /// Takes the next free slot if it comes before `deadline` and waits for it; false (no
+    /// slot taken) otherwise.
+    async fn wait_until(&self, deadline: Instant) -> bool {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            if slot > deadline {
+                return false;
+            }
+            *next = slot.checked_add(self.period).or(Some(slot));
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+        true
     }
 }
 
@@ -163,5 +204,48 @@ mod tests {
         }
         // Five tokens at 10/s: the fifth is granted 400 ms after the first.
         assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_rates_are_clamped_not_panicked() {
+        for rate in [1e-300, f64::MIN_POSITIVE, 1e300, f64::INFINITY] {
+            let limits = Limits::new(1, Some(rate));
+            let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+            drop(h.connection().await);
+            drop(h.connection().await);
+        }
+        // NaN is no rate at all.
+        assert!(Limits::new(1, Some(f64::NAN)).rate.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_slot_past_the_deadline_is_refused_and_not_spent() {
+        let limits = Limits::new(10, Some(0.5));
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(3);
+        // Slots at 0 s and 2 s fit; the one at 4 s does not, and is refused at once.
+        assert!(h.connection_until(deadline).await.is_some());
+        assert!(h.connection_until(deadline).await.is_some());
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert!(h.connection_until(deadline).await.is_none());
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        // The refused slot was not taken: the next caller with time gets 4 s, not 6 s.
+        assert!(h
+            .connection_until(start + Duration::from_secs(9))
+            .await
+            .is_some());
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_host_slot_is_not_awaited_past_the_deadline() {
+        let limits = Limits::new(1, None);
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        let _held = h.connection().await;
+        let start = Instant::now();
+        let got = h.connection_until(start + Duration::from_secs(1)).await;
+        assert!(got.is_none());
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
     }
 }

@@ -2,6 +2,8 @@
 //! connection cap, the endpoint's time budget and the abort token, every handshake counted,
 //! and transient faults retried as `probe::retry` says. Sweeps, group sweeps and behaviour
 //! probes all go through [`Link::exchange`], so a server never sees two retry policies.
+//! Everything here ends at the endpoint's deadline: waiting for the host slot or a rate token,
+//! connecting, backing off, reading.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -168,10 +170,14 @@ impl Link<'_> {
             if !again || self.abort.is_cancelled() || !self.path.take_retry() {
                 return Reply::Failed(e);
             }
-            if e.is_timeout() {
-                retry::backoff(timeouts).await;
+            // No retry starts that the endpoint's budget cannot finish.
+            let waited = if e.is_timeout() {
+                retry::backoff_until(timeouts, self.deadline).await
             } else {
-                retry::fast_backoff(fast).await;
+                retry::fast_backoff_until(fast, self.deadline).await
+            };
+            if !waited {
+                return Reply::Failed(e);
             }
         }
     }
@@ -223,16 +229,24 @@ impl Link<'_> {
         if self.abort.is_cancelled() {
             return Err(ConnError::Aborted);
         }
-        let now = Instant::now();
-        if now >= self.deadline {
-            return Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout));
-        }
-        let budget = self.cfg.handshake_timeout.min(self.deadline - now);
-        let _permit = self.host.connection().await;
+        let exhausted = || ConnError::BudgetExhausted(self.cfg.endpoint_timeout);
+        conn::within(self.cfg.handshake_timeout, self.deadline).ok_or_else(exhausted)?;
+        // Waiting for the host slot and the rate token counts against the budget.
+        let _permit = self
+            .host
+            .connection_until(self.deadline)
+            .await
+            .ok_or_else(exhausted)?;
         let stream = match stream {
             Some(s) => s,
-            None => conn::connect(self.addr, self.cfg.connect_timeout).await?,
+            None => {
+                let limit =
+                    conn::within(self.cfg.connect_timeout, self.deadline).ok_or_else(exhausted)?;
+                conn::connect(self.addr, limit).await?
+            }
         };
+        let budget =
+            conn::within(self.cfg.handshake_timeout, self.deadline).ok_or_else(exhausted)?;
         self.handshakes.fetch_add(1, Ordering::Relaxed);
         tokio::select! {
             r = conn::exchange(stream, hello, until, budget) => match r {
@@ -254,12 +268,17 @@ impl Link<'_> {
         if self.abort.is_cancelled() {
             return Err(ConnError::Aborted);
         }
-        if Instant::now() >= self.deadline {
-            return Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout));
-        }
-        let permit = self.host.connection().await;
-        let stream = retry::run(self.cfg.retries, self.abort, || {
-            conn::connect(self.addr, self.cfg.connect_timeout)
+        let exhausted = || ConnError::BudgetExhausted(self.cfg.endpoint_timeout);
+        let permit = self
+            .host
+            .connection_until(self.deadline)
+            .await
+            .ok_or_else(exhausted)?;
+        let stream = retry::run(self.cfg.retries, self.abort, self.deadline, || async {
+            match conn::within(self.cfg.connect_timeout, self.deadline) {
+                Some(limit) => conn::connect(self.addr, limit).await,
+                None => Err(exhausted()),
+            }
         })
         .await?;
         self.handshakes.fetch_add(1, Ordering::Relaxed);

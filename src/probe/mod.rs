@@ -10,7 +10,8 @@
 //! - [`limits`]: per-address connection cap and connection rate.
 //! - [`retry`]: what is retried, how often, and when a dropped connection is a refusal.
 //! - [`collect`]: facts the sweeps' own flights show; [`check`]: answers against offers.
-//! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
+//! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain;
+//!   [`tls13_chain`]: the same chain read without rustls when it is too large for rustls.
 //! - [`cert`]: certificate chain facts (x509-parser).
 //! - [`groups`]: key-exchange group sweep; [`schemes`]: signature-scheme sweeps and chains;
 //!   [`behaviour`]: extension and behaviour probes.
@@ -32,6 +33,7 @@ pub mod plan;
 pub mod retry;
 pub mod schemes;
 pub mod tls13;
+pub mod tls13_chain;
 
 pub use endpoint::{probe, ProbeConfig};
 pub use engine::{fit_concurrency, spawn, ScanConfig, Stop};

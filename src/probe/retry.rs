@@ -26,6 +26,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::model::ConnError;
@@ -58,15 +59,38 @@ pub async fn fast_backoff(attempt: u32) {
     tokio::time::sleep(backoff_delay(attempt, 20, 500)).await;
 }
 
+/// [`backoff`], unless the wait would end past `deadline`: then false at once (no retry is
+/// worth starting that the endpoint's time budget cannot finish).
+pub async fn backoff_until(attempt: u32, deadline: Instant) -> bool {
+    wait_before(backoff_delay(attempt, 100, 2000), deadline).await
+}
+
+/// [`fast_backoff`], unless the wait would end past `deadline` (then false at once).
+pub async fn fast_backoff_until(attempt: u32, deadline: Instant) -> bool {
+    wait_before(backoff_delay(attempt, 20, 500), deadline).await
+}
+
+async fn wait_before(delay: Duration, deadline: Instant) -> bool {
+    match Instant::now().checked_add(delay) {
+        Some(end) if end < deadline => {
+            tokio::time::sleep_until(end).await;
+            true
+        }
+        _ => false,
+    }
+}
+
 fn backoff_delay(attempt: u32, base_ms: u64, cap_ms: u64) -> Duration {
     let ms = base_ms.saturating_mul(1u64 << attempt.saturating_sub(1).min(6));
     Duration::from_millis(ms.min(cap_ms))
 }
 
-/// Runs `op` (a connect) up to `retries + 1` times while it fails transiently.
+/// Runs `op` (a connect) up to `retries + 1` times while it fails transiently and the
+/// backoff before the next attempt ends before `deadline`.
 pub async fn run<T, F, Fut>(
     retries: u32,
     abort: &CancellationToken,
+    deadline: Instant,
     mut op: F,
 ) -> Result<T, ConnError>
 where
@@ -78,7 +102,9 @@ where
         match op().await {
             Err(e) if e.is_transient() && attempt < retries && !abort.is_cancelled() => {
                 attempt += 1;
-                backoff(attempt).await;
+                if !backoff_until(attempt, deadline).await {
+                    return Err(e);
+                }
             }
             other => return other,
         }
@@ -261,7 +287,8 @@ mod tests {
     async fn connects_retry_timeouts_but_not_refusals() {
         let calls = std::cell::Cell::new(0);
         let token = CancellationToken::new();
-        let r: Result<(), _> = run(2, &token, || {
+        let far = Instant::now() + Duration::from_secs(60);
+        let r: Result<(), _> = run(2, &token, far, || {
             calls.set(calls.get() + 1);
             async { Err(ConnError::ConnectTimeout(Duration::from_secs(1))) }
         })
@@ -269,13 +296,34 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(calls.get(), 3);
         calls.set(0);
-        let r: Result<(), _> = run(2, &token, || {
+        let r: Result<(), _> = run(2, &token, far, || {
             calls.set(calls.get() + 1);
             async { Err(ConnError::Refused) }
         })
         .await;
         assert_eq!(r, Err(ConnError::Refused));
         assert_eq!(calls.get(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_retry_starts_past_the_deadline() {
+        let calls = std::cell::Cell::new(0);
+        let token = CancellationToken::new();
+        let start = Instant::now();
+        // A million retries, 350 ms of budget: the 100 ms and 200 ms backoffs fit, 400 ms not.
+        let r: Result<(), _> = run(
+            1_000_000,
+            &token,
+            start + Duration::from_millis(350),
+            || {
+                calls.set(calls.get() + 1);
+                async { Err(ConnError::ConnectTimeout(Duration::ZERO)) }
+            },
+        )
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls.get(), 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
 
     #[test]

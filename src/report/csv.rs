@@ -5,7 +5,9 @@
 //! Quoting follows RFC 4180 (fields holding a comma, quote, CR or LF are quoted, quotes
 //! doubled). Lines end in `\n`. Cells that a spreadsheet would run as a formula (starting with
 //! `=`, `+`, `-`, `@`, tab or CR) are prefixed with `'` (OWASP "CSV injection"): `error` and
-//! `target` can hold text a remote peer or an input file chose.
+//! `target` can hold text a remote peer or an input file chose. Control characters are shown
+//! as escapes (`\x1b`, `\r`, `\n`: see [`crate::report::escape::terminal`]), so every record is
+//! one line and no cell carries a raw control character; the JSON report keeps the exact text.
 
 use crate::model::{Endpoint, Finding, Report, Severity};
 
@@ -125,8 +127,10 @@ fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
     out.push('\n');
 }
 
-/// One cell, neutralised against formula injection and quoted when needed.
+/// One cell, its control characters escaped, neutralised against formula injection and quoted
+/// when needed.
 pub fn quote(cell: &str) -> String {
+    let cell = super::escape::terminal(cell);
     let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
@@ -148,7 +152,8 @@ mod tests {
         assert_eq!(quote("plain"), "plain");
         assert_eq!(quote("a,b"), "\"a,b\"");
         assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
+        assert_eq!(quote("two\nlines"), "two\\nlines");
+        assert_eq!(quote("\x1b[2J,\r"), "\"\\x1b[2J,\\r\"");
         assert_eq!(quote(""), "");
     }
 

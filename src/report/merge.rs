@@ -6,6 +6,11 @@
 //! endpoints sorted by (ip, port, host), the time span widened to cover every shard, and the
 //! merged report is complete only when every shard was. An endpoint present in several shards
 //! (overlapping shard specs, a re-run) is kept once, preferring an assessed copy, and noted.
+//!
+//! Verdicts are not taken on trust: each endpoint's is recomputed from its findings
+//! ([`recheck`]), and a shard whose stated verdict contradicts them (a `pass` or
+//! `not_assessed` with an unwaived `fail` finding, a `fail` without one, a `pass` for an
+//! endpoint that did not answer TLS) is refused, so an edited report cannot count as a pass.
 //! Pure: no I/O.
 
 use std::collections::BTreeMap;
@@ -15,7 +20,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{endpoint_label, ReportError};
-use crate::model::{Endpoint, Report, Status, Summary, SCHEMA_VERSION};
+use crate::model::{Endpoint, Report, Severity, Status, Summary, Verdict, SCHEMA_VERSION};
 
 /// A merged report and what a person should be told about it.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +61,12 @@ pub fn merge_with_notes(reports: Vec<(String, Report)>) -> Result<Merged, Report
                 other_file: file.clone(),
                 other_policy: format!("{} (sha256 {})", r.policy.id, r.policy.sha256),
             });
+        }
+    }
+
+    for (file, r) in &reports {
+        for e in &r.endpoints {
+            recheck(file, e)?;
         }
     }
 
@@ -129,6 +140,61 @@ pub fn merge_with_notes(reports: Vec<(String, Report)>) -> Result<Merged, Report
     };
     let report = crate::binaries::merge_into(report, reports.iter().map(|(_, r)| r));
     Ok(Merged { report, notes })
+}
+
+/// Recomputes what an endpoint's findings allow its verdict to be and refuses a contradiction:
+/// any unwaived `fail` finding makes it `fail`; `fail` needs one; `pass` needs a TLS answer.
+/// A `pass` or `not_assessed` without fail findings stands (grading decided between them).
+pub fn recheck(file: &str, e: &Endpoint) -> Result<(), ReportError> {
+    let failing = e
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Fail && f.waived.is_none())
+        .count();
+    let (stated, reason) = match e.verdict {
+        Verdict::Pass | Verdict::NotAssessed if failing > 0 => (
+            verdict_name(e.verdict),
+            format!("has {failing} unwaived fail finding{}", plural(failing)),
+        ),
+        Verdict::Fail if failing == 0 => ("fail", "has no unwaived fail finding".to_string()),
+        Verdict::Pass if e.status != Status::Tls => (
+            "pass",
+            format!("its status is {}, not tls", status_name(e.status)),
+        ),
+        _ => return Ok(()),
+    };
+    Err(ReportError::Contradiction {
+        file: file.to_string(),
+        endpoint: super::escape::terminal(&endpoint_label(e)).into_owned(),
+        stated,
+        reason,
+    })
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::NotAssessed => "not_assessed",
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Tls => "tls",
+        Status::Closed => "closed",
+        Status::Timeout => "timeout",
+        Status::NotTls => "not_tls",
+        Status::Error => "error",
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 fn parse_time(file: &str, field: &'static str, value: &str) -> Result<OffsetDateTime, ReportError> {

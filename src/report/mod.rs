@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod diff;
+pub mod escape;
 pub mod file;
 pub mod fleet;
 pub mod html;
@@ -73,6 +74,19 @@ pub enum ReportError {
     /// `merge` was given nothing to merge.
     #[error("merge needs at least one report")]
     NothingToMerge,
+    /// An endpoint whose stated verdict its own findings contradict (a report edited by hand,
+    /// or by someone who wanted a pass).
+    #[error("{file}: {endpoint} is stated {stated} but {reason}: refusing a report whose verdicts contradict its findings")]
+    Contradiction {
+        /// The file.
+        file: String,
+        /// The endpoint (`10.0.0.5:6443`).
+        endpoint: String,
+        /// The verdict the file states.
+        stated: &'static str,
+        /// What contradicts it.
+        reason: String,
+    },
 }
 
 /// `10.0.0.5:6443`, `[2001:db8::1]:6443`: the address a person types back into a tool.

@@ -1,10 +1,14 @@
 //! `-iL FILE`: target lists, one or more targets per line (separated by whitespace or commas),
 //! `#` comments, blank lines ignored. Every error names the list and the line.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 
 use super::spec::parse_target_list;
 use super::{Problem, TargetError, TargetSet, TargetSpec};
+
+/// Longest line of a target list we read: thousands of targets fit on one, and a longer line
+/// is refused rather than buffered.
+pub const MAX_LINE_LEN: usize = 64 * 1024;
 
 impl TargetSet {
     /// Reads the target list `-iL PATH` names: `-` is stdin, anything else a file path.
@@ -29,7 +33,12 @@ impl TargetSet {
         let mut line = 0usize;
         loop {
             buf.clear();
+            let limit = u64::try_from(MAX_LINE_LEN)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1);
             let read = reader
+                .by_ref()
+                .take(limit)
                 .read_until(b'\n', &mut buf)
                 .map_err(|error| TargetError::Read {
                     source_name: source.to_string(),
@@ -44,6 +53,9 @@ impl TargetSet {
                 line,
                 error: Box::new(error),
             };
+            if buf.len() > MAX_LINE_LEN {
+                return Err(in_list(TargetError::LineTooLong { max: MAX_LINE_LEN }));
+            }
             let text = std::str::from_utf8(&buf).map_err(|_| {
                 in_list(TargetError::Target {
                     target: String::from_utf8_lossy(&buf).trim().to_string(),
@@ -98,6 +110,22 @@ mod tests {
         let e = TargetSet::read_list(&b"ok\n\xff\xfe\n"[..], "-").unwrap_err();
         assert!(e.to_string().starts_with("-:2: invalid target"), "{e}");
         assert!(e.to_string().ends_with("not UTF-8 text"), "{e}");
+    }
+
+    #[test]
+    fn long_lines_and_tokens_are_named_briefly() {
+        let huge = format!("10.0.0.1\n{}\n", "a".repeat(10 * 1024 * 1024));
+        let e = TargetSet::read_list(huge.as_bytes(), "t.txt").unwrap_err();
+        assert_eq!(e.to_string(), "t.txt:2: line longer than 65536 bytes");
+        let long = format!("{}.example", "a".repeat(70_000 / 2));
+        let e = TargetSet::read_list(format!("{long} {long}x").as_bytes(), "t.txt");
+        assert!(e.is_err());
+        let bad = format!("{}!", "b".repeat(1000));
+        let e = TargetSet::read_list(bad.as_bytes(), "t.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 200, "{e}");
+        assert!(e.contains("…(1001 bytes)"), "{e}");
     }
 
     #[test]

@@ -40,7 +40,10 @@ pub use spec::{parse_target, parse_target_list, TargetSpec};
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     /// A target (or `--exclude` entry) that does not parse.
-    #[error("invalid target {target:?}: {problem}")]
+    #[error(
+        "invalid target \"{}\": {problem}",
+        crate::report::escape::brief(target)
+    )]
     Target {
         /// The target as the user wrote it.
         target: String,
@@ -48,7 +51,7 @@ pub enum TargetError {
         problem: Problem,
     },
     /// A port or port list that does not parse.
-    #[error("invalid port {port:?}: {problem}")]
+    #[error("invalid port \"{}\": {problem}", crate::report::escape::brief(port))]
     Port {
         /// The port (or list item) as the user wrote it.
         port: String,
@@ -56,7 +59,10 @@ pub enum TargetError {
         problem: Problem,
     },
     /// A `--shard K/N` value that does not parse.
-    #[error("invalid shard {shard:?}: expected K/N with 1 <= K <= N")]
+    #[error(
+        "invalid shard \"{}\": expected K/N with 1 <= K <= N",
+        crate::report::escape::brief(shard)
+    )]
     Shard {
         /// The value as the user wrote it.
         shard: String,
@@ -70,6 +76,13 @@ pub enum TargetError {
         line: usize,
         /// The error on that line.
         error: Box<TargetError>,
+    },
+    /// A target-list line longer than 64 KiB (no list of targets has
+    /// one; reading it whole would let a list, or stdin, take any amount of memory).
+    #[error("line longer than {max} bytes")]
+    LineTooLong {
+        /// The limit.
+        max: usize,
     },
     /// A target list that could not be read.
     #[error("reading {source_name}: {error}")]

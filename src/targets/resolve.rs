@@ -5,15 +5,23 @@
 //! a name listed there (`localhost`, cluster nodes pinned by an administrator) resolves to its
 //! listed addresses only and no DNS query is sent. Other names go to hickory-resolver with the
 //! system's `/etc/resolv.conf`, asking for A and AAAA records. A failure is a per-target error
-//! string, never fatal to the scan.
+//! string, never fatal to the scan: `cannot resolve NAME: ...`, saying whether the name does
+//! not exist (NXDOMAIN, or no address records) or the resolver never answered (a timeout, an
+//! unreachable server), since the first is a typo and the second an outage.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::OnceLock;
+use std::time::Duration;
 
-use hickory_resolver::config::LookupIpStrategy;
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::TokioResolver;
 
 use super::TargetError;
@@ -95,6 +103,37 @@ impl SystemResolver {
         })
     }
 
+    /// A resolver that asks only the DNS servers at `servers` (UDP, then TCP, at each one's
+    /// port), waiting `timeout` per try, and reads no hosts file: for tests with a scripted
+    /// server on loopback, and for callers that must not use `/etc/resolv.conf`.
+    pub fn with_name_servers(servers: &[SocketAddr], timeout: Duration) -> SystemResolver {
+        let name_servers = servers
+            .iter()
+            .map(|addr| {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = addr.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = addr.port();
+                NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+            })
+            .collect();
+        let mut options = ResolverOpts::default();
+        options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        options.timeout = timeout;
+        options.attempts = 1;
+        let built = TokioResolver::builder_with_config(
+            ResolverConfig::from_name_servers(name_servers),
+            TokioRuntimeProvider::default(),
+        )
+        .with_options(options)
+        .build()
+        .map_err(|e| format!("building DNS resolver: {e}"));
+        SystemResolver {
+            hosts: HashMap::new(),
+            dns: OnceLock::from(built),
+        }
+    }
+
     fn dns(&self) -> Result<&TokioResolver, String> {
         self.dns
             .get_or_init(|| {
@@ -118,17 +157,38 @@ impl Resolve for SystemResolver {
         }
         let name = name.to_string();
         Box::pin(async move {
-            let dns = self.dns()?;
+            let shown = crate::report::escape::brief(&name);
+            let dns = self
+                .dns()
+                .map_err(|e| format!("cannot resolve {shown}: {e}"))?;
             let answer = dns
                 .lookup_ip(name.as_str())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| format!("cannot resolve {shown}: {}", why_unresolved(&e)))?;
             let addrs: Vec<IpAddr> = answer.iter().collect();
             if addrs.is_empty() {
-                return Err(format!("no addresses for {name}"));
+                return Err(format!("cannot resolve {shown}: no A or AAAA record"));
             }
             Ok(addrs)
         })
+    }
+}
+
+/// What a failed lookup means for the person reading the report: the name does not exist, it
+/// has no address, the resolver refused, or no resolver answered at all.
+fn why_unresolved(e: &NetError) -> String {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(none)) => match none.response_code {
+            ResponseCode::NXDomain => "no such name (NXDOMAIN)".to_string(),
+            _ => "no A or AAAA record".to_string(),
+        },
+        NetError::Dns(DnsError::ResponseCode(code)) => {
+            format!("the DNS server answered {code}")
+        }
+        NetError::Timeout => "no answer from the DNS server (timed out)".to_string(),
+        NetError::Io(io) => format!("no answer from the DNS server ({io})"),
+        NetError::NoConnections => "no answer from the DNS server (none reachable)".to_string(),
+        other => format!("DNS lookup failed: {other}"),
     }
 }
 

@@ -11,11 +11,81 @@ pub const MAX_CA_NAMES_KEPT: usize = 64;
 /// The server's certificate chain, DER, leaf first, as sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Certificate {
-    /// The certificates in the order sent.
+    /// The certificates in the order sent (at most [`MAX_CHAIN_CERTS`]).
     pub chain: Vec<Vec<u8>>,
+    /// Set when the server sent more than we keep: `chain` is then its beginning.
+    pub truncated: Option<Truncation>,
+}
+
+/// Where a chain was cut short and why: a limit of ours, with its number and unit, and how
+/// much the server sent in that unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Truncation {
+    /// What was limited (`certificate chain`, `Certificate message`).
+    pub what: &'static str,
+    /// The limit.
+    pub limit: usize,
+    /// Its unit (`certificates`, `bytes`).
+    pub unit: &'static str,
+    /// How much the server sent (or claimed to send), in `unit`s.
+    pub sent: usize,
+}
+
+impl std::fmt::Display for Truncation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} cut at the cap of {} {} (the server sent {})",
+            self.what, self.limit, self.unit, self.sent
+        )
+    }
+}
+
+impl Certificate {
+    /// A chain that was not cut.
+    pub fn whole(chain: Vec<Vec<u8>>) -> Certificate {
+        Certificate {
+            chain,
+            truncated: None,
+        }
+    }
+
+    /// Reads the certificates that fit whole in `prefix`, the first bytes of a Certificate
+    /// message body of `declared` bytes that is too long to read (see [`MAX_HANDSHAKE_LEN`]).
+    /// The result is always marked truncated; a prefix that holds no whole certificate gives
+    /// an empty chain.
+    ///
+    /// [`MAX_HANDSHAKE_LEN`]: crate::wire::MAX_HANDSHAKE_LEN
+    pub fn read_prefix(prefix: &[u8], declared: usize) -> Certificate {
+        let mut r = Reader::new(prefix);
+        // The list's own length claims more than we have; read entries from what is here.
+        let _ = r.u8("certificate_list length");
+        let _ = r.u16("certificate_list length");
+        let mut chain = Vec::new();
+        while chain.len() < MAX_CHAIN_CERTS {
+            let mut entry = r.clone();
+            match entry.vec(LenPrefix::U24, "certificate") {
+                Ok(cert) => {
+                    chain.push(cert);
+                    r = entry;
+                }
+                Err(_) => break,
+            }
+        }
+        Certificate {
+            chain,
+            truncated: Some(Truncation {
+                what: "Certificate message",
+                limit: prefix.len(),
+                unit: "bytes",
+                sent: declared,
+            }),
+        }
+    }
 }
 
 impl Wire<'_> for Certificate {
+    /// Writes the kept certificates (a truncated chain encodes as its beginning).
     fn encode(&self, out: &mut Vec<u8>) {
         let mut list = LengthPrefixed::new(out, LenPrefix::U24);
         for cert in &self.chain {
@@ -23,22 +93,25 @@ impl Wire<'_> for Certificate {
         }
     }
 
-    /// Fails with `TooLong` past [`MAX_CHAIN_CERTS`] certificates.
+    /// Keeps the first [`MAX_CHAIN_CERTS`] certificates and counts the rest.
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let mut list = r.sub(LenPrefix::U24, "certificate_list")?;
         let mut chain = Vec::new();
+        let mut sent = 0usize;
         while !list.is_empty() {
-            if chain.len() == MAX_CHAIN_CERTS {
-                let len = chain.len().saturating_add(1);
-                return Err(DecodeError::TooLong {
-                    what: "certificate chain (certificates)",
-                    len,
-                    max: MAX_CHAIN_CERTS,
-                });
+            let mut cert = list.sub(LenPrefix::U24, "certificate")?;
+            sent = sent.saturating_add(1);
+            if chain.len() < MAX_CHAIN_CERTS {
+                chain.push(cert.rest().to_vec());
             }
-            chain.push(list.vec(LenPrefix::U24, "certificate")?);
         }
-        Ok(Certificate { chain })
+        let truncated = (sent > MAX_CHAIN_CERTS).then_some(Truncation {
+            what: "certificate chain",
+            limit: MAX_CHAIN_CERTS,
+            unit: "certificates",
+            sent,
+        });
+        Ok(Certificate { chain, truncated })
     }
 }
 
@@ -118,7 +191,11 @@ pub(crate) fn read_certificate_status(r: &mut Reader<'_>) -> Result<Vec<u8>, Dec
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing
+)]
 mod tests {
     use proptest::prelude::*;
 
@@ -141,15 +218,32 @@ mod tests {
     }
 
     #[test]
-    fn too_many_certificates_are_refused() {
-        let n = MAX_CHAIN_CERTS + 1;
-        let cert = Certificate {
-            chain: vec![vec![]; n],
-        };
-        assert!(matches!(
-            Certificate::from_bytes(&cert.to_bytes(), "c"),
-            Err(DecodeError::TooLong { .. })
-        ));
+    fn past_the_cap_the_first_certificates_are_kept_and_counted() {
+        let cert = Certificate::whole((0..200u8).map(|i| vec![0x30, i]).collect());
+        let got = Certificate::from_bytes(&cert.to_bytes(), "c").unwrap();
+        assert_eq!(got.chain, cert.chain[..MAX_CHAIN_CERTS]);
+        let cut = got.truncated.unwrap();
+        assert_eq!(
+            (cut.limit, cut.unit, cut.sent),
+            (MAX_CHAIN_CERTS, "certificates", 200)
+        );
+        assert_eq!(
+            cut.to_string(),
+            "certificate chain cut at the cap of 64 certificates (the server sent 200)"
+        );
+    }
+
+    #[test]
+    fn a_prefix_keeps_its_whole_certificates() {
+        let cert = Certificate::whole(vec![vec![1; 10], vec![2; 10], vec![3; 10]]);
+        let body = cert.to_bytes();
+        // Cut inside the third certificate: two are whole.
+        let got = Certificate::read_prefix(&body[..3 + 13 + 13 + 5], 1 << 20);
+        assert_eq!(got.chain, cert.chain[..2]);
+        assert_eq!(got.truncated.unwrap().sent, 1 << 20);
+        // A prefix shorter than one certificate, or than the list length, keeps nothing.
+        assert!(Certificate::read_prefix(&body[..8], 99).chain.is_empty());
+        assert!(Certificate::read_prefix(&body[..1], 99).chain.is_empty());
     }
 
     #[test]
@@ -177,7 +271,7 @@ mod tests {
     proptest! {
         #[test]
         fn certificate_round_trips(chain in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..50), 0..10)) {
-            let cert = Certificate { chain };
+            let cert = Certificate::whole(chain);
             prop_assert_eq!(Certificate::from_bytes(&cert.to_bytes(), "c").unwrap(), cert);
         }
 

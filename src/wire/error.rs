@@ -22,6 +22,17 @@ pub enum DecodeError {
         /// The cap.
         max: usize,
     },
+    /// `what` ran into one of fipsprobe's own limits (not the protocol's): the peer may be
+    /// valid but sends more than we read from one peer.
+    #[error("{what} exceeds the cap of {limit} {unit}")]
+    Cap {
+        /// What was limited (`server flight`, `handshake message`).
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+        /// The unit of the limit (`bytes`, `messages`).
+        unit: &'static str,
+    },
     /// `what` has a value the protocol forbids.
     #[error("invalid {what}")]
     Invalid {

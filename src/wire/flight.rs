@@ -2,8 +2,11 @@
 //! handshake messages across records (and splits several out of one record), recognises an
 //! SSLv2 SERVER-HELLO as the first thing on the wire, and tells non-TLS peers apart.
 //!
-//! Bounded: at most [`MAX_BUFFERED_LEN`] undeframed bytes plus one partial handshake message of
-//! at most [`MAX_HANDSHAKE_LEN`] bytes (plus one record) are held, whatever the peer sends.
+//! Bounded: at most [`MAX_FLIGHT_LEN`] bytes are accepted from one flight and at most
+//! [`MAX_FLIGHT_MESSAGES`] messages yielded from it; at most one partial handshake message of
+//! [`MAX_HANDSHAKE_LEN`] bytes (plus one record) is held. A Certificate message past that length
+//! is read as far as the cap and marked truncated, its tail skipped as it arrives; no length
+//! field the peer writes ever sizes an allocation.
 
 use std::collections::VecDeque;
 
@@ -13,7 +16,7 @@ use crate::wire::ssl2::{read_ssl2_start, Ssl2Start};
 use crate::wire::{
     Alert, Certificate, CertificateRequest, ContentType, DecodeError, Deframer, ExtensionType,
     HandshakeType, HelloRetryRequest, Reader, ServerHello, ServerHelloKind, ServerKeyExchange,
-    Ssl2ServerHello, Wire, MAX_HANDSHAKE_LEN,
+    Ssl2ServerHello, Wire, MAX_FLIGHT_LEN, MAX_FLIGHT_MESSAGES, MAX_HANDSHAKE_LEN,
 };
 
 /// One thing the server said.
@@ -87,6 +90,15 @@ pub struct FlightReader {
     version: Option<u16>,
     /// Records from here on are encrypted.
     encrypted: bool,
+    /// Bytes accepted by [`FlightReader::feed`] so far (at most [`MAX_FLIGHT_LEN`]).
+    accepted: usize,
+    /// The peer sent more than [`MAX_FLIGHT_LEN`]: once what was accepted is read, the flight
+    /// ends with a [`DecodeError::Cap`].
+    over_cap: bool,
+    /// Messages yielded so far.
+    yielded: usize,
+    /// Handshake bytes still to drop: the tail of a Certificate message past the cap.
+    skip: usize,
     failed: Option<DecodeError>,
 }
 
@@ -103,7 +115,9 @@ impl FlightReader {
         FlightReader::default()
     }
 
-    /// Appends bytes read from the peer.
+    /// Appends bytes read from the peer. Past [`MAX_FLIGHT_LEN`] bytes in all, the rest is
+    /// dropped and [`FlightReader::next_message`] ends the flight with a [`DecodeError::Cap`]
+    /// once the bytes before the cap are read.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), DecodeError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -111,7 +125,13 @@ impl FlightReader {
         if self.ssl2 {
             return Ok(()); // We stop reading after an SSLv2 answer; don't buffer the rest.
         }
-        self.deframer.feed(bytes).map_err(|e| self.fail(e))
+        let room = MAX_FLIGHT_LEN.saturating_sub(self.accepted);
+        let (taken, dropped) = bytes.split_at(bytes.len().min(room));
+        if !dropped.is_empty() {
+            self.over_cap = true;
+        }
+        self.accepted = self.accepted.saturating_add(taken.len());
+        self.deframer.feed(taken).map_err(|e| self.fail(e))
     }
 
     /// The next complete message, or `Ok(None)` when more bytes are needed.
@@ -119,7 +139,31 @@ impl FlightReader {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        self.step().map_err(|e| self.fail(e))
+        match self.step() {
+            Ok(Some(_)) if self.yielded >= MAX_FLIGHT_MESSAGES => {
+                Err(self.fail(DecodeError::Cap {
+                    what: "server flight",
+                    limit: MAX_FLIGHT_MESSAGES,
+                    unit: "messages",
+                }))
+            }
+            Ok(Some(m)) => {
+                self.yielded = self.yielded.saturating_add(1);
+                Ok(Some(m))
+            }
+            Ok(None) if self.over_cap => Err(self.fail(DecodeError::Cap {
+                what: "server flight",
+                limit: MAX_FLIGHT_LEN,
+                unit: "bytes",
+            })),
+            Ok(None) => Ok(None),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Whether the flight ran into one of the caps (bytes or messages).
+    pub fn capped(&self) -> bool {
+        matches!(self.failed, Some(DecodeError::Cap { .. }))
     }
 
     /// The negotiated version from the server's hello, once seen.
@@ -160,7 +204,8 @@ impl FlightReader {
             let Some(record) = self.deframer.next_record()? else {
                 return Ok(None);
             };
-            if !self.handshake.is_empty() && record.typ != ContentType::HANDSHAKE {
+            let mid_message = !self.handshake.is_empty() || self.skip > 0;
+            if mid_message && record.typ != ContentType::HANDSHAKE {
                 return Err(DecodeError::Invalid {
                     what: "record interleaved in a handshake message",
                 });
@@ -212,7 +257,12 @@ impl FlightReader {
                             what: "empty handshake record",
                         });
                     }
-                    self.handshake.extend_from_slice(&record.payload);
+                    // The tail of a Certificate message cut at the cap: dropped, not held.
+                    let skipped = self.skip.min(record.payload.len());
+                    self.skip = self.skip.saturating_sub(skipped);
+                    if let Some(rest) = record.payload.get(skipped..) {
+                        self.handshake.extend_from_slice(rest);
+                    }
                 }
                 // Heartbeat (RFC 6520) carries nothing we report.
                 _ => {}
@@ -249,11 +299,14 @@ impl FlightReader {
         };
         let len = u32::from_be_bytes([0, a, b, c]) as usize;
         if len > MAX_HANDSHAKE_LEN {
-            return Err(DecodeError::TooLong {
-                what: "handshake message",
-                len,
-                max: MAX_HANDSHAKE_LEN,
-            });
+            if HandshakeType(typ) != HandshakeType::CERTIFICATE {
+                return Err(DecodeError::Cap {
+                    what: "handshake message",
+                    limit: MAX_HANDSHAKE_LEN,
+                    unit: "bytes",
+                });
+            }
+            return Ok(self.truncated_certificate(len));
         }
         let buffer = std::mem::take(&mut self.handshake);
         let Some(body) = buffer.get(4..).and_then(|rest| rest.get(..len)) else {
@@ -264,6 +317,19 @@ impl FlightReader {
         self.handshake = buffer;
         self.handshake.drain(..len.saturating_add(4));
         message.map(Some)
+    }
+
+    /// A Certificate message of `len` bytes, longer than we hold: once its first
+    /// [`MAX_HANDSHAKE_LEN`] bytes are in, the whole certificates among them, marked truncated;
+    /// the rest of the message is skipped as it arrives.
+    fn truncated_certificate(&mut self, len: usize) -> Option<ServerMessage> {
+        let end = MAX_HANDSHAKE_LEN.saturating_add(4);
+        let prefix = self.handshake.get(4..end)?;
+        let cert = Certificate::read_prefix(prefix, len);
+        let held = self.handshake.len().min(len.saturating_add(4));
+        self.handshake.drain(..held);
+        self.skip = len.saturating_add(4).saturating_sub(held);
+        Some(ServerMessage::Certificate(cert))
     }
 
     fn parse_handshake(

@@ -35,10 +35,7 @@ fn tls12_flight() -> Vec<u8> {
     let mut hs = handshake(2, &tls12_hello().to_bytes());
     hs.extend(handshake(
         11,
-        &Certificate {
-            chain: vec![vec![0x30; 700]],
-        }
-        .to_bytes(),
+        &Certificate::whole(vec![vec![0x30; 700]]).to_bytes(),
     ));
     hs.extend(handshake(12, &[3, 0, 0x17, 1, 4]));
     hs.extend(handshake(14, &[]));
@@ -189,14 +186,91 @@ fn interleaved_alert_inside_a_handshake_message_is_invalid() {
 
 #[test]
 fn huge_handshake_length_is_refused_before_buffering() {
-    let bytes = encode_records(ContentType::HANDSHAKE, 0x0303, &[11, 0xff, 0xff, 0xff]);
-    assert!(matches!(
+    let bytes = encode_records(ContentType::HANDSHAKE, 0x0303, &[12, 0xff, 0xff, 0xff]);
+    assert_eq!(
         read_all(&[&bytes]),
-        Err(DecodeError::TooLong {
+        Err(DecodeError::Cap {
             what: "handshake message",
-            ..
+            limit: MAX_HANDSHAKE_LEN,
+            unit: "bytes",
         })
+    );
+}
+
+/// A Certificate message longer than the cap: the whole certificates in its first
+/// `MAX_HANDSHAKE_LEN` bytes are kept, the tail is skipped unbuffered, and what follows it is
+/// read as usual.
+#[test]
+fn an_overlong_certificate_keeps_its_first_certificates_and_the_flight_goes_on() {
+    let chain: Vec<Vec<u8>> = (0..9u8).map(|i| vec![i; 10_000]).collect();
+    let body = Certificate::whole(chain.clone()).to_bytes();
+    let mut hs = handshake(2, &tls12_hello().to_bytes());
+    hs.extend(handshake(11, &body));
+    hs.extend(handshake(14, &[]));
+    let stream = encode_records(ContentType::HANDSHAKE, 0x0303, &hs);
+    for chunk in [16_000, 1000, 7] {
+        let parts: Vec<&[u8]> = stream.chunks(chunk).collect();
+        let got = read_all(&parts).unwrap();
+        assert_eq!(got.len(), 3, "chunks of {chunk}");
+        let ServerMessage::Certificate(cert) = &got[1] else {
+            panic!("{:?}", got[1]);
+        };
+        // Six whole 10 003-byte entries fit in 64 KiB after the 3-byte list length.
+        assert_eq!(cert.chain, chain[..6]);
+        let cut = cert.truncated.unwrap();
+        assert_eq!(
+            (cut.limit, cut.unit, cut.sent),
+            (MAX_HANDSHAKE_LEN, "bytes", body.len())
+        );
+        assert_eq!(got[2], ServerMessage::ServerHelloDone);
+    }
+}
+
+#[test]
+fn an_endless_flight_stops_at_the_byte_cap() {
+    let mut reader = FlightReader::new();
+    let hello = encode_records(
+        ContentType::HANDSHAKE,
+        0x0303,
+        &handshake(2, &tls12_hello().to_bytes()),
+    );
+    reader.feed(&hello).unwrap();
+    assert!(matches!(
+        reader.next_message(),
+        Ok(Some(ServerMessage::ServerHello(_)))
     ));
+    // Heartbeat records: nothing to yield, but every byte counts.
+    let junk = encode_records(ContentType(24), 0x0303, &[0; 4000]);
+    let mut fed = hello.len();
+    let err = loop {
+        reader.feed(&junk).unwrap();
+        fed += junk.len();
+        match reader.next_message() {
+            Ok(None) => assert!(fed < MAX_FLIGHT_LEN + junk.len(), "read {fed} bytes"),
+            Ok(Some(m)) => panic!("{m:?}"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        err.to_string(),
+        "server flight exceeds the cap of 98304 bytes"
+    );
+    assert!(reader.capped());
+    assert_eq!(reader.feed(&junk), Err(err));
+}
+
+#[test]
+fn an_endless_stream_of_tiny_messages_stops_at_the_message_cap() {
+    let messages: Vec<u8> = (0..1000).flat_map(|_| handshake(0, &[])).collect();
+    let got = read_all(&[&encode_records(ContentType::HANDSHAKE, 0x0303, &messages)]);
+    assert_eq!(
+        got,
+        Err(DecodeError::Cap {
+            what: "server flight",
+            limit: MAX_FLIGHT_MESSAGES,
+            unit: "messages",
+        })
+    );
 }
 
 #[test]
@@ -224,7 +298,7 @@ fn arb_flight() -> impl Strategy<Value = (Vec<u8>, Vec<ServerMessage>)> {
             sh.extensions.retain(|e| e.typ != 43);
             let mut bytes = handshake(2, &sh.to_bytes());
             let mut want = vec![ServerMessage::ServerHello(sh.clone())];
-            let cert = Certificate { chain };
+            let cert = Certificate::whole(chain);
             bytes.extend(handshake(11, &cert.to_bytes()));
             want.push(ServerMessage::Certificate(cert));
             bytes.extend(handshake(12, &ske));

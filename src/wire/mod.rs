@@ -57,7 +57,7 @@ mod server_hello;
 mod ssl2;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
-pub use certificate::{Certificate, CertificateRequest};
+pub use certificate::{Certificate, CertificateRequest, Truncation};
 pub use client_hello::{ClientExtension, ClientHello, KeyShareEntry};
 pub use enums::{CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup};
 pub use error::DecodeError;
@@ -78,14 +78,30 @@ pub const MAX_RECORD_LEN: usize = (1 << 14) + 2048;
 pub const MAX_FRAGMENT_LEN: usize = 1 << 14;
 
 /// Largest handshake message body we reassemble. The biggest legitimate message in a server's
-/// cleartext flight is a TLS ≤ 1.2 Certificate; real chains are 2–10 KiB and the largest seen in
-/// the wild (RSA-4096 with many intermediates) stay well under 64 KiB, so 128 KiB leaves headroom
-/// while bounding what a hostile server can make us hold.
-pub const MAX_HANDSHAKE_LEN: usize = 128 * 1024;
+/// cleartext flight is a TLS ≤ 1.2 Certificate; real chains are 2–10 KiB, and rustls refuses
+/// any handshake message over 64 KiB, so larger chains do not work with common clients anyway.
+/// A longer Certificate message is not refused: its first [`MAX_HANDSHAKE_LEN`] bytes are read
+/// as a chain marked [`Truncation`], the rest is skipped unbuffered. Any other message that
+/// long is a [`DecodeError::Cap`].
+pub const MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 
 /// Most certificates we keep from one Certificate message. Real chains have 1–5; the cap stops a
-/// server from turning 128 KiB of 3-byte empty entries into ~40 000 allocations.
+/// server from turning 64 KiB of 3-byte empty entries into ~20 000 allocations. Past it the
+/// chain is kept up to the cap and marked [`Truncation`].
 pub const MAX_CHAIN_CERTS: usize = 64;
+
+/// Most bytes a [`FlightReader`] accepts from one server flight, whatever its records hold: a
+/// ServerHello, a chain up to [`MAX_HANDSHAKE_LEN`], a stapled OCSP response, a key exchange and
+/// a CertificateRequest fit with room to spare. A peer that streams records without end is cut
+/// here (a [`DecodeError::Cap`]), so one connection never holds more than this plus the one
+/// message being parsed.
+pub const MAX_FLIGHT_LEN: usize = 96 * 1024;
+
+/// Most messages a [`FlightReader`] yields from one flight. A full TLS ≤ 1.2 flight has six
+/// (ServerHello, Certificate, CertificateStatus, ServerKeyExchange, CertificateRequest,
+/// ServerHelloDone); the cap turns a stream of 4-byte messages into an error, not a vector of
+/// millions.
+pub const MAX_FLIGHT_MESSAGES: usize = 16;
 
 /// Most undeframed bytes a [`FlightReader`] holds. After `next_message` has returned `Ok(None)`
 /// at most one partial record (≤ 5 + [`MAX_RECORD_LEN`] bytes) is left, so a caller that drains

@@ -39,6 +39,7 @@ pub mod client;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;
+pub mod hostile;
 pub mod java;
 pub mod misbehaving;
 pub mod nginx;
@@ -54,6 +55,7 @@ pub use client::{
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer};
+pub use hostile::{Hostile, HostileServer};
 pub use java::JavaTlsServer;
 pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;

@@ -1,5 +1,6 @@
 //! How a [`Diff`] is shown: the verdict line, the table (one small table per endpoint, so the
-//! detail column keeps most of 80 columns) and the JSON. No I/O.
+//! detail column keeps most of 80 columns) and the JSON. Report text in the table is escaped
+//! for the terminal; the JSON keeps it exact. No I/O.
 
 use std::fmt::Write as _;
 
@@ -7,6 +8,7 @@ use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::{plural, Diff};
+use crate::report::escape::terminal;
 
 impl Diff {
     /// The one-line outcome: `REGRESSED: 2 of 5 changes make things worse`.
@@ -36,7 +38,8 @@ impl Diff {
         let _ = writeln!(
             out,
             "Changes from {} to {}",
-            self.old.started_at, self.new.started_at
+            terminal(&self.old.started_at),
+            terminal(&self.new.started_at)
         );
         // One small table per endpoint, under its name: the detail column keeps most of the
         // 80 columns instead of repeating the endpoint on every row.
@@ -49,9 +52,9 @@ impl Diff {
         for endpoint in order {
             out.push('\n');
             let heading = if endpoint.is_empty() {
-                "Whole report"
+                "Whole report".into()
             } else {
-                endpoint
+                terminal(endpoint)
             };
             if color {
                 let _ = writeln!(out, "\x1b[1m{heading}\x1b[0m");
@@ -75,7 +78,7 @@ impl Diff {
                     mark = mark.fg(Color::Red);
                     kind = kind.fg(Color::Red);
                 }
-                t.add_row(vec![mark, kind, Cell::new(&c.message)]);
+                t.add_row(vec![mark, kind, Cell::new(terminal(&c.message))]);
             }
             out.push_str(&t.to_string());
             out.push('\n');

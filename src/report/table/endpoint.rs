@@ -8,6 +8,7 @@ use comfy_table::{Cell, Color};
 
 use super::{error_suffix, severity_text, status_text, text_width, verdict_text, Renderer};
 use crate::model::{Certificate, Endpoint, Facts, Finding, Severity, Status, Verdict};
+use crate::report::escape::terminal;
 use crate::report::{endpoint_label, host_is_name, service_name, socket_label};
 
 impl Renderer<'_> {
@@ -20,6 +21,7 @@ impl Renderer<'_> {
         if let Some(service) = service_name(e) {
             let _ = write!(title, "  {service}");
         }
+        let title = terminal(&title).into_owned();
         let tag = format!("[{}]", verdict_text(e.verdict));
         let pad = self.width.map_or(2, |w| {
             w.saturating_sub(text_width(&title) + text_width(&tag))
@@ -186,9 +188,7 @@ impl Renderer<'_> {
                 ];
                 if self.opts.wide {
                     row.push(Cell::new(suite.code));
-                    row.push(Cell::new(
-                        suite.openssl.as_deref().unwrap_or(self.marks.none),
-                    ));
+                    row.push(self.cell(suite.openssl.as_deref().unwrap_or(self.marks.none), None));
                 }
                 row.push(self.cell(mark, Some(colour)));
                 t.add_row(row);

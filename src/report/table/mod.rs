@@ -6,6 +6,11 @@
 //! not be assessed, then the summary and exactly one verdict line. The marks are symbols in
 //! every mode; colour is only added on top when asked for, so a cron mail loses nothing.
 //!
+//! Text that came from elsewhere (a server's certificate fields and errors, target names,
+//! policy paths) goes through [`terminal`] in [`Renderer::cell`] and [`Renderer::wrapped`], the
+//! two ways text enters the table, so no control character reaches the terminal raw; colour is
+//! added after escaping, and only by us.
+//!
 //! Width: everything is laid out for `width` columns (80 when unknown) by comfy-table's dynamic
 //! arrangement and by wrapping our own lines; `wide` adds the code and OpenSSL columns and
 //! lists every unreachable endpoint, and then honours `width` only when one is given.
@@ -15,6 +20,7 @@ use std::fmt::Write as _;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
 use crate::model::{Endpoint, Report, Severity, Status, Verdict};
+use crate::report::escape::terminal;
 
 mod endpoint;
 mod text;
@@ -209,7 +215,7 @@ impl<'o> Renderer<'o> {
             s.not_assessed,
         );
         self.wrapped(&line, "", "  ", out);
-        let verdict = verdict_line(report);
+        let verdict = terminal(&verdict_line(report)).into_owned();
         let overall = if report.summary.fail > 0 {
             Verdict::Fail
         } else if report.summary.tls == 0 || !report.complete {
@@ -239,8 +245,9 @@ impl<'o> Renderer<'o> {
         t
     }
 
+    /// A table cell holding `text`, escaped, in `colour` when colour is on.
     fn cell(&self, text: &str, colour: Option<Color>) -> Cell {
-        let cell = Cell::new(text);
+        let cell = Cell::new(terminal(text));
         match colour {
             Some(c) if self.opts.color => cell.fg(c),
             _ => cell,
@@ -267,9 +274,10 @@ impl<'o> Renderer<'o> {
         format!("\x1b[{code}m{text}\x1b[0m")
     }
 
-    /// Appends `text` wrapped at the width: `first` indents the first line, `rest` the others.
+    /// Appends `text`, escaped, wrapped at the width: `first` indents the first line, `rest`
+    /// the others.
     fn wrapped(&self, text: &str, first: &str, rest: &str, out: &mut String) {
-        for line in wrap(text, self.width, first, rest) {
+        for line in wrap(&terminal(text), self.width, first, rest) {
             out.push_str(&line);
             out.push('\n');
         }

@@ -52,7 +52,7 @@ impl Renderer<'_> {
             ports.dedup();
             let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
             t.add_row(vec![
-                Cell::new(target),
+                self.cell(target, None),
                 Cell::new(format!("port {}", ports.join(", "))),
                 Cell::new(status),
                 Cell::new(format!(
@@ -63,10 +63,10 @@ impl Renderer<'_> {
         }
         for e in listed {
             t.add_row(vec![
-                Cell::new(endpoint_label(e)),
-                Cell::new(service_name(e).unwrap_or(self.marks.none)),
+                self.cell(&endpoint_label(e), None),
+                self.cell(service_name(e).unwrap_or(self.marks.none), None),
                 self.cell(status_text(e.status), Some(Color::Yellow)),
-                Cell::new(e.error.as_deref().unwrap_or(self.marks.none)),
+                self.cell(e.error.as_deref().unwrap_or(self.marks.none), None),
             ]);
         }
         out.push_str(&t.to_string());
