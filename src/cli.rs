@@ -37,7 +37,7 @@ fn long_version() -> &'static str {
     }
 }
 
-/// The subcommands of `../shared/SPEC.md`.
+/// The subcommands of the contract (`docs/report.md`).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan endpoints: enumerate accepted versions and suites, grade against a policy.

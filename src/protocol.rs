@@ -35,7 +35,7 @@ impl Protocol {
         Protocol::Tls13,
     ];
 
-    /// The label of `../shared/SPEC.md` (`TLSv1.2`).
+    /// The label of the contract (`docs/report.md`, `TLSv1.2`).
     pub fn label(self) -> &'static str {
         match self {
             Protocol::Ssl2 => "SSLv2",

@@ -1,6 +1,6 @@
 //! Targets: parse the user's target syntax, expand lazily, resolve names, shard.
 //!
-//! The syntax follows nmap's habits (see `SPEC.md`): `10.0.0.5`, `10.0.0.0/24`, `10.0.0.1-50`,
+//! The syntax follows nmap's habits (see `docs/report.md`): `10.0.0.5`, `10.0.0.0/24`, `10.0.0.1-50`,
 //! `10.0.1-3.1-254`, `10.0.0,2.1`, `2001:db8::/120`, `node1.example.com`, `host:2379`,
 //! `[2001:db8::1]:6443`. Everything is parsed and validated up front ([`parse_target`],
 //! [`parse_ports`], [`TargetSet::read_list`]) so that a typo is a one-line error before anything
