@@ -2,12 +2,14 @@
 # A bounded fuzz run of the server-flight and ClientHello targets (fuzz/), for CI: each target
 # for FUZZ_SECONDS (default 60), seeded with the captures in tests/data/*.bin.
 #
-# With a nightly toolchain it runs cargo-fuzz (libFuzzer, coverage-guided), installing
-# cargo-fuzz from crates.io when missing. No sanitizer (`-s none`): the targets are safe Rust
+# With FUZZ_ENGINE=cargo-fuzz and a nightly toolchain it runs cargo-fuzz (libFuzzer,
+# coverage-guided), installing cargo-fuzz from crates.io when missing: a cold build of that is
+# ten minutes on two cores, too much for every CI run, so CI uses the default (stable). No sanitizer (`-s none`): the targets are safe Rust
 # (unsafe_code is forbidden), a panic is the bug to find, and AddressSanitizer would double the
 # build (aws-lc-sys) and halve the executions; FUZZ_SANITIZER=address brings it back. Without nightly (or when cargo-fuzz cannot be
 # installed) it runs the same target bodies on stable (examples/fuzz_smoke.rs: seeds, then
-# random mutations; no coverage guidance) and says so. Either way a crash fails the script and
+# random mutations; no coverage guidance), in the debug build `cargo test` already made, and
+# says so. Either way a crash fails the script and
 # leaves the input in fuzz/artifacts/<target>/.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,12 +28,14 @@ have_cargo_fuzz() {
     cargo +nightly fuzz --version >/dev/null 2>&1
 }
 
-if have_nightly && ! have_cargo_fuzz; then
+ENGINE="${FUZZ_ENGINE:-stable}"
+
+if [ "$ENGINE" = cargo-fuzz ] && have_nightly && ! have_cargo_fuzz; then
     echo "fuzz-smoke: installing cargo-fuzz" >&2
     cargo install --locked cargo-fuzz >&2 || echo "fuzz-smoke: cargo-fuzz install failed" >&2
 fi
 
-if have_nightly && have_cargo_fuzz; then
+if [ "$ENGINE" = cargo-fuzz ] && have_nightly && have_cargo_fuzz; then
     # One build for both targets, then a bounded run of each.
     (cd fuzz && cargo +nightly fuzz build -s "$SANITIZER" --target-dir "$FUZZ_TARGET_DIR") >&2
     for target in $TARGETS; do
@@ -51,10 +55,10 @@ if have_nightly && have_cargo_fuzz; then
         grep -E '^(Done|stat::number_of_executed_units)' "$log" >&2 || tail -n 3 "$log" >&2
     done
 else
-    echo "fuzz-smoke: no nightly toolchain with cargo-fuzz; running the target bodies on stable" >&2
-    cargo build --release --example fuzz_smoke
+    echo "fuzz-smoke: running the target bodies on stable (FUZZ_ENGINE=cargo-fuzz for libFuzzer)" >&2
+    cargo build --example fuzz_smoke
     for target in $TARGETS; do
-        "${CARGO_TARGET_DIR:-target}/release/examples/fuzz_smoke" "$target" "$SECONDS_EACH"
+        "${CARGO_TARGET_DIR:-target}/debug/examples/fuzz_smoke" "$target" "$SECONDS_EACH"
     done
 fi
 echo "fuzz-smoke: ok"
