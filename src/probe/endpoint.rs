@@ -391,9 +391,12 @@ impl Ctx<'_> {
         });
     }
 
-    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed;
-    /// when rustls refuses the Certificate message's size, one more hello reads the chain
-    /// without rustls (`probe::tls13_chain`).
+    /// One full TLS 1.3 handshake, for a server whose certificate no cleartext flight showed.
+    /// When rustls fails (its Certificate message size limit, or a server that will not take
+    /// rustls's hello: some drop any hello carrying `status_request`, which rustls always
+    /// sends), one more hello with only the extensions TLS 1.3 needs reads the chain without
+    /// rustls (`probe::tls13_chain`); what only the rest of the handshake shows (OCSP stapling,
+    /// a required client certificate) then stays unknown.
     async fn tls13_certificate(&self) -> Result<(), ConnError> {
         let link = self.link();
         let (stream, permit) = link.connect_for_handshake().await?;
@@ -403,11 +406,17 @@ impl Ctx<'_> {
         // The handshake's own limit does not cover the wait for a required-certificate alert.
         let facts = match tokio::time::timeout_at(self.deadline, handshake).await {
             Err(_) => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
-            Ok(Err(e)) if tls13_chain::rustls_refused_size(&e) => {
+            Ok(Err(e)) if worth_a_plain_hello(&e) => {
                 drop(permit);
                 let (stream, _permit) = link.connect_for_handshake().await?;
                 let limit = link.time_left(self.cfg.handshake_timeout);
-                tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await
+                match tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await {
+                    Ok(facts) => Ok(facts),
+                    // Too large for rustls is what rustls said; otherwise rustls's failure
+                    // says more than the fallback's.
+                    Err(plain) if tls13_chain::rustls_refused_size(&e) => Err(plain),
+                    Err(_) => Err(e),
+                }
             }
             Ok(other) => other,
         }?;
@@ -701,4 +710,18 @@ fn build_hello(offer: &Offer, sni: Option<&str>) -> (Vec<u8>, Option<ClientHello
     let record_version = offer.version.wire().min(0x0301);
     let hello = hello.to_client_hello().padded();
     (hello.encode_records(record_version), Some(hello))
+}
+
+/// Whether a failed rustls TLS 1.3 handshake is worth one hello without rustls: an answer the
+/// server gave rustls's hello (an alert, a reset or close, a silence, or rustls refusing what
+/// came back), not the endpoint's time running out or the scan stopping.
+fn worth_a_plain_hello(e: &ConnError) -> bool {
+    matches!(
+        e,
+        ConnError::Alert(_)
+            | ConnError::Reset { .. }
+            | ConnError::Closed { .. }
+            | ConnError::ReadTimeout { .. }
+            | ConnError::Handshake(_)
+    )
 }

@@ -2,7 +2,8 @@
 //! ClientHello that carries more than 150 suites (as an embedded stack seen in the field did),
 //! with an alert, or by resetting the connection. The scan must still find exactly what the
 //! server accepts at every version (the same as without the relay), and say what the server
-//! could not take (`extensions.hello_limits`).
+//! could not take (`extensions.hello_limits`). The same relay resetting every hello that
+//! carries `status_request` (which rustls always sends) must not cost the TLS 1.3 chain.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -28,8 +29,26 @@ enum Refuse {
     Reset,
 }
 
-/// Forwards connections to `backend` unless their first record is a ClientHello with more
-/// than `max` suites; stops when dropped.
+/// What the relay will not forward.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// A ClientHello with more suites than this.
+    MoreSuitesThan(usize),
+    /// A ClientHello carrying this extension.
+    Extension(u16),
+}
+
+impl Rule {
+    fn refuses(self, record: &[u8]) -> bool {
+        match self {
+            Rule::MoreSuitesThan(max) => suites_in(record).is_some_and(|n| n > max),
+            Rule::Extension(ext) => extensions_in(record).is_some_and(|e| e.contains(&ext)),
+        }
+    }
+}
+
+/// Forwards connections to `backend` unless their first record is a ClientHello its rule
+/// refuses; stops when dropped.
 struct SuiteLimit {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -37,7 +56,7 @@ struct SuiteLimit {
 }
 
 impl SuiteLimit {
-    fn start(backend: SocketAddr, max: usize, refuse: Refuse) -> SuiteLimit {
+    fn start(backend: SocketAddr, rule: Rule, refuse: Refuse) -> SuiteLimit {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -48,7 +67,7 @@ impl SuiteLimit {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                std::thread::spawn(move || relay(stream, backend, max, refuse));
+                std::thread::spawn(move || relay(stream, backend, rule, refuse));
             }
         });
         SuiteLimit {
@@ -78,7 +97,24 @@ fn suites_in(record: &[u8]) -> Option<usize> {
     Some(usize::from(len) / 2)
 }
 
-fn relay(mut inbound: TcpStream, backend: SocketAddr, max: usize, refuse: Refuse) {
+/// The extension types of a TLS ClientHello record (`None` for anything else).
+fn extensions_in(record: &[u8]) -> Option<Vec<u16>> {
+    let u16_at = |at: usize| Some(u16::from_be_bytes([*record.get(at)?, *record.get(at + 1)?]));
+    let sid = usize::from(*record.get(5 + 4 + 2 + 32)?);
+    let suites = 5 + 4 + 2 + 32 + 1 + sid;
+    let compression = suites + 2 + usize::from(u16_at(suites)?);
+    let mut at = compression + 1 + usize::from(*record.get(compression)?);
+    let end = at + 2 + usize::from(u16_at(at)?);
+    at += 2;
+    let mut types = Vec::new();
+    while at + 4 <= end {
+        types.push(u16_at(at)?);
+        at += 4 + usize::from(u16_at(at + 2)?);
+    }
+    Some(types)
+}
+
+fn relay(mut inbound: TcpStream, backend: SocketAddr, rule: Rule, refuse: Refuse) {
     let _ = inbound.set_read_timeout(Some(Duration::from_secs(5)));
     let mut header = [0u8; 5];
     if inbound.read_exact(&mut header).is_err() {
@@ -91,7 +127,7 @@ fn relay(mut inbound: TcpStream, backend: SocketAddr, max: usize, refuse: Refuse
         if inbound.read_exact(&mut record[5..]).is_err() {
             return;
         }
-        if suites_in(&record).is_some_and(|n| n > max) {
+        if rule.refuses(&record) {
             match refuse {
                 Refuse::Alert => {
                     let _ = inbound.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
@@ -157,7 +193,7 @@ async fn against_openssl(refuse: Refuse) {
     let direct = scan(server.addr()).await;
     assert_eq!(direct.status, Status::Tls);
     assert!(direct.extensions.hello_limits.is_empty());
-    let relay = SuiteLimit::start(server.addr(), 150, refuse);
+    let relay = SuiteLimit::start(server.addr(), Rule::MoreSuitesThan(150), refuse);
     let behind = scan(relay.addr).await;
     assert_eq!(behind.status, Status::Tls, "{refuse:?}: {behind:#?}");
     assert!(!behind.incomplete, "{refuse:?}: {:?}", behind.gaps);
@@ -194,4 +230,30 @@ async fn a_server_refusing_large_hellos_with_an_alert_is_swept_in_windows() {
 #[tokio::test]
 async fn a_server_resetting_large_hellos_is_swept_in_windows() {
     against_openssl(Refuse::Reset).await;
+}
+
+/// A stack that resets any hello carrying `status_request`: rustls's TLS 1.3 handshake always
+/// sends it, so the chain comes from a plain hello instead, and OCSP stapling stays unknown
+/// (never `false`) since the hello that asks for it got no answer.
+#[tokio::test]
+async fn a_server_dropping_status_request_still_shows_its_tls13_chain() {
+    let server = require_server!(OpensslServer::start(
+        &["-tls1_3"],
+        fipsprobe::demo::KeyKind::EcdsaP256
+    ));
+    let direct = scan(server.addr()).await;
+    assert_eq!(direct.extensions.ocsp_stapling, Some(false), "{direct:#?}");
+    let relay = SuiteLimit::start(server.addr(), Rule::Extension(5), Refuse::Reset);
+    let behind = scan(relay.addr).await;
+    assert_eq!(behind.status, Status::Tls, "{behind:#?}");
+    assert_eq!(suites(&behind), suites(&direct));
+    let chain = |e: &Endpoint| {
+        e.certificate
+            .as_ref()
+            .map(|c| c.chain.iter().map(|i| i.sha256.clone()).collect::<Vec<_>>())
+    };
+    assert!(chain(&direct).is_some_and(|c| !c.is_empty()));
+    assert_eq!(chain(&behind), chain(&direct), "{:?}", behind.gaps);
+    assert_eq!(behind.extensions.ocsp_stapling, None);
+    assert_ne!(behind.verdict, Verdict::Pass);
 }
