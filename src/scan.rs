@@ -39,7 +39,8 @@ pub struct ScanJob {
 pub enum Outcome {
     /// Every endpoint that answered TLS passes, and at least one answered (exit 0).
     Pass,
-    /// At least one endpoint fails (exit 1).
+    /// At least one endpoint fails (exit 1): a `fail`, or a `not_assessed` whose partial
+    /// results already carry an unwaived fail finding.
     Fail,
     /// Nothing failed, but the scan is incomplete (exit 3).
     Incomplete,
@@ -104,7 +105,8 @@ pub fn outcome(report: &Report) -> Outcome {
 
 fn endpoint_outcome(report: &Report) -> Outcome {
     let eps = &report.endpoints;
-    if eps.iter().any(|e| e.verdict == Verdict::Fail) {
+    // A not-assessed endpoint whose partial lists already fail still fails the policy.
+    if eps.iter().any(|e| e.verdict == Verdict::Fail || e.fails()) {
         return Outcome::Fail;
     }
     let any_tls = eps.iter().any(|e| e.status == Status::Tls);

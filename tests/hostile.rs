@@ -684,6 +684,45 @@ fn merge_refuses_verdicts_that_contradict_findings() {
     let o = run(&["merge", edited.to_str().unwrap()]);
     assert_usage_error(&o, "is stated fail but has no unwaived fail finding");
 
+    // A not_assessed with fail findings stands only when a gap cut its enumeration short;
+    // it still fails the merged report.
+    let mut report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let failing = report["endpoints"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["verdict"] == "fail")
+        .unwrap();
+    failing["verdict"] = "not_assessed".into();
+    std::fs::write(&edited, report.to_string()).unwrap();
+    let o = run(&["merge", edited.to_str().unwrap()]);
+    assert_usage_error(
+        &o,
+        "is stated not_assessed but has 2 unwaived fail findings",
+    );
+    let failing = report["endpoints"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["verdict"] == "not_assessed" && e["status"] == "tls")
+        .unwrap();
+    failing["gaps"] = serde_json::json!([{
+        "probe": "suites", "protocol": "TLSv1.1", "kind": "reset",
+        "reason": "connection reset by the server"
+    }]);
+    std::fs::write(&edited, report.to_string()).unwrap();
+    let out = dir.path().join("merged.json");
+    let o = run(&[
+        "merge",
+        edited.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(merged["summary"]["not_assessed_failing"], 1, "{merged}");
+
     // The untouched fixture merges.
     let o = run(&["merge", &fixture("nightly-new.json")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

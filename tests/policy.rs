@@ -1056,3 +1056,61 @@ fn policy_show_and_list_print_every_rule_with_source_and_decisions() {
     assert!(list.contains("fips-140-2") && list.contains("fips-140-3"));
     assert!(list.contains(policy("fips-140-3").sha256()));
 }
+
+/// A fail seen on a list that faults cut short is not the whole configuration: the endpoint is
+/// not assessed (its findings stay, and the scan still exits 1 for them); cut short only by
+/// a skipped probe, or missing a fact outside the lists, a fail stays a fail.
+#[test]
+fn a_fail_on_a_cut_short_enumeration_is_not_assessed_but_still_fails() {
+    let rc4_and_gcm: &[u16] = &[0xC02F, 0x0005];
+    let mut obs = endpoint(&[(Protocol::Tls12, rc4_and_gcm)], &["secp256r1"]);
+    let whole = graded("fips-140-3", obs.clone());
+    assert_eq!(whole.verdict, Verdict::Fail);
+
+    obs.refused.remove(&Protocol::Tls11);
+    obs.gaps.push(Gap {
+        probe: Probe::Suites(Protocol::Tls11),
+        cause: GapCause::Failed(fipsprobe::model::ConnError::Reset { partial: false }),
+    });
+    let cut = graded("fips-140-3", obs.clone());
+    assert_eq!(cut.verdict, Verdict::NotAssessed, "{:?}", cut.reasons);
+    assert!(cut.fails());
+    assert!(
+        cut.reasons[0].starts_with("the enumeration was cut short")
+            && cut.reasons[0].contains("TLSv1.1 cipher suites"),
+        "{:?}",
+        cut.reasons
+    );
+    assert_eq!(fails(&cut), fails(&whole));
+    let summary = fipsprobe::model::Summary::of(std::slice::from_ref(&cut));
+    assert_eq!((summary.fail, summary.not_assessed_failing), (0, 1));
+
+    // An interruption cuts every list short, whatever probe it hit.
+    let mut interrupted = endpoint(&[(Protocol::Tls12, rc4_and_gcm)], &["secp256r1"]);
+    interrupted.gaps.push(Gap {
+        probe: Probe::Fallback,
+        cause: GapCause::Failed(fipsprobe::model::ConnError::Aborted),
+    });
+    assert_eq!(
+        graded("fips-140-3", interrupted).verdict,
+        Verdict::NotAssessed
+    );
+
+    // A probe outside the lists that gave no answer leaves its rule unchecked, not the fail.
+    let mut no_fallback = endpoint(&[(Protocol::Tls12, rc4_and_gcm)], &["secp256r1"]);
+    no_fallback.facts.fallback_scsv = None;
+    no_fallback.gaps.push(Gap {
+        probe: Probe::Fallback,
+        cause: GapCause::Failed(fipsprobe::model::ConnError::Reset { partial: false }),
+    });
+    assert_eq!(graded("fips-140-3", no_fallback).verdict, Verdict::Fail);
+
+    // Skipped on purpose (--protocols): not a cut.
+    let mut skipped = endpoint(&[(Protocol::Tls12, rc4_and_gcm)], &["secp256r1"]);
+    skipped.refused.remove(&Protocol::Tls11);
+    skipped.gaps.push(Gap {
+        probe: Probe::Suites(Protocol::Tls11),
+        cause: GapCause::Skipped(Skip::NotRequested),
+    });
+    assert_eq!(graded("fips-140-3", skipped).verdict, Verdict::Fail);
+}

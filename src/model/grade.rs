@@ -1,12 +1,16 @@
 //! What grading concluded about one endpoint: findings, the grade of every accepted suite,
 //! the checks that could not be made, and the verdict with its reasons.
 //!
-//! What a verdict means (docs/report.md, "Verdicts"):
-//! - `fail`: at least one unwaived finding of severity `fail`. Evidence of a failure is
-//!   evidence, whatever else is unknown.
+//! What a verdict means (docs/report.md, "A verdict is earned"):
+//! - `fail`: at least one unwaived finding of severity `fail`, on an enumeration that ran to
+//!   its end.
 //! - `pass`: no such finding, at least one protocol version negotiated, and every check the
 //!   policy's rules depend on was made: nothing in `unchecked`, no `reasons`.
-//! - `not_assessed`: anything else, with `reasons` saying why.
+//! - `not_assessed`: anything else, with `reasons` saying why. That includes an endpoint whose
+//!   suite, group or signature-scheme lists were cut short by faults, its time or an
+//!   interruption ([`Grade::cut_short`]), even when what was seen already fails: a report
+//!   must never be read as the whole configuration when it is part of one. Its findings stay,
+//!   and the scan still exits 1 for them (`scan::outcome`).
 //!
 //! [`conclude`] is that rule; grading and `merge` both use it. No I/O here.
 
@@ -144,6 +148,21 @@ impl Grade {
             reasons,
             verdict,
         }
+    }
+}
+
+impl Grade {
+    /// The grade of an endpoint whose enumeration was cut short (`why`, first of the reasons):
+    /// `not_assessed` whatever its findings, which stay for the reader.
+    pub fn cut_short(mut self, why: String) -> Grade {
+        self.reasons.insert(0, why);
+        self.verdict = Verdict::NotAssessed;
+        self
+    }
+
+    /// Whether an unwaived `fail` finding stands (in a `fail`, or a cut-short `not_assessed`).
+    pub fn fails(&self) -> bool {
+        self.findings.iter().any(Finding::fails)
     }
 }
 

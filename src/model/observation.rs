@@ -225,6 +225,21 @@ pub struct Gap {
     pub cause: GapCause,
 }
 
+impl Gap {
+    /// Whether this gap leaves a list of the report short: a suite, group or signature-scheme
+    /// sweep that failed, or the endpoint's time or the scan ending before a probe ran.
+    pub fn cuts_enumeration(&self) -> bool {
+        match &self.cause {
+            GapCause::Skipped(_) => false,
+            GapCause::Failed(ConnError::Aborted | ConnError::BudgetExhausted(_)) => true,
+            GapCause::Failed(_) => matches!(
+                self.probe,
+                Probe::Suites(_) | Probe::Groups(_) | Probe::SigSchemes(_)
+            ),
+        }
+    }
+}
+
 /// Why a probe gave no answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GapCause {

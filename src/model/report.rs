@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::cipher_db;
 use crate::model::{
     Certificate, EndpointId, ErrorKind, Facts, Finding, GapCause, Grade, Observation, Probe,
-    SuiteGrade, Unchecked, Verdict,
+    Severity, SuiteGrade, Unchecked, Verdict,
 };
 use crate::protocol::Protocol;
 
@@ -84,9 +84,17 @@ pub struct Summary {
     pub fail: u64,
     /// Verdict not_assessed.
     pub not_assessed: u64,
+    /// Of the not_assessed, those whose enumeration was cut short after it had already shown
+    /// an unwaived fail finding (they fail the policy: exit 1).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_assessed_failing: u64,
     /// Counts over `binaries`, when binaries were inspected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binaries: Option<crate::binaries::BinarySummary>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -103,7 +111,12 @@ impl Summary {
             match e.verdict {
                 Verdict::Pass => s.pass += 1,
                 Verdict::Fail => s.fail += 1,
-                Verdict::NotAssessed => s.not_assessed += 1,
+                Verdict::NotAssessed => {
+                    s.not_assessed += 1;
+                    if e.fails() {
+                        s.not_assessed_failing += 1;
+                    }
+                }
             }
         }
         s
@@ -231,6 +244,20 @@ pub struct GapRecord {
     pub reason: String,
 }
 
+impl GapRecord {
+    /// [`crate::model::Gap::cuts_enumeration`], read back from a report.
+    pub fn cuts_enumeration(&self) -> bool {
+        match self.kind.as_str() {
+            "skipped" => false,
+            "aborted" | "budget_exhausted" => true,
+            _ => matches!(
+                self.probe.as_str(),
+                "suites" | "groups" | "signature_schemes"
+            ),
+        }
+    }
+}
+
 /// Everything known about one endpoint (one address and port), graded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Endpoint {
@@ -296,6 +323,14 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Whether an unwaived `fail` finding stands: a `fail`, or a `not_assessed` endpoint
+    /// whose enumeration was cut short after it had shown a failure.
+    pub fn fails(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Fail && f.waived.is_none())
+    }
+
     /// The report entry of an observed and graded endpoint. Text is made here, once.
     pub fn new(obs: Observation, grade: Grade) -> Endpoint {
         let protocols: BTreeMap<Protocol, ProtocolResult> = obs

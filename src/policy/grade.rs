@@ -96,7 +96,30 @@ pub fn grade(policy: &Policy, obs: &Observation, waivers: &Waivers, today: Date)
     let mut findings = out.0;
     apply_waivers(obs, &mut findings, waivers, today);
     let reasons = reasons(obs, &unchecked);
-    Grade::new(findings, suites, unchecked, reasons)
+    let grade = Grade::new(findings, suites, unchecked, reasons);
+    match cut_short(obs) {
+        Some(why) => grade.cut_short(why),
+        None => grade,
+    }
+}
+
+/// Why the endpoint's lists may be missing entries, when they may: one line naming what was
+/// cut short and by what.
+fn cut_short(obs: &Observation) -> Option<String> {
+    let cut: Vec<String> = obs
+        .gaps
+        .iter()
+        .filter(|g| g.cuts_enumeration())
+        .map(|g| format!("{} ({})", g.probe, g.cause))
+        .collect();
+    let (first, rest) = cut.split_first()?;
+    let more = match rest.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!(
+        "the enumeration was cut short, so the lists may be missing entries: {first}{more}"
+    ))
 }
 
 /// Why an endpoint that speaks TLS is not assessed: no version negotiated, or checks that
@@ -145,11 +168,26 @@ fn no_version_reason(obs: &Observation) -> String {
     let all_same = alerts
         .first()
         .filter(|a| alerts.len() == obs.refused.len() && alerts.iter().all(|b| b == *a));
+    // A name-based server may refuse SSLv2/SSLv3 otherwise before it looks at the name: one
+    // unrecognized_name is enough to say what to do.
+    let sni = alerts.contains(&AlertDescription::UNRECOGNIZED_NAME);
     match all_same {
         Some(&a) if a == AlertDescription::UNRECOGNIZED_NAME => format!(
             "no protocol version was negotiated: every hello was refused with alert {a}: \
              the server requires SNI: scan it by host name or pass --sni NAME"
         ),
+        _ if sni => {
+            let said: Vec<String> = obs
+                .refused
+                .iter()
+                .map(|(v, r)| format!("{v}: {r}"))
+                .collect();
+            format!(
+                "no protocol version was negotiated ({}): the server requires SNI: scan it \
+                 by host name or pass --sni NAME",
+                said.join("; ")
+            )
+        }
         Some(&a) if obs.gaps.is_empty() => {
             format!("no protocol version was negotiated: every hello was refused with alert {a}")
         }

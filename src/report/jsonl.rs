@@ -36,6 +36,7 @@ mod tests {
             pass: 1,
             fail: 1,
             not_assessed: 1,
+            not_assessed_failing: 0,
             binaries: None,
         };
         let line = summary_line(&s, false);

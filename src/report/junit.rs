@@ -17,8 +17,13 @@ use crate::model::{Endpoint, Finding, Report, Severity, Verdict};
 
 /// The whole report as a JUnit XML document.
 pub fn to_junit(report: &Report) -> String {
-    let failures = count(report, Verdict::Fail);
-    let skipped = count(report, Verdict::NotAssessed);
+    // A not-assessed endpoint whose partial results already fail is a failure to CI.
+    let failures = report.endpoints.iter().filter(|e| e.fails()).count();
+    let skipped = report
+        .endpoints
+        .iter()
+        .filter(|e| e.verdict == Verdict::NotAssessed && !e.fails())
+        .count();
     let tests = report.endpoints.len();
     let time = timing::duration_seconds(report).map(seconds);
     let suite_name = format!("fipsprobe policy {}", report.policy.id);
@@ -83,14 +88,6 @@ pub fn to_junit(report: &Report) -> String {
     x
 }
 
-fn count(report: &Report, verdict: Verdict) -> usize {
-    report
-        .endpoints
-        .iter()
-        .filter(|e| e.verdict == verdict)
-        .count()
-}
-
 fn testcase(x: &mut String, e: &Endpoint) {
     let service = service_name(e);
     let name = match service {
@@ -107,7 +104,7 @@ fn testcase(x: &mut String, e: &Endpoint) {
     attr(x, "time", &seconds(e.duration_ms as f64 / 1000.0));
     let body = findings_text(&e.findings);
     match e.verdict {
-        Verdict::Fail => {
+        _ if e.fails() => {
             let mut failing: Vec<&str> = Vec::new();
             for f in &e.findings {
                 if f.severity == Severity::Fail
@@ -117,11 +114,17 @@ fn testcase(x: &mut String, e: &Endpoint) {
                     failing.push(&f.id);
                 }
             }
-            let message = if failing.is_empty() {
+            let mut message = if failing.is_empty() {
                 "fails the policy".to_string()
             } else {
                 format!("fails the policy: {}", failing.join(", "))
             };
+            if e.verdict == Verdict::NotAssessed {
+                message.push_str(&format!(
+                    " (not assessed in full: {})",
+                    not_assessed_reason(e)
+                ));
+            }
             x.push_str(">\n      <failure");
             attr(x, "message", &message);
             attr(x, "type", failing.first().copied().unwrap_or("policy"));
@@ -129,7 +132,7 @@ fn testcase(x: &mut String, e: &Endpoint) {
             x.push_str(&escape_text(&body));
             x.push_str("</failure>\n    </testcase>\n");
         }
-        Verdict::NotAssessed => {
+        Verdict::Fail | Verdict::NotAssessed => {
             x.push_str(">\n      <skipped");
             attr(x, "message", &not_assessed_reason(e));
             if body.is_empty() {

@@ -8,9 +8,9 @@
 //! (overlapping shard specs, a re-run) is kept once, preferring an assessed copy, and noted.
 //!
 //! Verdicts are not taken on trust: each endpoint's is recomputed from its findings
-//! ([`recheck`]), and a shard whose stated verdict contradicts them (a `pass` or
-//! `not_assessed` with an unwaived `fail` finding, a `fail` without one, a `pass` for an
-//! endpoint that did not answer TLS) is refused, so an edited report cannot count as a pass.
+//! ([`recheck`]), and a shard whose stated verdict contradicts them (a `pass` with an unwaived
+//! `fail` finding, a `not_assessed` with one and no gap that cut its enumeration short, a
+//! `fail` without one, a `pass` for an endpoint that did not answer TLS) is refused, so an edited report cannot count as a pass.
 //! Pure: no I/O.
 
 use std::collections::BTreeMap;
@@ -152,6 +152,10 @@ pub fn recheck(file: &str, e: &Endpoint) -> Result<(), ReportError> {
         .filter(|f| f.severity == Severity::Fail && f.waived.is_none())
         .count();
     let (stated, reason) = match e.verdict {
+        // A cut-short enumeration is not assessed whatever it failed; its gaps say so.
+        Verdict::NotAssessed if failing > 0 && e.gaps.iter().any(|g| g.cuts_enumeration()) => {
+            return Ok(())
+        }
         Verdict::Pass | Verdict::NotAssessed if failing > 0 => (
             verdict_name(e.verdict),
             format!("has {failing} unwaived fail finding{}", plural(failing)),
