@@ -24,3 +24,5 @@ mod go;
 mod nmap;
 #[path = "conformance/others.rs"]
 mod others;
+#[path = "conformance/reference.rs"]
+mod reference;

@@ -39,12 +39,14 @@ pub mod client;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;
+pub mod hello;
 pub mod java;
 pub mod misbehaving;
 pub mod nginx;
 pub mod nmap;
 pub mod openssl;
 pub mod process;
+pub mod reference;
 pub mod scan;
 
 pub use certs::{CertFiles, CertSource};

@@ -17,7 +17,7 @@ use crate::common::{
 use crate::require_server;
 use crate::support::{
     assert_grade, assert_version, assert_version_client_order, extra, minimal_handshakes, scan,
-    scan_report, summary, versions, Found, Pol,
+    scan_again, scan_report, summary, versions, Found, Pol,
 };
 
 fn openssl_codes(cipher: &str, version: Protocol) -> Vec<u16> {
@@ -174,7 +174,7 @@ fn gnutls_x25519_is_reported_when_not_preferred() {
                 got.output
             );
         }
-        let e = scan(server.addr());
+        let e = scan_again(server.addr());
         assert!(e.groups.iter().any(|g| g == name), "{}", summary(&e));
     }
     let e = scan(server.addr());

@@ -3,6 +3,7 @@
 //! suites, versions and facts these servers show, written from the standards (SP 800-52r2,
 //! SP 800-131A r2, IG D.Q) rather than read from `cipher-db/`.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use fipsprobe::probe::{ScanConfig, Stop};
 use fipsprobe::protocol::Protocol;
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
+
+use crate::common::reference::{self, Truth};
 
 /// The two bundled policies every server is graded under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,9 +64,75 @@ impl Scanned {
     }
 }
 
-/// Scans `addr` with the real engine (`scan::run`, default settings, the address named
-/// explicitly) and returns its one endpoint graded under `fips-140-3`. The scan must be complete.
+/// Scans `addr` with the real engine and checks the result against the one-suite-per-hello
+/// reference (`tests/common/reference.rs`): the same accepted versions, the same suites in each
+/// (as sets: the order is checked by each test against the server's configuration), and a
+/// default chain whose leaf the reference was served. Returns the scan and the reference.
+#[track_caller]
+pub fn scan_exact(addr: SocketAddr) -> (Scanned, Truth) {
+    let truth = reference::enumerate(addr);
+    let scanned = scan_again(addr);
+    assert_reference(&scanned, &truth);
+    (scanned, truth)
+}
+
+/// [`scan_exact`] without the reference's answer.
+#[track_caller]
 pub fn scan(addr: SocketAddr) -> Scanned {
+    scan_exact(addr).0
+}
+
+/// Asserts that fipsprobe saw what the reference saw (see [`scan_exact`]).
+#[track_caller]
+pub fn assert_reference(e: &Endpoint, truth: &Truth) {
+    truth.assert_complete();
+    for (version, seen) in &truth.versions {
+        assert!(
+            seen.violations.is_empty(),
+            "{version}: the server broke the protocol: {:?}",
+            seen.violations
+        );
+    }
+    let probed: Vec<Protocol> = versions(e)
+        .into_iter()
+        .filter(|p| *p != Protocol::Ssl2)
+        .collect();
+    assert_eq!(
+        probed,
+        truth.accepted_versions(),
+        "accepted versions\n{}{}",
+        summary(e),
+        truth.summary()
+    );
+    for version in truth.accepted_versions() {
+        let got: BTreeSet<u16> = codes(e, version).into_iter().collect();
+        let want = truth.accepted(version);
+        let missed: Vec<String> = want.difference(&got).map(|c| format!("{c:#06X}")).collect();
+        let extra: Vec<String> = got.difference(&want).map(|c| format!("{c:#06X}")).collect();
+        assert!(
+            missed.is_empty() && extra.is_empty(),
+            "{version}: fipsprobe missed {missed:?}, reported beyond the reference {extra:?}\n{}{}",
+            summary(e),
+            truth.summary()
+        );
+    }
+    let leaves = truth.leaf_fingerprints();
+    if let Some(leaf) = e.certificate.as_ref().and_then(|c| c.chain.first()) {
+        if !leaves.is_empty() {
+            assert!(
+                leaves.contains(&leaf.sha256),
+                "the reported leaf {} is none the reference was served: {leaves:?}",
+                leaf.sha256
+            );
+        }
+    }
+}
+
+/// Scans `addr` with the real engine (`scan::run`, default settings, the address named
+/// explicitly) and returns its one endpoint graded under `fips-140-3`, unchecked against the
+/// reference (for a second scan of a server [`scan`] already checked). The scan must be
+/// complete.
+pub fn scan_again(addr: SocketAddr) -> Scanned {
     let (report, obs) = scan_report(addr);
     let endpoint = report.endpoints.into_iter().next().unwrap();
     assert_eq!(endpoint.status, Status::Tls, "{endpoint:#?}");

@@ -1,0 +1,318 @@
+//! The reference enumeration: what "exact" means in the conformance tests. It offers ONE suite
+//! per ClientHello (its own encoder, `hello.rs`, not fipsprobe's), for every suite the cipher-db
+//! knows: every TLS 1.3 suite in TLS 1.3, and every other suite at every one of TLS 1.0, 1.1 and
+//! 1.2 whatever its RFC range, so a server that breaks the ranges is seen. SSLv3 gets one hello
+//! with every suite first (no server here speaks it) and is swept suite by suite only if that is
+//! accepted.
+//!
+//! Each hello ends in exactly one of: accepted (a ServerHello or HelloRetryRequest of the
+//! offered version choosing the offered suite), refused (an alert, or a ServerHello of another
+//! version), a violation (a suite or version that was not offered), or unknown: a reset, a
+//! close, a timeout or garbage is retried with back-off and, if it persists, is `unknown`,
+//! never a refusal. Slow by design (about 1,200 hellos per server, four at a time) and bounded:
+//! every connect and read has a timeout.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use fipsprobe::protocol::Protocol;
+
+use super::hello::{self, Answer};
+
+/// How long one connect or read may take before the hello counts as failed (then retried).
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Tries per hello: the first and this many retries minus one, with back-off between them.
+const TRIES: u32 = 4;
+
+/// Hellos in flight at once.
+const WORKERS: usize = 4;
+
+/// What the reference saw in one version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// Accepted suites, by code.
+    pub accepted: BTreeSet<u16>,
+    /// Suites whose hellos never got a protocol answer, with the last failure.
+    pub unknown: BTreeMap<u16, String>,
+    /// Suites whose answer broke the protocol (a suite or version not offered).
+    pub violations: BTreeMap<u16, String>,
+    /// How the refusals looked ("alert 40", "version 0x0303"), counted.
+    pub refusals: BTreeMap<String, u32>,
+    /// The distinct leaf certificates (DER) served with accepted suites, in first-seen order
+    /// of suite code (TLS 1.0-1.2 only: TLS 1.3 certificates are encrypted).
+    pub leaves: Vec<Vec<u8>>,
+    /// Which leaf (index into `leaves`) each accepted suite was served with.
+    pub leaf_of: BTreeMap<u16, usize>,
+}
+
+/// The reference's answer for one server.
+#[derive(Clone, Debug, Default)]
+pub struct Truth {
+    /// Per version probed (SSLv3 to TLS 1.3).
+    pub versions: BTreeMap<Protocol, Seen>,
+    /// Hellos sent, retries included.
+    pub hellos: usize,
+}
+
+impl Truth {
+    /// The accepted suites of `version` (empty when none).
+    pub fn accepted(&self, version: Protocol) -> BTreeSet<u16> {
+        self.versions
+            .get(&version)
+            .map(|s| s.accepted.clone())
+            .unwrap_or_default()
+    }
+
+    /// The versions with at least one accepted suite, oldest first.
+    pub fn accepted_versions(&self) -> Vec<Protocol> {
+        self.versions
+            .iter()
+            .filter(|(_, s)| !s.accepted.is_empty())
+            .map(|(p, _)| *p)
+            .collect()
+    }
+
+    /// Every distinct leaf certificate seen in TLS 1.0-1.2.
+    pub fn leaves(&self) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for seen in self.versions.values() {
+            for leaf in &seen.leaves {
+                if !out.contains(leaf) {
+                    out.push(leaf.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The SHA-256 fingerprints (lowercase hex, as the report's `sha256`) of [`Truth::leaves`].
+    pub fn leaf_fingerprints(&self) -> Vec<String> {
+        self.leaves()
+            .iter()
+            .map(|der| {
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der)
+                    .as_ref()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Panics unless every hello got a protocol answer: a conformance server must be fully
+    /// known before fipsprobe is compared with it.
+    #[track_caller]
+    pub fn assert_complete(&self) {
+        let unknown: Vec<String> = self
+            .versions
+            .iter()
+            .flat_map(|(p, s)| {
+                s.unknown
+                    .iter()
+                    .map(move |(c, e)| format!("{p} {c:#06x}: {e}"))
+            })
+            .collect();
+        assert!(unknown.is_empty(), "reference: no answer for {unknown:#?}");
+    }
+
+    /// One line per version, for assertion messages.
+    pub fn summary(&self) -> String {
+        let mut out = format!("reference ({} hellos):\n", self.hellos);
+        for (p, s) in &self.versions {
+            let list: Vec<String> = s.accepted.iter().map(|c| format!("{c:#06X}")).collect();
+            out += &format!(
+                "  {p}: {} accepted [{}], refusals {:?}, unknown {}, violations {:?}, {} leaves\n",
+                s.accepted.len(),
+                list.join(", "),
+                s.refusals,
+                s.unknown.len(),
+                s.violations,
+                s.leaves.len()
+            );
+        }
+        out
+    }
+}
+
+/// What to probe.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The SNI to send (none by default: the conformance servers are scanned by IP).
+    pub sni: Option<String>,
+    /// The versions to sweep.
+    pub versions: Vec<Protocol>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            sni: None,
+            versions: vec![
+                Protocol::Ssl3,
+                Protocol::Tls10,
+                Protocol::Tls11,
+                Protocol::Tls12,
+                Protocol::Tls13,
+            ],
+        }
+    }
+}
+
+/// The suites the reference offers in `version`, by code: the cipher-db's TLS 1.3 suites in
+/// TLS 1.3, every other suite (SCSVs and GREASE left out) below it.
+pub fn suites_for(version: Protocol) -> Vec<u16> {
+    fipsprobe::cipher_db::db()
+        .suites()
+        .iter()
+        .filter(|s| !s.versions.is_empty())
+        .filter(|s| s.is_tls13() == (version == Protocol::Tls13))
+        .map(|s| s.code)
+        .collect()
+}
+
+/// Runs the reference against `addr` with the default options.
+pub fn enumerate(addr: SocketAddr) -> Truth {
+    enumerate_with(addr, &Options::default())
+}
+
+/// Runs the reference against `addr`.
+pub fn enumerate_with(addr: SocketAddr, opts: &Options) -> Truth {
+    let mut truth = Truth::default();
+    for &version in &opts.versions {
+        let suites = suites_for(version);
+        if version == Protocol::Ssl3 {
+            // One hello with everything: only a server that answers it is swept suite by suite.
+            let (outcome, tries) = offer(addr, version, &suites, opts, 0);
+            truth.hellos += tries;
+            let mut seen = Seen::default();
+            match outcome {
+                Outcome::Accepted { .. } => {
+                    let (swept, n) = sweep(addr, version, &suites, opts);
+                    truth.hellos += n;
+                    seen = swept;
+                }
+                other => record(&mut seen, 0, other),
+            }
+            truth.versions.insert(version, seen);
+            continue;
+        }
+        let (seen, n) = sweep(addr, version, &suites, opts);
+        truth.hellos += n;
+        truth.versions.insert(version, seen);
+    }
+    truth
+}
+
+/// The classified result of one suite's hellos.
+#[derive(Clone, Debug)]
+enum Outcome {
+    Accepted { leaf: Option<Vec<u8>> },
+    Refused(String),
+    Violation(String),
+    Unknown(String),
+}
+
+fn record(seen: &mut Seen, code: u16, outcome: Outcome) {
+    match outcome {
+        Outcome::Accepted { leaf } => {
+            seen.accepted.insert(code);
+            if let Some(leaf) = leaf {
+                let index = match seen.leaves.iter().position(|l| *l == leaf) {
+                    Some(i) => i,
+                    None => {
+                        seen.leaves.push(leaf);
+                        seen.leaves.len() - 1
+                    }
+                };
+                seen.leaf_of.insert(code, index);
+            }
+        }
+        Outcome::Refused(how) => *seen.refusals.entry(how).or_default() += 1,
+        Outcome::Violation(what) => {
+            seen.violations.insert(code, what);
+        }
+        Outcome::Unknown(why) => {
+            seen.unknown.insert(code, why);
+        }
+    }
+}
+
+/// One hello per suite of `suites`, `WORKERS` at a time; returns what was seen and the hellos
+/// sent.
+fn sweep(addr: SocketAddr, version: Protocol, suites: &[u16], opts: &Options) -> (Seen, usize) {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    let hellos = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&code) = suites.get(i) else { break };
+                let (outcome, tries) = offer(addr, version, &[code], opts, i as u64);
+                hellos.fetch_add(tries, Ordering::SeqCst);
+                results.lock().unwrap().push((code, outcome));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(code, _)| *code);
+    let mut seen = Seen::default();
+    for (code, outcome) in results {
+        record(&mut seen, code, outcome);
+    }
+    (seen, hellos.into_inner())
+}
+
+/// Offers `suites` at `version` until the server answers (at most `TRIES` hellos); returns the
+/// outcome and the hellos sent.
+fn offer(
+    addr: SocketAddr,
+    version: Protocol,
+    suites: &[u16],
+    opts: &Options,
+    seed: u64,
+) -> (Outcome, usize) {
+    let wire = version.wire();
+    let mut last = String::new();
+    for attempt in 0..TRIES {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(50 << attempt));
+        }
+        let record = hello::client_hello(
+            wire,
+            suites,
+            opts.sni.as_deref(),
+            seed.wrapping_mul(31).wrapping_add(u64::from(attempt)),
+        );
+        let outcome = match hello::exchange(addr, &record, IO_TIMEOUT) {
+            Answer::Hello {
+                version: got,
+                suite,
+                retry,
+                leaf,
+            } => {
+                if got == wire && suites.contains(&suite) {
+                    Outcome::Accepted { leaf }
+                } else if got > wire || (got == hello::TLS13) != (wire == hello::TLS13) {
+                    Outcome::Violation(format!("version {got:#06x}"))
+                } else if got != wire {
+                    Outcome::Refused(format!("version {got:#06x}"))
+                } else {
+                    let what = if retry { "retry" } else { "hello" };
+                    Outcome::Violation(format!("{what} chose {suite:#06x}"))
+                }
+            }
+            Answer::Alert(code) => Outcome::Refused(format!("alert {code}")),
+            Answer::Failed(why) => {
+                last = why;
+                continue;
+            }
+        };
+        return (outcome, attempt as usize + 1);
+    }
+    (Outcome::Unknown(last), TRIES as usize)
+}
