@@ -18,6 +18,8 @@ mod support;
 
 #[path = "conformance/etcd.rs"]
 mod etcd;
+#[path = "conformance/explore.rs"]
+mod explore;
 #[path = "conformance/go.rs"]
 mod go;
 #[path = "conformance/nmap.rs"]

@@ -95,8 +95,60 @@ fn list16(items: &[u16]) -> Vec<u8> {
 }
 
 /// A ClientHello record offering `suites` (plus the renegotiation SCSV) at `version`, with
-/// `sni` if given. TLS 1.3 is offered with `supported_versions` only (legacy version 1.2).
+/// `sni` if given and every group. TLS 1.3 is offered with `supported_versions` only (legacy
+/// version 1.2).
 pub fn client_hello(version: u16, suites: &[u16], sni: Option<&str>, seed: u64) -> Vec<u8> {
+    client_hello_with(&Spec {
+        version,
+        suites,
+        sni,
+        seed,
+        ..Spec::default()
+    })
+}
+
+/// A hello beyond the defaults of [`client_hello`].
+#[derive(Clone, Copy, Debug)]
+pub struct Spec<'a> {
+    /// The wire version.
+    pub version: u16,
+    /// The suites offered (the renegotiation SCSV is added below TLS 1.3).
+    pub suites: &'a [u16],
+    /// The server name, if any.
+    pub sni: Option<&'a str>,
+    /// Varies the random.
+    pub seed: u64,
+    /// Offer only these groups; a TLS 1.3 hello then carries an empty key_share list, so that
+    /// the server names the group it picks in a HelloRetryRequest (RFC 8446 §4.2.8) without
+    /// any key exchange.
+    pub only_groups: Option<&'a [u16]>,
+    /// Offer extended_master_secret (TLS 1.0-1.2).
+    pub ems: bool,
+}
+
+impl Default for Spec<'_> {
+    fn default() -> Self {
+        Spec {
+            version: TLS12,
+            suites: &[],
+            sni: None,
+            seed: 0,
+            only_groups: None,
+            ems: true,
+        }
+    }
+}
+
+/// The ClientHello record `spec` describes.
+pub fn client_hello_with(spec: &Spec<'_>) -> Vec<u8> {
+    let Spec {
+        version,
+        suites,
+        sni,
+        seed,
+        only_groups,
+        ems,
+    } = *spec;
     let mut random = [0u8; 32];
     let mut x = seed ^ 0x9E37_79B9_7F4A_7C15;
     for b in random.iter_mut() {
@@ -134,13 +186,17 @@ pub fn client_hello(version: u16, suites: &[u16], sni: Option<&str>, seed: u64) 
         ext(&mut exts, 0x0000, &list);
     }
     if version != SSL3 {
-        let groups = if tls13 { tls13_groups() } else { ec_groups() };
+        let groups = match only_groups {
+            Some(list) => list.to_vec(),
+            None if tls13 => tls13_groups(),
+            None => ec_groups(),
+        };
         ext(&mut exts, 0x000A, &list16(&groups));
         ext(&mut exts, 0x000B, &[1, 0]); // ec_point_formats: uncompressed
         if version >= TLS12 {
             ext(&mut exts, 0x000D, &list16(&SIG_SCHEMES));
         }
-        if !tls13 {
+        if !tls13 && ems {
             ext(&mut exts, 0x0017, &[]); // extended_master_secret
         }
     }
@@ -148,12 +204,14 @@ pub fn client_hello(version: u16, suites: &[u16], sni: Option<&str>, seed: u64) 
         ext(&mut exts, 0x002B, &[2, 0x03, 0x04]); // supported_versions: TLS 1.3
         ext(&mut exts, 0x002D, &[1, 1]); // psk_key_exchange_modes: psk_dhe_ke
         let mut shares = Vec::new();
-        put_u16(&mut shares, 0x001D);
-        put_u16(&mut shares, 32);
-        shares.extend(random.iter().map(|b| b | 1)); // any 32 bytes are an x25519 share
-        put_u16(&mut shares, 0x0017);
-        put_u16(&mut shares, P256_GENERATOR.len() as u16);
-        shares.extend(P256_GENERATOR);
+        if only_groups.is_none() {
+            put_u16(&mut shares, 0x001D);
+            put_u16(&mut shares, 32);
+            shares.extend(random.iter().map(|b| b | 1)); // any 32 bytes are an x25519 share
+            put_u16(&mut shares, 0x0017);
+            put_u16(&mut shares, P256_GENERATOR.len() as u16);
+            shares.extend(P256_GENERATOR);
+        }
         let mut list = Vec::new();
         put_u16(&mut list, shares.len() as u16);
         list.extend(shares);
@@ -193,6 +251,11 @@ pub enum Answer {
         retry: bool,
         /// The leaf certificate (DER), if one was read.
         leaf: Option<Vec<u8>>,
+        /// The group: the key_share (TLS 1.3 ServerHello or HelloRetryRequest) or the named
+        /// curve of an ECDHE ServerKeyExchange (TLS 1.0-1.2).
+        group: Option<u16>,
+        /// The extension types of the ServerHello, in order.
+        extensions: Vec<u16>,
     },
     /// A fatal or warning alert before any ServerHello.
     Alert(u8),
@@ -216,52 +279,53 @@ pub fn exchange(addr: SocketAddr, hello: &[u8], timeout: Duration) -> Answer {
     read_answer(&mut sock)
 }
 
+/// What was read of the server's first flight so far.
+#[derive(Default)]
+struct Flight {
+    hello: Option<ServerHello>,
+    leaf: Option<Vec<u8>>,
+    group: Option<u16>,
+}
+
+impl Flight {
+    /// The answer once reading stops: a ServerHello is an answer even if the rest of the
+    /// flight never came; without one, `why` is the failure.
+    fn answer(self, why: String) -> Answer {
+        match self.hello {
+            Some(h) => Answer::Hello {
+                version: h.version,
+                suite: h.suite,
+                retry: h.retry,
+                leaf: self.leaf,
+                group: self.group.or(h.group),
+                extensions: h.extensions,
+            },
+            None => Answer::Failed(why),
+        }
+    }
+}
+
 /// Reads records until the answer is classified.
 fn read_answer(sock: &mut TcpStream) -> Answer {
     let mut handshake = Vec::new();
-    let mut hello: Option<(u16, u16, bool)> = None;
+    let mut flight = Flight::default();
     let mut total = 0usize;
     loop {
         let mut header = [0u8; 5];
         if let Err(e) = sock.read_exact(&mut header) {
-            // After a ServerHello, a missing certificate is no reason to doubt the acceptance.
-            return match hello {
-                Some((version, suite, retry)) => Answer::Hello {
-                    version,
-                    suite,
-                    retry,
-                    leaf: None,
-                },
-                None => Answer::Failed(io_kind(&e)),
-            };
+            return flight.answer(io_kind(&e));
         }
         let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
         total += 5 + len;
         if header[1] != 3 || len > 18 * 1024 || total > MAX_ANSWER {
-            return match hello {
-                Some((version, suite, retry)) => Answer::Hello {
-                    version,
-                    suite,
-                    retry,
-                    leaf: None,
-                },
-                None => Answer::Failed(format!("not TLS: {header:02X?}")),
-            };
+            return flight.answer(format!("not TLS: {header:02X?}"));
         }
         let mut payload = vec![0u8; len];
         if let Err(e) = sock.read_exact(&mut payload) {
-            return match hello {
-                Some((version, suite, retry)) => Answer::Hello {
-                    version,
-                    suite,
-                    retry,
-                    leaf: None,
-                },
-                None => Answer::Failed(io_kind(&e)),
-            };
+            return flight.answer(io_kind(&e));
         }
         match header[0] {
-            0x15 if hello.is_none() => {
+            0x15 if flight.hello.is_none() => {
                 return match payload.get(1) {
                     Some(&code) => Answer::Alert(code),
                     None => Answer::Failed("empty alert record".into()),
@@ -271,7 +335,6 @@ fn read_answer(sock: &mut TcpStream) -> Answer {
             // ChangeCipherSpec (TLS 1.3 compatibility) or encrypted records after a ServerHello.
             _ => {}
         }
-        // Parse complete handshake messages.
         while handshake.len() >= 4 {
             let mlen = (usize::from(handshake[1]) << 16)
                 | (usize::from(handshake[2]) << 8)
@@ -285,40 +348,21 @@ fn read_answer(sock: &mut TcpStream) -> Answer {
             match kind {
                 0x02 => match parse_server_hello(&msg) {
                     Some(parsed) => {
-                        hello = Some(parsed);
+                        let tls13 = parsed.version == TLS13;
+                        flight.hello = Some(parsed);
                         // TLS 1.3: everything after is encrypted; a retry ends the exchange.
-                        if parsed.0 == TLS13 {
-                            return Answer::Hello {
-                                version: parsed.0,
-                                suite: parsed.1,
-                                retry: parsed.2,
-                                leaf: None,
-                            };
+                        if tls13 {
+                            return flight.answer(String::new());
                         }
                     }
                     None => return Answer::Failed("malformed ServerHello".into()),
                 },
-                0x0B => {
-                    if let Some((version, suite, retry)) = hello {
-                        return Answer::Hello {
-                            version,
-                            suite,
-                            retry,
-                            leaf: first_certificate(&msg),
-                        };
-                    }
+                0x0B if flight.hello.is_some() => flight.leaf = first_certificate(&msg),
+                // ServerKeyExchange: ECDHE with a named curve (curve_type 3).
+                0x0C if msg.first() == Some(&3) => {
+                    flight.group = msg.get(1..3).map(|c| u16::from_be_bytes([c[0], c[1]]));
                 }
-                0x0E => {
-                    if let Some((version, suite, retry)) = hello {
-                        // ServerHelloDone without a Certificate: an anonymous or PSK suite.
-                        return Answer::Hello {
-                            version,
-                            suite,
-                            retry,
-                            leaf: None,
-                        };
-                    }
-                }
+                0x0E if flight.hello.is_some() => return flight.answer(String::new()),
                 _ => {}
             }
         }
@@ -334,14 +378,26 @@ fn io_kind(e: &std::io::Error) -> String {
     }
 }
 
-/// `(version, suite, is_retry)` of a ServerHello body.
-fn parse_server_hello(msg: &[u8]) -> Option<(u16, u16, bool)> {
+/// What the reference reads from a ServerHello.
+#[derive(Clone)]
+struct ServerHello {
+    version: u16,
+    suite: u16,
+    retry: bool,
+    group: Option<u16>,
+    extensions: Vec<u16>,
+}
+
+/// A ServerHello (or HelloRetryRequest) body.
+fn parse_server_hello(msg: &[u8]) -> Option<ServerHello> {
     let legacy = u16::from_be_bytes([*msg.first()?, *msg.get(1)?]);
     let random = msg.get(2..34)?;
     let sid_len = usize::from(*msg.get(34)?);
     let at = 35 + sid_len;
     let suite = u16::from_be_bytes([*msg.get(at)?, *msg.get(at + 1)?]);
     let mut version = legacy;
+    let mut group = None;
+    let mut extensions = Vec::new();
     // Extensions, if any, after the compression method.
     let ext_at = at + 3;
     if let Some(len) = msg.get(ext_at..ext_at + 2) {
@@ -350,13 +406,25 @@ fn parse_server_hello(msg: &[u8]) -> Option<(u16, u16, bool)> {
         while i + 4 <= end.min(msg.len()) {
             let kind = u16::from_be_bytes([msg[i], msg[i + 1]]);
             let elen = usize::from(u16::from_be_bytes([msg[i + 2], msg[i + 3]]));
+            extensions.push(kind);
+            let value = || Some(u16::from_be_bytes([*msg.get(i + 4)?, *msg.get(i + 5)?]));
             if kind == 0x002B && elen == 2 {
-                version = u16::from_be_bytes([*msg.get(i + 4)?, *msg.get(i + 5)?]);
+                version = value()?;
+            }
+            // key_share: the group alone (HelloRetryRequest) or the group and the share.
+            if kind == 0x0033 && elen >= 2 {
+                group = value();
             }
             i += 4 + elen;
         }
     }
-    Some((version, suite, random == HRR_RANDOM))
+    Some(ServerHello {
+        version,
+        suite,
+        retry: random == HRR_RANDOM,
+        group,
+        extensions,
+    })
 }
 
 /// The first certificate of a TLS 1.0-1.2 Certificate message.

@@ -55,7 +55,7 @@ pub use client::{
 };
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
-pub use go::{GoCrypto, GoTlsServer};
+pub use go::{GoCrypto, GoTlsServer, GoToolchain};
 pub use java::JavaTlsServer;
 pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;

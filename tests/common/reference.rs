@@ -294,6 +294,7 @@ fn offer(
                 suite,
                 retry,
                 leaf,
+                ..
             } => {
                 if got == wire && suites.contains(&suite) {
                     Outcome::Accepted { leaf }
@@ -315,4 +316,105 @@ fn offer(
         return (outcome, attempt as usize + 1);
     }
     (Outcome::Unknown(last), TRIES as usize)
+}
+
+/// The groups the server accepts in `version` with `suite` (an accepted ECDHE suite for
+/// TLS 1.0-1.2, any accepted suite for TLS 1.3), one group per hello, over every group the
+/// cipher-db knows (GREASE left out): in TLS 1.3 the HelloRetryRequest (or ServerHello) names
+/// the group, in TLS 1.0-1.2 the ServerKeyExchange does. A group counts only when the server
+/// named exactly it; unknown answers are returned apart, never as refusals.
+pub fn groups(
+    addr: SocketAddr,
+    version: Protocol,
+    suite: u16,
+    sni: Option<&str>,
+) -> (BTreeSet<u16>, BTreeMap<u16, String>) {
+    let candidates: Vec<u16> = fipsprobe::cipher_db::db()
+        .groups()
+        .iter()
+        .filter(|g| g.code & 0x0F0F != 0x0A0A)
+        .map(|g| g.code)
+        .collect();
+    let mut accepted = BTreeSet::new();
+    let mut unknown = BTreeMap::new();
+    for (i, &group) in candidates.iter().enumerate() {
+        let mut last = String::new();
+        let mut answered = false;
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(50 << attempt));
+            }
+            let record = hello::client_hello_with(&hello::Spec {
+                version: version.wire(),
+                suites: &[suite],
+                sni,
+                seed: i as u64,
+                only_groups: Some(&[group]),
+                ..hello::Spec::default()
+            });
+            match hello::exchange(addr, &record, IO_TIMEOUT) {
+                Answer::Hello { group: named, .. } => {
+                    if named == Some(group) {
+                        accepted.insert(group);
+                    }
+                    answered = true;
+                }
+                Answer::Alert(_) => answered = true,
+                Answer::Failed(why) => last = why,
+            }
+            if answered {
+                break;
+            }
+        }
+        if !answered {
+            unknown.insert(group, last);
+        }
+    }
+    (accepted, unknown)
+}
+
+/// How a server handles extended master secret (RFC 7627) in TLS 1.0-1.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ems {
+    /// Never echoes it: the session is not bound to the handshake.
+    Absent,
+    /// Echoes it when offered, and completes a hello without it (not enforced).
+    Optional,
+    /// Echoes it and refuses a hello without it.
+    Required,
+}
+
+/// The server's EMS behaviour, from two hellos offering `suite` at `version`: one with
+/// extended_master_secret (echoed?), one without (accepted?). `None` when either got no
+/// protocol answer.
+pub fn ems(addr: SocketAddr, version: Protocol, suite: u16) -> Option<Ems> {
+    let ask = |offer: bool| -> Option<Answer> {
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(50 << attempt));
+            }
+            let record = hello::client_hello_with(&hello::Spec {
+                version: version.wire(),
+                suites: &[suite],
+                seed: u64::from(attempt) + 7,
+                ems: offer,
+                ..hello::Spec::default()
+            });
+            match hello::exchange(addr, &record, IO_TIMEOUT) {
+                Answer::Failed(_) => continue,
+                other => return Some(other),
+            }
+        }
+        None
+    };
+    let echoed = match ask(true)? {
+        Answer::Hello { extensions, .. } => extensions.contains(&0x0017),
+        _ => return None,
+    };
+    let without = matches!(ask(false)?, Answer::Hello { .. });
+    Some(match (echoed, without) {
+        (false, _) => Ems::Absent,
+        (true, true) => Ems::Optional,
+        (true, false) => Ems::Required,
+    })
 }

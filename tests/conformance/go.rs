@@ -19,6 +19,7 @@ use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
 use crate::common::go::{
     GO119_BORING_RSA_TLS12, GO119_DEFAULT_RSA_TLS10, GO119_DEFAULT_RSA_TLS12, GO119_TLS13,
 };
+use crate::common::reference::Ems;
 use crate::common::{s_client, GoCrypto, GoTlsServer};
 use crate::require_server;
 use crate::support::{
@@ -44,19 +45,14 @@ fn assert_go_tls13(e: &Endpoint) {
     // server_order for TLS 1.3 is checked by `go_order_quirk_is_server_order` (probe bug).
 }
 
-/// The findings every plain Go build shows beyond versions and suites: no EMS (a fail under
-/// IG D.Q, a warning under 140-2) and the x25519 key share it picks in TLS 1.3.
-fn go_extras(pol: Pol) -> Vec<Found> {
-    vec![
-        extra(
-            "ems_missing",
-            if pol == Pol::Fips3 { Fail } else { Warn },
-            None,
-            Some(Tls12),
-        ),
-        extra("group_not_approved", Fail, Some("x25519"), None),
-    ]
+/// The findings every plain Go build shows beyond versions, suites and EMS: the x25519 key
+/// share it picks in TLS 1.3.
+fn go_extras(_pol: Pol) -> Vec<Found> {
+    vec![extra("group_not_approved", Fail, Some("x25519"), None)]
 }
+
+/// Go 1.19 has no extended master secret (plain or BoringCrypto): Go added it in 1.21.
+const GO119_EMS: Option<Ems> = Some(Ems::Absent);
 
 #[test]
 fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
@@ -102,9 +98,9 @@ fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
     }
     // fips-140-3: TLS 1.0/1.1, static RSA, 3DES, ChaCha20 (1.2 and 1.3), x25519 and the
     // missing EMS each fail; ECDHE AES-CBC-SHA is allowed with a warning.
-    let e3 = assert_grade(&e, Pol::Fips3, &extras3, Verdict::Fail);
+    let e3 = assert_grade(&e, Pol::Fips3, GO119_EMS, &extras3, Verdict::Fail);
     // fips-140-2: TLS 1.0/1.1 and static RSA AES only warn, but 3DES, ChaCha20 and x25519 fail.
-    let e2 = assert_grade(&e, Pol::Fips2, &extras2, Verdict::Fail);
+    let e2 = assert_grade(&e, Pol::Fips2, GO119_EMS, &extras2, Verdict::Fail);
 
     // Spelled out, so that a regression in the model above cannot hide one: every
     // non-approved suite of the Go default list fails 140-3 in every version it is accepted.
@@ -154,8 +150,20 @@ fn go_cis_benchmark_list_is_enforced_for_tls12_but_not_tls13() {
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     // The CIS list still carries ChaCha20 (1.2) and Go adds it to TLS 1.3: both fail, as do
     // x25519 and (under 140-3) the missing EMS.
-    assert_grade(&e, Pol::Fips3, &go_extras(Pol::Fips3), Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &go_extras(Pol::Fips2), Verdict::Fail);
+    assert_grade(
+        &e,
+        Pol::Fips3,
+        GO119_EMS,
+        &go_extras(Pol::Fips3),
+        Verdict::Fail,
+    );
+    assert_grade(
+        &e,
+        Pol::Fips2,
+        GO119_EMS,
+        &go_extras(Pol::Fips2),
+        Verdict::Fail,
+    );
 }
 
 #[test]
@@ -184,7 +192,7 @@ fn go_dual_certificates_serve_rsa_then_ecdsa_suites() {
     for pol in [Pol::Fips3, Pol::Fips2] {
         let mut extras = go_extras(pol);
         extras.push(go_no_encrypt_then_mac());
-        assert_grade(&e, pol, &extras, Verdict::Fail);
+        assert_grade(&e, pol, GO119_EMS, &extras, Verdict::Fail);
     }
 }
 
@@ -211,10 +219,8 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
     let e2 = assert_grade(
         &e,
         Pol::Fips2,
-        &[
-            extra("tls13_missing", Warn, None, None),
-            extra("ems_missing", Warn, None, Some(Tls12)),
-        ],
+        GO119_EMS,
+        &[extra("tls13_missing", Warn, None, None)],
         Verdict::Pass,
     );
     assert!(
@@ -229,10 +235,8 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
     assert_grade(
         &e,
         Pol::Fips3,
-        &[
-            extra("tls13_missing", Warn, None, None),
-            extra("ems_missing", Fail, None, Some(Tls12)),
-        ],
+        GO119_EMS,
+        &[extra("tls13_missing", Warn, None, None)],
         Verdict::Fail,
     );
 }
@@ -351,12 +355,14 @@ fn go_tls13_only_with_an_ecdsa_certificate() {
     assert_grade(
         &e,
         Pol::Fips3,
+        None,
         &[x25519.clone(), extra("tls12_missing", Info, None, None)],
         Verdict::Fail,
     );
     assert_grade(
         &e,
         Pol::Fips2,
+        None,
         &[x25519, extra("tls12_missing", Warn, None, None)],
         Verdict::Fail,
     );

@@ -10,6 +10,7 @@ use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
 use fipsprobe::scan::Outcome;
 
 use crate::common::misbehaving::Behaviour;
+use crate::common::reference::Ems;
 use crate::common::{
     gnutls, openssl, s_client, GnutlsServer, MisbehavingServer, NginxServer, OpensslServer,
     ServerError,
@@ -45,6 +46,13 @@ fn default_group_findings() -> Vec<Found> {
     ]
 }
 
+/// Upstream OpenSSL 3.0 (nginx, s_server) and GnuTLS 3.7 echo extended master secret and
+/// complete a TLS 1.2 hello without it: only RHEL's FIPS patches make them require it.
+const OPENSSL_EMS: Option<Ems> = Some(Ems::Optional);
+
+/// See [`OPENSSL_EMS`].
+const GNUTLS_EMS: Option<Ems> = Some(Ems::Optional);
+
 // ---------------------------------------------------------------- nginx
 
 const NGINX_CIPHERS: &str = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
@@ -64,8 +72,8 @@ fn nginx_cipher_list_with_server_preference() {
     let extras = default_group_findings();
     // AES128-SHA is static RSA (warn under 140-2, fail under 140-3); TLS 1.3 ChaCha20 and
     // x25519 fail both.
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Fail);
 }
 
 /// nginx on upstream OpenSSL 3.0 cannot refuse TLS 1.2 without EMS (RHEL's FIPS OpenSSL can),
@@ -89,7 +97,7 @@ fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     assert_eq!(*e.ext("ems_required"), false, "{}", summary(&e));
     let extras = [extra("tls13_missing", Warn, None, None)];
-    let graded = assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    let graded = assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
     let fails: Vec<&str> = graded
         .findings
         .iter()
@@ -97,7 +105,7 @@ fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement
         .map(|f| f.id.as_str())
         .collect();
     assert_eq!(fails, ["ems_not_enforced"]);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Pass);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Pass);
 }
 
 // ---------------------------------------------------------------- GnuTLS
@@ -134,8 +142,8 @@ fn gnutls_priority_string_in_client_order() {
             Some(Tls13),
         ));
     }
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, GNUTLS_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, GNUTLS_EMS, &extras, Verdict::Fail);
 }
 
 #[test]
@@ -153,7 +161,7 @@ fn gnutls_priority_string_with_server_precedence() {
     // share; the group sweep still finds x25519 and x448 behind it.
     assert_eq!(e.groups.first().map(String::as_str), Some("secp256r1"));
     for pol in [Pol::Fips3, Pol::Fips2] {
-        assert_grade(&e, pol, &gnutls_extras(), Verdict::Fail);
+        assert_grade(&e, pol, GNUTLS_EMS, &gnutls_extras(), Verdict::Fail);
     }
 }
 
@@ -213,8 +221,8 @@ fn openssl_legacy_with_server_preference() {
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
     let extras = default_group_findings();
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Fail);
 }
 
 #[test]
@@ -242,8 +250,8 @@ fn openssl_legacy_in_client_order() {
             Some(Tls13),
         ));
     }
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Fail);
 }
 
 // ---------------------------------------------------------------- protocol violations
@@ -361,6 +369,7 @@ fn nginx_weak_dhe_group_behind_ecdhe_fails() {
         assert_grade(
             &e,
             pol,
+            OPENSSL_EMS,
             &[
                 extra("tls13_missing", Warn, None, None),
                 extra("dh_key_too_small", Fail, Some("DH 1024 bits"), None),

@@ -3,7 +3,7 @@
 //! suites, versions and facts these servers show, written from the standards (SP 800-52r2,
 //! SP 800-131A r2, IG D.Q) rather than read from `cipher-db/`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use fipsprobe::protocol::Protocol;
 use fipsprobe::scan::{self, ScanJob};
 use fipsprobe::targets::{self, StaticResolver, TargetSet};
 
-use crate::common::reference::{self, Truth};
+use crate::common::reference::{self, Ems, Truth};
 
 /// The two bundled policies every server is graded under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,10 +70,84 @@ impl Scanned {
 /// default chain whose leaf the reference was served. Returns the scan and the reference.
 #[track_caller]
 pub fn scan_exact(addr: SocketAddr) -> (Scanned, Truth) {
+    let (scanned, truth) = scan_suites_exact(addr);
+    assert_groups_exact(&scanned, addr, &truth);
+    (scanned, truth)
+}
+
+/// [`scan_exact`] without the group check (for a server whose groups a separate, ignored test
+/// shows fipsprobe gets wrong).
+#[track_caller]
+pub fn scan_suites_exact(addr: SocketAddr) -> (Scanned, Truth) {
     let truth = reference::enumerate(addr);
     let scanned = scan_again(addr);
     assert_reference(&scanned, &truth);
     (scanned, truth)
+}
+
+/// The groups the reference finds per version (`reference::groups`): TLS 1.3 with its first
+/// accepted suite, and the newest of TLS 1.0-1.2 with an accepted ECDHE suite, an RSA one
+/// where there is one (RFC 8422 §5.1 lets the offered groups limit an ECDSA certificate's
+/// curve too, and Go does: offering only x25519 with an ECDHE-ECDSA suite and a P-256
+/// certificate is refused, which says nothing about x25519).
+pub fn reference_groups(addr: SocketAddr, truth: &Truth) -> BTreeMap<Protocol, BTreeSet<u16>> {
+    let db = fipsprobe::cipher_db::db();
+    let mut out = BTreeMap::new();
+    if let Some(&suite) = truth.accepted(Protocol::Tls13).iter().next() {
+        let (got, unknown) = reference::groups(addr, Protocol::Tls13, suite, None);
+        assert!(
+            unknown.is_empty(),
+            "reference groups: no answer for {unknown:?}"
+        );
+        out.insert(Protocol::Tls13, got);
+    }
+    for version in [Protocol::Tls12, Protocol::Tls11, Protocol::Tls10] {
+        let accepted = truth.accepted(version);
+        let ecdhe = |rsa: bool| {
+            accepted.iter().copied().find(|c| {
+                db.suite(*c).is_some_and(|s| {
+                    s.is_ecdhe() && (s.auth == fipsprobe::cipher_db::Auth::Rsa) == rsa
+                })
+            })
+        };
+        let ecdhe = ecdhe(true).or_else(|| ecdhe(false));
+        if let Some(suite) = ecdhe {
+            let (got, unknown) = reference::groups(addr, version, suite, None);
+            assert!(
+                unknown.is_empty(),
+                "reference groups: no answer for {unknown:?}"
+            );
+            out.insert(version, got);
+            break;
+        }
+    }
+    out
+}
+
+/// Asserts that fipsprobe's groups per version (`extensions.groups`) are the reference's.
+#[track_caller]
+pub fn assert_groups_exact(s: &Scanned, addr: SocketAddr, truth: &Truth) {
+    let db = fipsprobe::cipher_db::db();
+    for (version, want) in reference_groups(addr, truth) {
+        let got: BTreeSet<u16> =
+            s.e.extensions
+                .groups
+                .get(&version)
+                .map(|names| {
+                    names
+                        .iter()
+                        .map(|n| db.group_by_name(n).map_or(0, |g| g.code))
+                        .collect()
+                })
+                .unwrap_or_default();
+        let name = |c: &u16| db.group(*c).map_or(format!("{c:#06x}"), |g| g.name.clone());
+        assert_eq!(
+            got.iter().map(name).collect::<Vec<_>>(),
+            want.iter().map(name).collect::<Vec<_>>(),
+            "{version} groups (fipsprobe, reference)\n{}",
+            summary(s)
+        );
+    }
 }
 
 /// [`scan_exact`] without the reference's answer.
@@ -360,9 +434,10 @@ pub fn go_no_encrypt_then_mac() -> Found {
 
 /// The findings `e` must carry under `pol`: one per non-approved version, one per
 /// non-approved or discouraged suite and version (from the model above), the missing OCSP
-/// staple, plus `extras` (EMS, TLS 1.3, groups, preferred suite, EtM: what the test knows about
-/// the server).
-pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found> {
+/// staple, the EMS finding the server's declared behaviour `ems` calls for (`None`: no
+/// TLS 1.0-1.2, no EMS question), plus `extras` (TLS 1.3, groups, preferred suite, EtM: what
+/// the test knows about the server).
+pub fn expected_findings(e: &Endpoint, pol: Pol, ems: Option<Ems>, extras: &[Found]) -> Vec<Found> {
     let mut out = Vec::new();
     for (&version, result) in &e.protocols {
         if let Some(sev) = version_grade(pol, version) {
@@ -379,19 +454,30 @@ pub fn expected_findings(e: &Endpoint, pol: Pol, extras: &[Found]) -> Vec<Found>
             }
         }
     }
-    // FIPS 140-3 IG D.Q: a server that completes TLS 1.2 without EMS when the client leaves it
-    // out is not enforcing it. Upstream OpenSSL 3.0, GnuTLS 3.7 and Go 1.19 never enforce it
-    // (only RHEL's FIPS patches do), so every such server here gets this finding.
-    if pol == Pol::Fips3
-        && e.extensions.ems_required == Some(false)
-        && e.extensions.extended_master_secret != Some(false)
-    {
-        out.push(extra(
+    // What the server does with extended master secret, as the test writes it down from the
+    // server's configuration and known behaviour (never from fipsprobe's report): a server that
+    // never sends it fails IG D.Q under 140-3 and is warned under 140-2 (SP 800-52r2 §3.4.1, a
+    // shall the 140-2 profile relaxes); one that completes TLS 1.2 without it when the client
+    // leaves it out is not enforcing it, which IG D.Q fails. Upstream OpenSSL 3.0, GnuTLS 3.7
+    // and Go 1.21+ support it and never enforce it; Go 1.19 has none.
+    match ems {
+        Some(Ems::Absent) => out.push(extra(
+            "ems_missing",
+            if pol == Pol::Fips3 {
+                Severity::Fail
+            } else {
+                Severity::Warn
+            },
+            None,
+            Some(Protocol::Tls12),
+        )),
+        Some(Ems::Optional) if pol == Pol::Fips3 => out.push(extra(
             "ems_not_enforced",
             Severity::Fail,
             None,
             Some(Protocol::Tls12),
-        ));
+        )),
+        _ => {}
     }
     // No server here is given an OCSP response to staple (none is configured with one), so every
     // endpoint asked with status_request (the features hello in TLS 1.0-1.2, the certificate
@@ -416,12 +502,45 @@ pub fn found(e: &Endpoint) -> Vec<Found> {
     out
 }
 
-/// Grades `scanned` under `pol` and asserts the exact findings (`extras` beyond the version and
-/// suite ones), that every suite/version finding's message names its suite and version, the
-/// `approved` flag of every suite, and the verdict. Returns the graded endpoint.
+/// Grades `scanned` under `pol` and asserts the exact findings (`ems` is the server's EMS
+/// behaviour as the test declares it, checked here against the reference's two hellos;
+/// `extras` the findings beyond the version, suite and EMS ones), that every suite/version
+/// finding's message names its suite and version, the `approved` flag of every suite, and the
+/// verdict. Returns the graded endpoint.
 #[track_caller]
-pub fn assert_grade(scanned: &Scanned, pol: Pol, extras: &[Found], verdict: Verdict) -> Endpoint {
-    assert_grade_except(scanned, pol, extras, verdict, &[])
+pub fn assert_grade(
+    scanned: &Scanned,
+    pol: Pol,
+    ems: Option<Ems>,
+    extras: &[Found],
+    verdict: Verdict,
+) -> Endpoint {
+    assert_grade_except(scanned, pol, ems, extras, verdict, &[])
+}
+
+/// Checks the EMS behaviour a test declares for a server against the reference (two hellos
+/// with the newest accepted TLS 1.0-1.2 version and its first accepted suite).
+#[track_caller]
+pub fn assert_ems(e: &Endpoint, declared: Option<Ems>) {
+    let legacy = [Protocol::Tls12, Protocol::Tls11, Protocol::Tls10];
+    let Some((version, result)) = legacy
+        .iter()
+        .find_map(|v| e.protocols.get(v).map(|r| (*v, r)))
+    else {
+        assert_eq!(
+            declared, None,
+            "no TLS 1.0-1.2, so no EMS behaviour to declare"
+        );
+        return;
+    };
+    let suite = result
+        .suites
+        .first()
+        .and_then(|s| s.code.two_byte())
+        .unwrap();
+    let addr = SocketAddr::new(e.ip, e.port);
+    let seen = reference::ems(addr, version, suite);
+    assert_eq!(seen, declared, "EMS behaviour (reference, declared)");
 }
 
 /// Like [`assert_grade`], leaving the findings with an id in `skip` out of the comparison
@@ -430,13 +549,15 @@ pub fn assert_grade(scanned: &Scanned, pol: Pol, extras: &[Found], verdict: Verd
 pub fn assert_grade_except(
     scanned: &Scanned,
     pol: Pol,
+    ems: Option<Ems>,
     extras: &[Found],
     verdict: Verdict,
     skip: &[&str],
 ) -> Endpoint {
+    assert_ems(scanned, ems);
     let e = graded(scanned, pol);
     let keep = |f: &Found| !skip.contains(&f.0.as_str());
-    let want: Vec<Found> = expected_findings(&e, pol, extras)
+    let want: Vec<Found> = expected_findings(&e, pol, ems, extras)
         .into_iter()
         .filter(keep)
         .collect();
