@@ -18,6 +18,13 @@
 #   flock         util-linux    examples/cron (one nightly run at a time)
 #   python3       python3       tests/cipher_db.rs (cipher-db/tools/gen_db.py regenerates the database)
 #   javac         openjdk-17-jdk-headless  tests/common/java.rs (a JSSE server run from source)
+#   go 1.23       golang-1.23-go  tests/common/go.rs (kubeserve as a current control plane builds
+#                               it); from bookworm-backports, added for the install only
+#   escript       erlang-base, erlang-ssl  tests/common/erlang.rs (Erlang/OTP ssl server)
+#   selfserv      libnss3-tools tests/common/nss.rs (NSS's test server)
+#   botan         botan         tests/common/botan.rs (botan tls_server)
+#   apache2       apache2-bin   tests/common/apache.rs (httpd with mod_ssl)
+#   haproxy       haproxy       tests/common/haproxy.rs (TLS-terminating load balancer)
 set -eu
 
 missing=""
@@ -40,13 +47,22 @@ need promtool prometheus
 need flock util-linux
 need python3 python3
 need javac openjdk-17-jdk-headless
+need escript erlang-base
+# The ssl application is its own package; escript alone does not bring it.
+if ! ls -d /usr/lib/erlang/lib/ssl-* >/dev/null 2>&1; then missing="$missing erlang-ssl"; fi
+need selfserv libnss3-tools
+need botan botan
+need apache2 apache2-bin
+need haproxy haproxy
+backports=""
+if [ ! -x /usr/lib/go-1.23/bin/go ]; then backports="golang-1.23-go"; fi
 
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && [ -z "$backports" ]; then
     echo "install-test-deps: all test servers present"
     exit 0
 fi
 
-echo "install-test-deps: installing:$missing"
+echo "install-test-deps: installing:$missing $backports"
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-test-deps: apt-get not found; install these packages by hand:$missing" >&2
     exit 1
@@ -64,15 +80,42 @@ fi
 # install with a temporary policy-rc.d (exit 101 = "action forbidden"), unless one exists.
 policy=/usr/sbin/policy-rc.d
 own_policy=""
+backports_list=/etc/apt/sources.list.d/fipsprobe-backports.sources
+cleanup() {
+    if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi
+    if [ -n "$backports" ]; then $SUDO rm -f "$backports_list"; fi
+}
+trap cleanup EXIT
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
     $SUDO chmod 755 "$policy"
     own_policy=1
 fi
-cleanup() { if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi; }
-trap cleanup EXIT
 
+# Go 1.23 is in Debian 12's backports only: add that suite for this install, from the mirror the
+# machine's own Debian sources already use, and remove it after.
+if [ -n "$backports" ]; then
+    mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null \
+        | grep -v security | head -n 1)
+    if [ -z "$mirror" ]; then
+        mirror=$(sed -n 's/^deb  *\([^ ]*\) .*/\1/p' /etc/apt/sources.list 2>/dev/null \
+            | grep -v security | head -n 1)
+    fi
+    codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+    if [ -z "$mirror" ] || [ "$codename" != "bookworm" ]; then
+        echo "install-test-deps: $backports needs Debian 12 (bookworm) backports; install it by hand" >&2
+        exit 1
+    fi
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "$mirror" | $SUDO tee "$backports_list" >/dev/null
+fi
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
-# shellcheck disable=SC2086 # word splitting of the package list is intended
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086 # word splitting of the package list is intended
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+if [ -n "$backports" ]; then
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -t bookworm-backports $backports
+fi
 echo "install-test-deps: done"

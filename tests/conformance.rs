@@ -18,10 +18,10 @@ mod support;
 
 #[path = "conformance/etcd.rs"]
 mod etcd;
-#[path = "conformance/explore.rs"]
-mod explore;
 #[path = "conformance/go.rs"]
 mod go;
+#[path = "conformance/go123.rs"]
+mod go123;
 #[path = "conformance/nmap.rs"]
 mod nmap;
 #[path = "conformance/others.rs"]
