@@ -22,6 +22,8 @@ mod etcd;
 mod go;
 #[path = "conformance/go123.rs"]
 mod go123;
+#[path = "conformance/java.rs"]
+mod java;
 #[path = "conformance/nmap.rs"]
 mod nmap;
 #[path = "conformance/others.rs"]

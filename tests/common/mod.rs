@@ -56,7 +56,7 @@ pub use client::{
 pub use etcd::EtcdServer;
 pub use gnutls::GnutlsServer;
 pub use go::{GoCrypto, GoTlsServer, GoToolchain};
-pub use java::JavaTlsServer;
+pub use java::{JavaKey, JavaTlsServer};
 pub use misbehaving::{closed_port, MisbehavingServer};
 pub use nginx::NginxServer;
 pub use openssl::OpensslServer;

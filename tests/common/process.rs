@@ -147,25 +147,33 @@ pub fn group_pids(pgid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// The inode of the TCP socket listening on `addr`, from `/proc/net/tcp` (IPv4 only).
+/// The inode of the TCP socket listening on `addr`, from `/proc/net/tcp` and, for the IPv6
+/// sockets a JVM opens for IPv4 addresses (`::ffff:127.0.0.1`), `/proc/net/tcp6`.
 fn listening_inode(addr: SocketAddr) -> Option<u64> {
     let SocketAddr::V4(v4) = addr else {
         return None;
     };
-    let want = format!(
-        "{:08X}:{:04X}",
-        u32::from_le_bytes(v4.ip().octets()),
-        v4.port()
-    );
-    let any = format!("00000000:{:04X}", v4.port());
-    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
-    table.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
-        ((*local == want || *local == any) && *state == "0A")
-            .then(|| inode.parse().ok())
-            .flatten()
-    })
+    let port = format!("{:04X}", v4.port());
+    let ip4 = format!("{:08X}", u32::from_le_bytes(v4.ip().octets()));
+    // /proc/net/tcp6 prints the 16 bytes as four little-endian words.
+    let wanted = [
+        format!("{ip4}:{port}"),
+        format!("00000000:{port}"),
+        format!("0000000000000000FFFF0000{ip4}:{port}"),
+        format!("{}:{port}", "0".repeat(32)),
+    ];
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .find_map(|table| {
+            let table = std::fs::read_to_string(table).ok()?;
+            table.lines().skip(1).find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
+                (wanted.iter().any(|w| w == local) && *state == "0A")
+                    .then(|| inode.parse().ok())
+                    .flatten()
+            })
+        })
 }
 
 /// Whether a process of group `pgid` holds the socket listening on `addr`: the server we

@@ -200,19 +200,5 @@ fn go123_dual_certificates_report_every_chain() {
         &[KeyKind::Rsa2048, KeyKind::EcdsaP256]
     ));
     let (e, truth) = scan_exact(server.addr());
-    let mut want = truth.leaf_fingerprints();
-    want.sort();
-    let json = serde_json::to_value(&e.e).unwrap();
-    let mut got: Vec<String> = json["certificate"]["chains"]
-        .as_array()
-        .map(|chains| {
-            chains
-                .iter()
-                .filter_map(|c| c[0]["sha256"].as_str().or(c["chain"][0]["sha256"].as_str()))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    got.sort();
-    assert_eq!(got, want, "{}", json["certificate"]);
+    crate::support::assert_chains(&e, &truth);
 }

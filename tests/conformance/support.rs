@@ -202,6 +202,26 @@ pub fn assert_reference(e: &Endpoint, truth: &Truth) {
     }
 }
 
+/// Asserts that the report lists every chain the reference was served (by leaf fingerprint)
+/// in `certificate.chains` (each entry a chain, or an object with a `chain`).
+#[track_caller]
+pub fn assert_chains(s: &Scanned, truth: &Truth) {
+    let mut want = truth.leaf_fingerprints();
+    want.sort();
+    let mut got: Vec<String> = s.json["certificate"]["chains"]
+        .as_array()
+        .map(|chains| {
+            chains
+                .iter()
+                .filter_map(|c| c[0]["sha256"].as_str().or(c["chain"][0]["sha256"].as_str()))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    got.sort();
+    assert_eq!(got, want, "chains: {}", s.json["certificate"]);
+}
+
 /// Scans `addr` with the real engine (`scan::run`, default settings, the address named
 /// explicitly) and returns its one endpoint graded under `fips-140-3`, unchecked against the
 /// reference (for a second scan of a server [`scan`] already checked). The scan must be
@@ -375,6 +395,8 @@ pub fn version_grade(pol: Pol, version: Protocol) -> Option<Severity> {
 /// What `pol` must say about an accepted suite (by IANA name): `None` approved, else the
 /// finding id and severity. Written from SP 800-52r2 §3.3.1 and SP 800-131A r2:
 /// - ChaCha20, 3DES, Camellia, ARIA, anonymous, NULL, export: never approved;
+/// - static (EC)DH with (EC)DH certificates (AES-CBC/GCM): warned under 140-2, failed under
+///   140-3;
 /// - static RSA key transport: warned under 140-2 (FIPS 140-2 modules shipped it), failed
 ///   under 140-3 (disallowed since 2024);
 /// - ECDHE/DHE with AES-GCM/CCM: approved; CCM_8 and CBC with SHA-2 approved under 140-2 and
@@ -404,6 +426,16 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
             Pol::Fips2 => Some(("suite_not_approved", Severity::Warn)),
             Pol::Fips3 => NOT,
         };
+    }
+    // Static (EC)DH with an (EC)DH certificate: SP 800-52r2 §3.3.1.1 lists the AES-CBC and
+    // AES-GCM ones, preferring ephemeral keys: allowed with a warning under 140-2; no 140-3
+    // stack offers them and they have no forward secrecy, so the 140-3 policy fails them.
+    let static_dh = ["TLS_ECDH_ECDSA_", "TLS_ECDH_RSA_", "TLS_DH_DSS_", "TLS_DH_RSA_"];
+    if static_dh.iter().any(|kx| name.starts_with(kx))
+        && (name.contains("_AES_128_") || name.contains("_AES_256_"))
+        && !name.contains("_CCM")
+    {
+        return if pol == Pol::Fips2 { DISCOURAGED } else { NOT };
     }
     let forward_secret = ["TLS_ECDHE_RSA_", "TLS_ECDHE_ECDSA_", "TLS_DHE_RSA_"]
         .iter()
