@@ -36,6 +36,7 @@
 pub mod budget;
 pub mod certs;
 pub mod client;
+pub mod erlang;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;

@@ -3,7 +3,7 @@
 //! crypto/tls server: Go's order wins over the configured one, TLS 1.3 ignores the flag, and
 //! etcd 3.4 sets TLS 1.2 as its minimum.
 
-use fipsprobe::model::Severity::{Fail, Warn};
+use fipsprobe::model::Severity::Fail;
 use fipsprobe::model::Verdict;
 use fipsprobe::protocol::Protocol::{Tls12, Tls13};
 

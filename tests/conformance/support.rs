@@ -430,7 +430,12 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
     // Static (EC)DH with an (EC)DH certificate: SP 800-52r2 §3.3.1.1 lists the AES-CBC and
     // AES-GCM ones, preferring ephemeral keys: allowed with a warning under 140-2; no 140-3
     // stack offers them and they have no forward secrecy, so the 140-3 policy fails them.
-    let static_dh = ["TLS_ECDH_ECDSA_", "TLS_ECDH_RSA_", "TLS_DH_DSS_", "TLS_DH_RSA_"];
+    let static_dh = [
+        "TLS_ECDH_ECDSA_",
+        "TLS_ECDH_RSA_",
+        "TLS_DH_DSS_",
+        "TLS_DH_RSA_",
+    ];
     if static_dh.iter().any(|kx| name.starts_with(kx))
         && (name.contains("_AES_128_") || name.contains("_AES_256_"))
         && !name.contains("_CCM")
