@@ -28,6 +28,8 @@ mod go123;
 mod java;
 #[path = "conformance/nmap.rs"]
 mod nmap;
+#[path = "conformance/nss.rs"]
+mod nss;
 #[path = "conformance/others.rs"]
 mod others;
 #[path = "conformance/reference.rs"]

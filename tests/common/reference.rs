@@ -323,11 +323,16 @@ fn offer(
 /// cipher-db knows (GREASE left out): in TLS 1.3 the HelloRetryRequest (or ServerHello) names
 /// the group, in TLS 1.0-1.2 the ServerKeyExchange does. A group counts only when the server
 /// named exactly it; unknown answers are returned apart, never as refusals.
+///
+/// `companion` is offered after each group (never counted itself): RFC 8422 §5.1 lets the
+/// offered curves also limit an ECDSA certificate's curve, so an ECDHE-ECDSA hello must list
+/// the certificate's curve for the server to use its key at all.
 pub fn groups(
     addr: SocketAddr,
     version: Protocol,
     suite: u16,
     sni: Option<&str>,
+    companion: Option<u16>,
 ) -> (BTreeSet<u16>, BTreeMap<u16, String>) {
     let candidates: Vec<u16> = fipsprobe::cipher_db::db()
         .groups()
@@ -344,12 +349,15 @@ pub fn groups(
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(50 << attempt));
             }
+            let offered: Vec<u16> = std::iter::once(group)
+                .chain(companion.filter(|c| *c != group))
+                .collect();
             let record = hello::client_hello_with(&hello::Spec {
                 version: version.wire(),
                 suites: &[suite],
                 sni,
                 seed: i as u64,
-                only_groups: Some(&[group]),
+                only_groups: Some(&offered),
                 ..hello::Spec::default()
             });
             match hello::exchange(addr, &record, IO_TIMEOUT) {
@@ -417,4 +425,66 @@ pub fn ems(addr: SocketAddr, version: Protocol, suite: u16) -> Option<Ems> {
         (true, true) => Ems::Optional,
         (true, false) => Ems::Required,
     })
+}
+
+/// The server's own preference among `suites` (all accepted in `version`), found from pairs:
+/// each comparison offers `[a, b]` and `[b, a]`; a server that picks the same suite both times
+/// prefers it, one that picks the first each time follows the client (`Err`). Binary insertion,
+/// so about 2·n·log2(n) hellos. For servers whose choice depends on more than the pair (Go's
+/// AES-GCM-first heuristic), the configuration is the better oracle.
+pub fn preference(addr: SocketAddr, version: Protocol, suites: &[u16]) -> Result<Vec<u16>, String> {
+    let pick = |a: u16, b: u16, seed: u64| -> Result<u16, String> {
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(50 << attempt));
+            }
+            let record =
+                hello::client_hello(version.wire(), &[a, b], None, seed + u64::from(attempt));
+            match hello::exchange(addr, &record, IO_TIMEOUT) {
+                Answer::Hello { suite, .. } if suite == a || suite == b => return Ok(suite),
+                Answer::Failed(_) => continue,
+                other => return Err(format!("{a:#06x}/{b:#06x}: {other:?}")),
+            }
+        }
+        Err(format!("{a:#06x}/{b:#06x}: no answer"))
+    };
+    // Whether the server prefers `a` to `b`.
+    let prefers = |a: u16, b: u16| -> Result<bool, String> {
+        let first = pick(a, b, u64::from(a) << 16 | u64::from(b))?;
+        let second = pick(b, a, u64::from(b) << 16 | u64::from(a))?;
+        if first != second {
+            return Err(format!(
+                "client order: [{a:#06x}, {b:#06x}] and reversed each got the first"
+            ));
+        }
+        Ok(first == a)
+    };
+    let mut order: Vec<u16> = Vec::new();
+    for &suite in suites {
+        let (mut lo, mut hi) = (0, order.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if prefers(suite, order[mid])? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        order.insert(lo, suite);
+    }
+    Ok(order)
+}
+
+/// The TLS group code of an EC leaf certificate's curve (P-256/384/521), from its DER.
+pub fn leaf_curve(der: &[u8]) -> Option<u16> {
+    use x509_parser::prelude::*;
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let params = cert.public_key().algorithm.parameters.as_ref()?;
+    let oid = params.as_oid().ok()?.to_id_string();
+    match oid.as_str() {
+        "1.2.840.10045.3.1.7" => Some(0x0017),
+        "1.3.132.0.34" => Some(0x0018),
+        "1.3.132.0.35" => Some(0x0019),
+        _ => None,
+    }
 }

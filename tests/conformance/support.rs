@@ -88,13 +88,14 @@ pub fn scan_suites_exact(addr: SocketAddr) -> (Scanned, Truth) {
 /// The groups the reference finds per version (`reference::groups`): TLS 1.3 with its first
 /// accepted suite, and the newest of TLS 1.0-1.2 with an accepted ECDHE suite, an RSA one
 /// where there is one (RFC 8422 §5.1 lets the offered groups limit an ECDSA certificate's
-/// curve too, and Go does: offering only x25519 with an ECDHE-ECDSA suite and a P-256
-/// certificate is refused, which says nothing about x25519).
+/// curve too, and Go and NSS do: offering only x25519 with an ECDHE-ECDSA suite and a P-256
+/// certificate is refused, which says nothing about x25519; with an ECDSA suite the
+/// certificate's curve is offered after each group).
 pub fn reference_groups(addr: SocketAddr, truth: &Truth) -> BTreeMap<Protocol, BTreeSet<u16>> {
     let db = fipsprobe::cipher_db::db();
     let mut out = BTreeMap::new();
     if let Some(&suite) = truth.accepted(Protocol::Tls13).iter().next() {
-        let (got, unknown) = reference::groups(addr, Protocol::Tls13, suite, None);
+        let (got, unknown) = reference::groups(addr, Protocol::Tls13, suite, None, None);
         assert!(
             unknown.is_empty(),
             "reference groups: no answer for {unknown:?}"
@@ -112,7 +113,12 @@ pub fn reference_groups(addr: SocketAddr, truth: &Truth) -> BTreeMap<Protocol, B
         };
         let ecdhe = ecdhe(true).or_else(|| ecdhe(false));
         if let Some(suite) = ecdhe {
-            let (got, unknown) = reference::groups(addr, version, suite, None);
+            // An ECDSA suite: its certificate's curve goes along (see `reference::groups`).
+            let companion = truth.versions.get(&version).and_then(|seen| {
+                let leaf = seen.leaves.get(*seen.leaf_of.get(&suite)?)?;
+                reference::leaf_curve(leaf)
+            });
+            let (got, unknown) = reference::groups(addr, version, suite, None, companion);
             assert!(
                 unknown.is_empty(),
                 "reference groups: no answer for {unknown:?}"
@@ -672,4 +678,13 @@ pub fn go_order(aes_order: &[u16]) -> Vec<u16> {
         aes_order.iter().partition(|c| chacha.contains(c));
     first.extend(rest);
     first
+}
+
+/// The server's preference order in `version` as the reference measures it (pairs of suites,
+/// both ways round: `reference::preference`), over the suites the reference saw accepted.
+#[track_caller]
+pub fn reference_order(addr: SocketAddr, truth: &Truth, version: Protocol) -> Vec<u16> {
+    let accepted: Vec<u16> = truth.accepted(version).into_iter().collect();
+    reference::preference(addr, version, &accepted)
+        .unwrap_or_else(|e| panic!("{version}: no server order: {e}"))
 }
