@@ -16,6 +16,8 @@ mod common;
 #[path = "conformance/support.rs"]
 mod support;
 
+#[path = "conformance/botan.rs"]
+mod botan;
 #[path = "conformance/erlang.rs"]
 mod erlang;
 #[path = "conformance/etcd.rs"]

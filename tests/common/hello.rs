@@ -124,6 +124,8 @@ pub struct Spec<'a> {
     pub only_groups: Option<&'a [u16]>,
     /// Offer extended_master_secret (TLS 1.0-1.2).
     pub ems: bool,
+    /// More extensions with an empty body (encrypt_then_mac 0x0016, session_ticket 0x0023).
+    pub empty_exts: &'a [u16],
 }
 
 impl Default for Spec<'_> {
@@ -135,6 +137,7 @@ impl Default for Spec<'_> {
             seed: 0,
             only_groups: None,
             ems: true,
+            empty_exts: &[],
         }
     }
 }
@@ -148,6 +151,7 @@ pub fn client_hello_with(spec: &Spec<'_>) -> Vec<u8> {
         seed,
         only_groups,
         ems,
+        empty_exts,
     } = *spec;
     let mut random = [0u8; 32];
     let mut x = seed ^ 0x9E37_79B9_7F4A_7C15;
@@ -199,6 +203,9 @@ pub fn client_hello_with(spec: &Spec<'_>) -> Vec<u8> {
         if !tls13 && ems {
             ext(&mut exts, 0x0017, &[]); // extended_master_secret
         }
+    }
+    for &kind in empty_exts {
+        ext(&mut exts, kind, &[]);
     }
     if tls13 {
         ext(&mut exts, 0x002B, &[2, 0x03, 0x04]); // supported_versions: TLS 1.3

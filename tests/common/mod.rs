@@ -33,6 +33,7 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code, unused_imports, unused_macros)]
 
+pub mod botan;
 pub mod budget;
 pub mod certs;
 pub mod client;
@@ -50,6 +51,7 @@ pub mod nss;
 pub mod openssl;
 pub mod process;
 pub mod reference;
+pub mod relay;
 pub mod scan;
 
 pub use certs::{CertFiles, CertSource};

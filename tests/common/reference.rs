@@ -488,3 +488,26 @@ pub fn leaf_curve(der: &[u8]) -> Option<u16> {
         _ => None,
     }
 }
+
+/// Whether the server negotiates Encrypt-then-MAC (RFC 7366) with the CBC suite `suite` in
+/// `version`: one hello offering it (and nothing else optional); `None` without an answer.
+pub fn encrypt_then_mac(addr: SocketAddr, version: Protocol, suite: u16) -> Option<bool> {
+    for attempt in 0..TRIES {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(50 << attempt));
+        }
+        let record = hello::client_hello_with(&hello::Spec {
+            version: version.wire(),
+            suites: &[suite],
+            seed: u64::from(attempt) + 11,
+            empty_exts: &[0x0016],
+            ..hello::Spec::default()
+        });
+        match hello::exchange(addr, &record, IO_TIMEOUT) {
+            Answer::Hello { extensions, .. } => return Some(extensions.contains(&0x0016)),
+            Answer::Alert(_) => return None,
+            Answer::Failed(_) => continue,
+        }
+    }
+    None
+}

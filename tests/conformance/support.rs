@@ -82,7 +82,32 @@ pub fn scan_suites_exact(addr: SocketAddr) -> (Scanned, Truth) {
     let truth = reference::enumerate(addr);
     let scanned = scan_again(addr);
     assert_reference(&scanned, &truth);
+    assert_etm_exact(&scanned, addr, &truth);
     (scanned, truth)
+}
+
+/// Where TLS 1.0-1.2 accepted a CBC suite, fipsprobe's `encrypt_then_mac` must be what the
+/// reference's hello (that suite, encrypt_then_mac offered) saw.
+#[track_caller]
+pub fn assert_etm_exact(s: &Scanned, addr: SocketAddr, truth: &Truth) {
+    let db = fipsprobe::cipher_db::db();
+    for version in [Protocol::Tls12, Protocol::Tls11, Protocol::Tls10] {
+        let cbc = truth.accepted(version).into_iter().find(|c| {
+            db.suite(*c)
+                .is_some_and(|s| s.cipher.mode == fipsprobe::cipher_db::CipherMode::Cbc)
+        });
+        if let Some(suite) = cbc {
+            let want = reference::encrypt_then_mac(addr, version, suite);
+            assert!(want.is_some(), "reference: no answer to the EtM hello");
+            assert_eq!(
+                s.e.extensions.encrypt_then_mac,
+                want,
+                "encrypt_then_mac (fipsprobe, reference {version} {suite:#06x})\n{}",
+                summary(s)
+            );
+            return;
+        }
+    }
 }
 
 /// The groups the reference finds per version (`reference::groups`): TLS 1.3 with its first
@@ -401,6 +426,7 @@ pub fn version_grade(pol: Pol, version: Protocol) -> Option<Severity> {
 /// What `pol` must say about an accepted suite (by IANA name): `None` approved, else the
 /// finding id and severity. Written from SP 800-52r2 §3.3.1 and SP 800-131A r2:
 /// - ChaCha20, 3DES, Camellia, ARIA, anonymous, NULL, export: never approved;
+/// - SP 800-52r2 Appendix C PSK suites: warned, not approved, under both;
 /// - static (EC)DH with (EC)DH certificates (AES-CBC/GCM): warned under 140-2, failed under
 ///   140-3;
 /// - static RSA key transport: warned under 140-2 (FIPS 140-2 modules shipped it), failed
@@ -432,6 +458,15 @@ pub fn suite_grade(pol: Pol, name: &str) -> Option<(&'static str, Severity)> {
             Pol::Fips2 => Some(("suite_not_approved", Severity::Warn)),
             Pol::Fips3 => NOT,
         };
+    }
+    // Pre-shared keys: SP 800-52r2 Appendix C allows PSK and DHE_PSK with AES (CBC, GCM, CCM,
+    // CCM_8) and ECDHE_PSK with AES-CBC where the keys are provisioned as it says, which no
+    // scan can see: a warning for review under both, never approved. Other PSK suites fail.
+    let appendix_c = (name.starts_with("TLS_PSK_WITH_AES_")
+        || name.starts_with("TLS_DHE_PSK_WITH_AES_"))
+        || (name.starts_with("TLS_ECDHE_PSK_WITH_AES_") && name.contains("_CBC_"));
+    if appendix_c {
+        return Some(("suite_not_approved", Severity::Warn));
     }
     // Static (EC)DH with an (EC)DH certificate: SP 800-52r2 §3.3.1.1 lists the AES-CBC and
     // AES-GCM ones, preferring ephemeral keys: allowed with a warning under 140-2; no 140-3
