@@ -22,6 +22,8 @@ mod botan;
 mod erlang;
 #[path = "conformance/etcd.rs"]
 mod etcd;
+#[path = "conformance/frontends.rs"]
+mod frontends;
 #[path = "conformance/go.rs"]
 mod go;
 #[path = "conformance/go123.rs"]

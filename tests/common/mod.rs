@@ -33,6 +33,7 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code, unused_imports, unused_macros)]
 
+pub mod apache;
 pub mod botan;
 pub mod budget;
 pub mod certs;
@@ -41,6 +42,7 @@ pub mod erlang;
 pub mod etcd;
 pub mod gnutls;
 pub mod go;
+pub mod haproxy;
 pub mod hello;
 pub mod java;
 pub mod misbehaving;
