@@ -22,6 +22,8 @@ mod botan;
 mod erlang;
 #[path = "conformance/etcd.rs"]
 mod etcd;
+#[path = "conformance/faults.rs"]
+mod faults;
 #[path = "conformance/frontends.rs"]
 mod frontends;
 #[path = "conformance/go.rs"]
