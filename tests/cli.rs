@@ -869,7 +869,11 @@ fn sigterm_writes_an_incomplete_report_and_exits_3() {
     let out = child.wait_with_output().unwrap();
     let took = sent.elapsed();
     assert_code(&out, 3);
-    assert!(took < Duration::from_secs(8), "took {took:?} after SIGTERM");
+    // Generous on purpose (not a speed claim): the handshake alone would wait 60 s.
+    assert!(
+        took < Duration::from_secs(40),
+        "took {took:?} after SIGTERM"
+    );
     let r = report_file(&path);
     assert_eq!(r["complete"], false);
     assert_eq!(report(&stdout(&out))["complete"], false);
@@ -1049,7 +1053,7 @@ fn mixed_target_list_scans_each_endpoint_once() {
 }
 
 /// `--format jsonl | head -1`: once nobody reads the stream, the scan stops instead of running
-/// on (here: a silent server would otherwise hold it for its whole 30 s budget).
+/// on (here: a silent server would otherwise hold it for its whole 120 s budget).
 #[test]
 fn jsonl_stops_when_the_reader_goes_away() {
     let mut lab = Lab::new(15);
@@ -1064,9 +1068,9 @@ fn jsonl_stops_when_the_reader_goes_away() {
             "--format",
             "jsonl",
             "--handshake-timeout",
-            "30s",
+            "120s",
             "--timeout",
-            "30s",
+            "120s",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1075,7 +1079,8 @@ fn jsonl_stops_when_the_reader_goes_away() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let took = start.elapsed();
-    assert!(took < Duration::from_secs(15), "ran on for {took:?}");
+    // Generous on purpose (not a speed claim): the silent server would hold it for 120 s.
+    assert!(took < Duration::from_secs(60), "ran on for {took:?}");
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     drop(silent);
 }

@@ -677,12 +677,6 @@ pub fn assert_grade_except(
     e
 }
 
-/// The handshakes fipsprobe's plan needs for what `e` shows, and no more (see
-/// `tests/common/budget.rs`).
-pub fn minimal_handshakes(e: &Endpoint) -> u32 {
-    crate::common::budget::minimal_handshakes(e)
-}
-
 /// Whether Go's `hasAESGCMHardwareSupport` holds on this machine (AES + carry-less multiply on
 /// x86-64, AES + PMULL on arm64). Go's suite order depends on it: without it Go always puts
 /// ChaCha20 first.

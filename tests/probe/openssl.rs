@@ -157,7 +157,8 @@ async fn legacy(server_pref: bool) {
         e.handshakes,
         crate::common::budget::budget(&e)
     );
-    assert!(took < Duration::from_secs(10), "{label}: took {took:?}");
+    // A guard against hanging, not a speed claim (benchmarks in examples/ show speed).
+    assert!(took < Duration::from_secs(120), "{label}: took {took:?}");
     if server_pref {
         // OpenSSL's own order puts TLS_AES_256_GCM_SHA384 first in TLS 1.3.
         assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
