@@ -40,3 +40,5 @@ mod nss;
 mod others;
 #[path = "conformance/reference.rs"]
 mod reference;
+#[path = "conformance/verdicts.rs"]
+mod verdicts;

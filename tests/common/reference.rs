@@ -395,7 +395,7 @@ pub enum Ems {
 /// The server's EMS behaviour, from two hellos offering `suite` at `version`: one with
 /// extended_master_secret (echoed?), one without (accepted?). `None` when either got no
 /// protocol answer.
-pub fn ems(addr: SocketAddr, version: Protocol, suite: u16) -> Option<Ems> {
+pub fn ems(addr: SocketAddr, version: Protocol, suite: u16, sni: Option<&str>) -> Option<Ems> {
     let ask = |offer: bool| -> Option<Answer> {
         for attempt in 0..TRIES {
             if attempt > 0 {
@@ -405,6 +405,7 @@ pub fn ems(addr: SocketAddr, version: Protocol, suite: u16) -> Option<Ems> {
                 version: version.wire(),
                 suites: &[suite],
                 seed: u64::from(attempt) + 7,
+                sni,
                 ems: offer,
                 ..hello::Spec::default()
             });
@@ -432,14 +433,19 @@ pub fn ems(addr: SocketAddr, version: Protocol, suite: u16) -> Option<Ems> {
 /// prefers it, one that picks the first each time follows the client (`Err`). Binary insertion,
 /// so about 2·n·log2(n) hellos. For servers whose choice depends on more than the pair (Go's
 /// AES-GCM-first heuristic), the configuration is the better oracle.
-pub fn preference(addr: SocketAddr, version: Protocol, suites: &[u16]) -> Result<Vec<u16>, String> {
+pub fn preference(
+    addr: SocketAddr,
+    version: Protocol,
+    suites: &[u16],
+    sni: Option<&str>,
+) -> Result<Vec<u16>, String> {
     let pick = |a: u16, b: u16, seed: u64| -> Result<u16, String> {
         for attempt in 0..TRIES {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(50 << attempt));
             }
             let record =
-                hello::client_hello(version.wire(), &[a, b], None, seed + u64::from(attempt));
+                hello::client_hello(version.wire(), &[a, b], sni, seed + u64::from(attempt));
             match hello::exchange(addr, &record, IO_TIMEOUT) {
                 Answer::Hello { suite, .. } if suite == a || suite == b => return Ok(suite),
                 Answer::Failed(_) => continue,
@@ -491,7 +497,12 @@ pub fn leaf_curve(der: &[u8]) -> Option<u16> {
 
 /// Whether the server negotiates Encrypt-then-MAC (RFC 7366) with the CBC suite `suite` in
 /// `version`: one hello offering it (and nothing else optional); `None` without an answer.
-pub fn encrypt_then_mac(addr: SocketAddr, version: Protocol, suite: u16) -> Option<bool> {
+pub fn encrypt_then_mac(
+    addr: SocketAddr,
+    version: Protocol,
+    suite: u16,
+    sni: Option<&str>,
+) -> Option<bool> {
     for attempt in 0..TRIES {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(50 << attempt));
@@ -500,6 +511,7 @@ pub fn encrypt_then_mac(addr: SocketAddr, version: Protocol, suite: u16) -> Opti
             version: version.wire(),
             suites: &[suite],
             seed: u64::from(attempt) + 11,
+            sni,
             empty_exts: &[0x0016],
             ..hello::Spec::default()
         });

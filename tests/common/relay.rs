@@ -63,6 +63,8 @@ pub struct Stats {
     pub connections: AtomicU32,
     /// Connections reset or closed by the fault.
     pub faults: AtomicU32,
+    /// Connections on which the server's answer started reaching the client.
+    pub answers: AtomicU32,
     /// The first bytes the client sent on each connection (up to 4 KiB), in accept order.
     pub hellos: Mutex<Vec<Vec<u8>>>,
 }
@@ -121,6 +123,11 @@ impl Relay {
     /// Connections the fault cut so far.
     pub fn faults(&self) -> u32 {
         self.stats.faults.load(Ordering::SeqCst)
+    }
+
+    /// Connections on which the server's answer reached the client so far.
+    pub fn answers(&self) -> u32 {
+        self.stats.answers.load(Ordering::SeqCst)
     }
 }
 
@@ -258,6 +265,9 @@ async fn relay_one(
         let mut buf = [0u8; 4096];
         loop {
             let n = server_read.read(&mut buf).await?;
+            if sent == 0 && n > 0 {
+                stats.answers.fetch_add(1, Ordering::SeqCst);
+            }
             if n == 0 {
                 let _ = client_write.shutdown().await;
                 return Ok::<bool, std::io::Error>(false);

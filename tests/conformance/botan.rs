@@ -83,7 +83,7 @@ fn botan_bsi_policy_with_psk_suites_and_brainpool() {
 #[test]
 fn botan_bsi_does_encrypt_then_mac() {
     let server = require_server!(BotanServer::start("bsi", KeyKind::Rsa2048));
-    let etm = crate::common::reference::encrypt_then_mac(server.addr(), Tls12, 0xC028);
+    let etm = crate::common::reference::encrypt_then_mac(server.addr(), Tls12, 0xC028, None);
     assert_eq!(etm, Some(true), "reference");
     let (e, _) = scan_exact(server.addr());
     assert_eq!(*e.ext("encrypt_then_mac"), true, "{}", summary(&e));

@@ -85,7 +85,7 @@ fn go123_hybrid_kyber_group_is_reported_and_graded() {
     let server = require_server!(go123(GoCrypto::Standard, &[KeyKind::Rsa2048]));
     // Ground truth, one group per hello: the hybrid is there.
     let (e, truth) = scan_suites_exact(server.addr());
-    let groups = reference_groups(server.addr(), &truth);
+    let groups = reference_groups(server.addr(), &truth, None);
     assert_eq!(
         groups[&Tls13].iter().copied().collect::<Vec<_>>(),
         {

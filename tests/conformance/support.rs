@@ -38,6 +38,8 @@ impl Pol {
 /// One server scanned: its observation (regraded per policy), its report entry under
 /// fips-140-3, and that entry as JSON (facts are checked there, as a user reads them).
 pub struct Scanned {
+    /// The SNI the scan sent (none: scanned by IP).
+    pub sni: Option<String>,
     /// What the probe observed.
     pub obs: Observation,
     /// The report entry under fips-140-3.
@@ -70,7 +72,13 @@ impl Scanned {
 /// default chain whose leaf the reference was served. Returns the scan and the reference.
 #[track_caller]
 pub fn scan_exact(addr: SocketAddr) -> (Scanned, Truth) {
-    let (scanned, truth) = scan_suites_exact(addr);
+    scan_exact_with(addr, None)
+}
+
+/// [`scan_exact`] with `sni` sent by the scan and by the reference.
+#[track_caller]
+pub fn scan_exact_with(addr: SocketAddr, sni: Option<&str>) -> (Scanned, Truth) {
+    let (scanned, truth) = scan_suites_exact_with(addr, sni);
     assert_groups_exact(&scanned, addr, &truth);
     (scanned, truth)
 }
@@ -79,8 +87,20 @@ pub fn scan_exact(addr: SocketAddr) -> (Scanned, Truth) {
 /// shows fipsprobe gets wrong).
 #[track_caller]
 pub fn scan_suites_exact(addr: SocketAddr) -> (Scanned, Truth) {
-    let truth = reference::enumerate(addr);
-    let scanned = scan_again(addr);
+    scan_suites_exact_with(addr, None)
+}
+
+/// [`scan_suites_exact`] with `sni`.
+#[track_caller]
+pub fn scan_suites_exact_with(addr: SocketAddr, sni: Option<&str>) -> (Scanned, Truth) {
+    let truth = reference::enumerate_with(
+        addr,
+        &reference::Options {
+            sni: sni.map(str::to_string),
+            ..reference::Options::default()
+        },
+    );
+    let scanned = scan_again_with(addr, sni);
     assert_reference(&scanned, &truth);
     assert_etm_exact(&scanned, addr, &truth);
     (scanned, truth)
@@ -97,7 +117,7 @@ pub fn assert_etm_exact(s: &Scanned, addr: SocketAddr, truth: &Truth) {
                 .is_some_and(|s| s.cipher.mode == fipsprobe::cipher_db::CipherMode::Cbc)
         });
         if let Some(suite) = cbc {
-            let want = reference::encrypt_then_mac(addr, version, suite);
+            let want = reference::encrypt_then_mac(addr, version, suite, s.sni.as_deref());
             assert!(want.is_some(), "reference: no answer to the EtM hello");
             assert_eq!(
                 s.e.extensions.encrypt_then_mac,
@@ -116,11 +136,15 @@ pub fn assert_etm_exact(s: &Scanned, addr: SocketAddr, truth: &Truth) {
 /// curve too, and Go and NSS do: offering only x25519 with an ECDHE-ECDSA suite and a P-256
 /// certificate is refused, which says nothing about x25519; with an ECDSA suite the
 /// certificate's curve is offered after each group).
-pub fn reference_groups(addr: SocketAddr, truth: &Truth) -> BTreeMap<Protocol, BTreeSet<u16>> {
+pub fn reference_groups(
+    addr: SocketAddr,
+    truth: &Truth,
+    sni: Option<&str>,
+) -> BTreeMap<Protocol, BTreeSet<u16>> {
     let db = fipsprobe::cipher_db::db();
     let mut out = BTreeMap::new();
     if let Some(&suite) = truth.accepted(Protocol::Tls13).iter().next() {
-        let (got, unknown) = reference::groups(addr, Protocol::Tls13, suite, None, None);
+        let (got, unknown) = reference::groups(addr, Protocol::Tls13, suite, sni, None);
         assert!(
             unknown.is_empty(),
             "reference groups: no answer for {unknown:?}"
@@ -143,7 +167,7 @@ pub fn reference_groups(addr: SocketAddr, truth: &Truth) -> BTreeMap<Protocol, B
                 let leaf = seen.leaves.get(*seen.leaf_of.get(&suite)?)?;
                 reference::leaf_curve(leaf)
             });
-            let (got, unknown) = reference::groups(addr, version, suite, None, companion);
+            let (got, unknown) = reference::groups(addr, version, suite, sni, companion);
             assert!(
                 unknown.is_empty(),
                 "reference groups: no answer for {unknown:?}"
@@ -159,7 +183,7 @@ pub fn reference_groups(addr: SocketAddr, truth: &Truth) -> BTreeMap<Protocol, B
 #[track_caller]
 pub fn assert_groups_exact(s: &Scanned, addr: SocketAddr, truth: &Truth) {
     let db = fipsprobe::cipher_db::db();
-    for (version, want) in reference_groups(addr, truth) {
+    for (version, want) in reference_groups(addr, truth, s.sni.as_deref()) {
         let got: BTreeSet<u16> =
             s.e.extensions
                 .groups
@@ -258,13 +282,19 @@ pub fn assert_chains(s: &Scanned, truth: &Truth) {
 /// reference (for a second scan of a server [`scan`] already checked). The scan must be
 /// complete.
 pub fn scan_again(addr: SocketAddr) -> Scanned {
-    let (report, obs) = scan_report(addr);
+    scan_again_with(addr, None)
+}
+
+/// [`scan_again`] with `sni`.
+pub fn scan_again_with(addr: SocketAddr, sni: Option<&str>) -> Scanned {
+    let (report, obs) = scan_report_with(addr, sni);
     let endpoint = report.endpoints.into_iter().next().unwrap();
     assert_eq!(endpoint.status, Status::Tls, "{endpoint:#?}");
     assert!(!endpoint.incomplete, "incomplete scan: {endpoint:#?}");
     assert_eq!(endpoint.error, None, "{endpoint:#?}");
     let json = serde_json::to_value(&endpoint).unwrap();
     Scanned {
+        sni: sni.map(str::to_string),
         obs: obs.expect("an observation"),
         e: endpoint,
         json,
@@ -274,6 +304,11 @@ pub fn scan_again(addr: SocketAddr) -> Scanned {
 /// The whole report of a scan of `addr` (graded under `fips-140-3`), unchecked, and the
 /// observation of its endpoint.
 pub fn scan_report(addr: SocketAddr) -> (Report, Option<Observation>) {
+    scan_report_with(addr, None)
+}
+
+/// [`scan_report`] with `sni` (`--sni`).
+pub fn scan_report_with(addr: SocketAddr, sni: Option<&str>) -> (Report, Option<Observation>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -285,7 +320,13 @@ pub fn scan_report(addr: SocketAddr) -> (Report, Option<Observation>) {
         let job = ScanJob {
             targets: TargetSet::new(vec![target], Vec::new(), vec![addr.port()], None),
             resolver: Arc::new(StaticResolver::default()),
-            config: ScanConfig::default(),
+            config: ScanConfig {
+                probe: fipsprobe::probe::ProbeConfig {
+                    sni: sni.map(str::to_string),
+                    ..fipsprobe::probe::ProbeConfig::default()
+                },
+                ..ScanConfig::default()
+            },
             policy: Policy::load(Pol::Fips3.id()).unwrap(),
             waivers: Waivers::none(),
             args: vec!["conformance".into(), addr.to_string()],
@@ -599,7 +640,7 @@ pub fn assert_grade(
 /// Checks the EMS behaviour a test declares for a server against the reference (two hellos
 /// with the newest accepted TLS 1.0-1.2 version and its first accepted suite).
 #[track_caller]
-pub fn assert_ems(e: &Endpoint, declared: Option<Ems>) {
+pub fn assert_ems(e: &Scanned, declared: Option<Ems>) {
     let legacy = [Protocol::Tls12, Protocol::Tls11, Protocol::Tls10];
     let Some((version, result)) = legacy
         .iter()
@@ -617,7 +658,7 @@ pub fn assert_ems(e: &Endpoint, declared: Option<Ems>) {
         .and_then(|s| s.code.two_byte())
         .unwrap();
     let addr = SocketAddr::new(e.ip, e.port);
-    let seen = reference::ems(addr, version, suite);
+    let seen = reference::ems(addr, version, suite, e.sni.as_deref());
     assert_eq!(seen, declared, "EMS behaviour (reference, declared)");
 }
 
@@ -713,7 +754,31 @@ pub fn go_order(aes_order: &[u16]) -> Vec<u16> {
 /// both ways round: `reference::preference`), over the suites the reference saw accepted.
 #[track_caller]
 pub fn reference_order(addr: SocketAddr, truth: &Truth, version: Protocol) -> Vec<u16> {
-    let accepted: Vec<u16> = truth.accepted(version).into_iter().collect();
-    reference::preference(addr, version, &accepted)
+    reference_order_with(addr, truth, version, None)
         .unwrap_or_else(|e| panic!("{version}: no server order: {e}"))
+}
+
+/// [`reference_order`] with `sni`; `Err` when the server follows the client.
+pub fn reference_order_with(
+    addr: SocketAddr,
+    truth: &Truth,
+    version: Protocol,
+    sni: Option<&str>,
+) -> Result<Vec<u16>, String> {
+    let accepted: Vec<u16> = truth.accepted(version).into_iter().collect();
+    reference::preference(addr, version, &accepted, sni)
+}
+
+/// Asserts the order of `version` against what the reference measures: the server's own
+/// order, or (when the pairs came back in the client's order) a client-order result.
+#[track_caller]
+pub fn assert_version_as_measured(s: &Scanned, addr: SocketAddr, truth: &Truth, version: Protocol) {
+    match reference_order_with(addr, truth, version, s.sni.as_deref()) {
+        Ok(order) => assert_version(s, version, &order, Some(true)),
+        Err(e) if !e.starts_with("client order") => panic!("{version}: {e}"),
+        Err(_) => {
+            let want: Vec<u16> = truth.accepted(version).into_iter().collect();
+            assert_version_client_order(s, version, &want);
+        }
+    }
 }
