@@ -37,7 +37,7 @@ fn botan_default_policy_prefers_cecpq1() {
     let order = reference_order(server.addr(), &truth, Tls12);
     assert_eq!(order[..2], [0x16B7, 0x16B9], "CECPQ1 first");
     assert_version(&e, Tls12, &order, Some(true));
-    assert_eq!(truth.leaves(), [server.cert.cert_der.clone()]);
+    assert_eq!(truth.leaves(), std::slice::from_ref(&server.cert.cert_der));
     let mut extras = brainpool();
     extras.push(extra("group_not_approved", Fail, Some("x25519"), None));
     extras.push(extra("tls13_missing", Warn, None, None));

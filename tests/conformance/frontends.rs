@@ -55,7 +55,7 @@ fn apache_tls12_tls13_list_in_client_order_with_automatic_dhe() {
     // mod_ssl serves DHE with automatic parameters, no SSLOpenSSLConfCmd DHParameters needed.
     assert!(truth.accepted(Tls12).contains(&0x009E));
     assert_eq!(e.extensions.dh_bits, Some(2048), "{}", summary(&e));
-    assert_eq!(truth.leaves(), [server.cert.cert_der.clone()]);
+    assert_eq!(truth.leaves(), std::slice::from_ref(&server.cert.cert_der));
     // SSLv2..TLS 1.1 declined: 4; TLS 1.2: 3 + 1 + 1 (client order comes back in ours: the
     // order test); TLS 1.3: 3 + 1 + 1; groups: TLS 1.2 5 + 1 (x25519, P-256, x448, P-521,
     // P-384), TLS 1.3 10 + 1 (and FFDHE 2048-8192); features 1, EMS 1, fallback 1, DHE size 1:
@@ -116,7 +116,7 @@ fn haproxy_bind_defaults_in_server_order() {
         &openssl_codes(HAPROXY_CIPHERS, Tls13),
         Some(true),
     );
-    assert_eq!(truth.leaves(), [server.cert.cert_der.clone()]);
+    assert_eq!(truth.leaves(), std::slice::from_ref(&server.cert.cert_der));
     // SSLv2..TLS 1.1 declined: 4; TLS 1.2: 3 + 1 + 1 (HAProxy's order is ours here: an order
     // test); TLS 1.3: 3 + 1 + 1; groups 6 + 11; features 1, EMS 1, fallback 1 (no DHE):
     // 4 + 5 + 5 + 17 + 3 = 34.

@@ -54,7 +54,7 @@ fn nss_defaults_from_tls10_to_tls13_in_nss_order() {
             assert!(truth.accepted(p).contains(&code), "{p} {code:#06x}");
         }
     }
-    assert_eq!(truth.leaves(), [server.cert.cert_der.clone()]);
+    assert_eq!(truth.leaves(), std::slice::from_ref(&server.cert.cert_der));
     // SSLv2, SSLv3 declined: 2; TLS 1.0 and 1.1: 10 + 1 each; TLS 1.2: 23 + 1; TLS 1.3: 3 + 1
     // (NSS's orders are not ours: no order tests); groups: TLS 1.2 4 + 1, TLS 1.3 9 + 1 (with
     // FFDHE); features 1, EMS 1, fallback 1, DHE size 1: 2 + 22 + 24 + 4 + 5 + 10 + 4 = 71.

@@ -89,7 +89,7 @@ fn an_sni_only_server_scanned_with_its_name_is_graded_on_its_merits() {
     }
     assert_eq!(truth.accepted(Tls12), [0xC02F, 0xC030].into());
     assert_eq!(truth.accepted(Tls13), [0x1301, 0x1302].into());
-    assert_eq!(truth.leaves(), [server.cert.cert_der.clone()]);
+    assert_eq!(truth.leaves(), std::slice::from_ref(&server.cert.cert_der));
     assert_eq!(e.sni.as_deref(), Some(NAME));
     assert_eq!(e.groups, ["secp384r1", "secp256r1"], "{}", summary(&e));
     // A FIPS configuration: 140-2 passes (the missing OCSP staple is a warning); 140-3 fails
