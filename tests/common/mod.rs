@@ -35,7 +35,6 @@
 
 pub mod apache;
 pub mod botan;
-pub mod budget;
 pub mod certs;
 pub mod client;
 pub mod erlang;
