@@ -40,5 +40,7 @@ mod nss;
 mod others;
 #[path = "conformance/reference.rs"]
 mod reference;
+#[path = "conformance/rustls.rs"]
+mod rustls;
 #[path = "conformance/verdicts.rs"]
 mod verdicts;
