@@ -54,6 +54,46 @@ pub enum Fault {
     Drip(Duration),
     /// Every answer is held this long before its first byte is forwarded.
     Delay(Duration),
+    /// Hello intolerance, as embedded stacks and appliances show it: a ClientHello the filter
+    /// matches never reaches the server; the client gets a fatal `handshake_failure` alert
+    /// (`alert: true`) or a bare close.
+    Intolerant {
+        /// Which hellos are refused.
+        refuse: HelloFilter,
+        /// Answer with an alert (else close).
+        alert: bool,
+    },
+}
+
+/// A class of ClientHellos a [`Fault::Intolerant`] relay refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelloFilter {
+    /// More than this many cipher suites (load balancers that took at most 128).
+    MoreSuitesThan(usize),
+    /// A hello record of 256 to 511 bytes (the F5 "hello length" class).
+    Length256To511,
+}
+
+impl HelloFilter {
+    /// Whether `hello` (the client's first record) is refused.
+    fn refuses(self, hello: &[u8]) -> bool {
+        let body = |i: usize| hello.get(i).copied().map(usize::from);
+        match self {
+            HelloFilter::MoreSuitesThan(max) => {
+                // record header 5, handshake header 4, version 2, random 32, session id.
+                let Some(sid) = body(43) else { return false };
+                let at = 44 + sid;
+                match (body(at), body(at + 1)) {
+                    (Some(hi), Some(lo)) => ((hi << 8) | lo) / 2 > max,
+                    _ => false,
+                }
+            }
+            HelloFilter::Length256To511 => match (body(3), body(4)) {
+                (Some(hi), Some(lo)) => (256..512).contains(&((hi << 8) | lo)),
+                _ => false,
+            },
+        }
+    }
 }
 
 /// What a relay did so far.
@@ -235,6 +275,23 @@ async fn relay_one(
     if cut == Some(ResetAt::BeforeServerHello) {
         reset(client, stats);
         return Ok(());
+    }
+    if let Fault::Intolerant { refuse, alert } = fault {
+        if hello.first() == Some(&0x16) && refuse.refuses(&hello) {
+            stats.faults.fetch_add(1, Ordering::SeqCst);
+            if alert {
+                // A fatal handshake_failure, in the hello's record version.
+                let version = [
+                    hello.get(1).copied().unwrap_or(3),
+                    hello.get(2).copied().unwrap_or(1),
+                ];
+                client
+                    .write_all(&[0x15, version[0], version[1], 0, 2, 2, 40])
+                    .await?;
+            }
+            let _ = client.shutdown().await;
+            return Ok(());
+        }
     }
     let mut server = TcpStream::connect(backend).await?;
     let _ = server.set_nodelay(true);
