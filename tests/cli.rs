@@ -869,7 +869,11 @@ fn sigterm_writes_an_incomplete_report_and_exits_3() {
     let out = child.wait_with_output().unwrap();
     let took = sent.elapsed();
     assert_code(&out, 3);
-    assert!(took < Duration::from_secs(8), "took {took:?} after SIGTERM");
+    // Generous on purpose (not a speed claim): the handshake alone would wait 60 s.
+    assert!(
+        took < Duration::from_secs(40),
+        "took {took:?} after SIGTERM"
+    );
     let r = report_file(&path);
     assert_eq!(r["complete"], false);
     assert_eq!(report(&stdout(&out))["complete"], false);
@@ -906,7 +910,12 @@ fn no_colour_and_no_progress_when_asked_or_not_a_terminal() {
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("SKIP: no `script` to provide a terminal");
+        // Like a missing server: a failure unless the run opted out of missing tools.
+        assert!(
+            std::env::var("FIPSPROBE_ALLOW_MISSING_SERVERS").is_ok_and(|v| v == "1"),
+            "no `script` (Debian package bsdutils) to provide a terminal"
+        );
+        eprintln!("\n**********\n*** SKIPPED: no `script` to provide a terminal\n**********\n");
         return;
     }
     let mut lab = Lab::new(13);
@@ -1044,7 +1053,7 @@ fn mixed_target_list_scans_each_endpoint_once() {
 }
 
 /// `--format jsonl | head -1`: once nobody reads the stream, the scan stops instead of running
-/// on (here: a silent server would otherwise hold it for its whole 30 s budget).
+/// on (here: a silent server would otherwise hold it for its whole 120 s budget).
 #[test]
 fn jsonl_stops_when_the_reader_goes_away() {
     let mut lab = Lab::new(15);
@@ -1059,9 +1068,9 @@ fn jsonl_stops_when_the_reader_goes_away() {
             "--format",
             "jsonl",
             "--handshake-timeout",
-            "30s",
+            "120s",
             "--timeout",
-            "30s",
+            "120s",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1070,7 +1079,8 @@ fn jsonl_stops_when_the_reader_goes_away() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let took = start.elapsed();
-    assert!(took < Duration::from_secs(15), "ran on for {took:?}");
+    // Generous on purpose (not a speed claim): the silent server would hold it for 120 s.
+    assert!(took < Duration::from_secs(60), "ran on for {took:?}");
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     drop(silent);
 }

@@ -195,7 +195,7 @@ fn cut(mut flight: Flight, e: ConnError) -> Result<Flight, ConnError> {
 }
 
 /// What a socket error during an exchange means. `partial`: bytes of an answer had come.
-fn socket_error(e: &io::Error, partial: bool) -> ConnError {
+pub(crate) fn socket_error(e: &io::Error, partial: bool) -> ConnError {
     match e.kind() {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted

@@ -408,14 +408,32 @@ impl Ctx<'_> {
             Err(_) => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
             Ok(Err(e)) if worth_a_plain_hello(&e) => {
                 drop(permit);
-                let (stream, _permit) = link.connect_for_handshake().await?;
-                let limit = link.time_left(self.cfg.handshake_timeout);
-                match tls13_chain::read_chain(stream, self.sni.as_deref(), limit).await {
-                    Ok(facts) => Ok(facts),
+                // Ours asking for the staple (padded, so a length it dropped is not one it
+                // sees again), then, if that fails too, ours asking for nothing optional.
+                let mut last = None;
+                for status_request in [true, false] {
+                    let (stream, _permit) = link.connect_for_handshake().await?;
+                    let limit = link.time_left(self.cfg.handshake_timeout);
+                    let hello = tls13_chain::Hello {
+                        sni: self.sni.as_deref(),
+                        schemes: sig_schemes_tls13(),
+                        status_request,
+                        cert_schemes: &[],
+                    };
+                    match tls13_chain::read_flight(stream, hello, limit).await {
+                        Ok(facts) => {
+                            last = Some(Ok(facts));
+                            break;
+                        }
+                        Err(plain) => last = Some(Err(plain)),
+                    }
+                }
+                match last {
+                    Some(Ok(facts)) => Ok(facts),
                     // Too large for rustls is what rustls said; otherwise rustls's failure
                     // says more than the fallback's.
-                    Err(plain) if tls13_chain::rustls_refused_size(&e) => Err(plain),
-                    Err(_) => Err(e),
+                    Some(Err(plain)) if tls13_chain::rustls_refused_size(&e) => Err(plain),
+                    _ => Err(e),
                 }
             }
             Ok(other) => other,

@@ -11,14 +11,17 @@
 //!   the flight: the ServerKeyExchange names the scheme (RFC 5246 §7.4.3), the Certificate the
 //!   chain. Then one hello without signature_algorithms: RFC 5246 §7.4.1.4.1 makes the server
 //!   fall back to SHA-1 then, and a server that answers signs with it.
-//! - TLS 1.3: the CertificateVerify is encrypted, so each hello is a full rustls handshake
-//!   (`probe::tls13`) whose verifier records the scheme and the chain. The certificate
-//!   handshake, when one was made, is the first answer.
+//! - TLS 1.3: the CertificateVerify is encrypted, so each hello is read through the key
+//!   schedule without rustls (`probe::tls13_chain`: our padded hello, nothing optional in it)
+//!   up to the CertificateVerify, which names the scheme. The certificate handshake, when one
+//!   was made, is the first answer.
 //!
-//! A server with an RSA and an ECDSA certificate switches to the other one once the schemes
-//! of the first are used up: every distinct chain is kept (`certificate.chains`).
+//! A server with an RSA and an ECDSA certificate serves each with its own suites (TLS 1.2, one
+//! sweep per key type) or its own schemes (TLS 1.3, where the other certificate answers once
+//! the first one's schemes are used up): every distinct chain is kept (`certificate.chains`).
 //!
-//! Cost: accepted schemes + 1 per version, + 1 for the TLS 1.2 hello without the extension.
+//! Cost: accepted schemes + 1 per version (in TLS 1.2, + 1 per key type the accepted signed
+//! suites need), + 1 for the TLS 1.2 hello without the extension.
 
 use crate::cipher_db::{self, Auth, Kx};
 use crate::model::{ConnError, Refusal, Violation};
@@ -26,9 +29,9 @@ use crate::probe::check::check_answer;
 use crate::probe::conn::ReadUntil;
 use crate::probe::link::{Link, Reply};
 use crate::probe::offer::{groups_tls12, sig_schemes_all, sig_schemes_tls13};
-use crate::probe::tls13;
+use crate::probe::tls13_chain;
 use crate::protocol::Protocol;
-use crate::wire::{KxKind, ProbeHello, ServerMessage};
+use crate::wire::{AlertDescription, ClientExtension, KxKind, ProbeHello, ServerMessage};
 
 /// What the server did with one scheme offer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +40,9 @@ pub enum SchemeAnswer {
     Signed(u16, Option<Vec<Vec<u8>>>),
     /// Refused the hello: no scheme in common (or none it will sign with).
     Refused(Refusal),
+    /// TLS 1.3: sent its Certificate, then this alert instead of a CertificateVerify. It
+    /// picked a scheme and broke down on it, which says nothing of the others offered.
+    Aborted(AlertDescription),
     /// No usable answer.
     Failed(ConnError),
 }
@@ -46,6 +52,9 @@ pub enum SchemeAnswer {
 pub struct SchemeSweep {
     version: Protocol,
     candidates: Vec<u16>,
+    /// Offers still to make once the current one is refused (halves of an offer the server
+    /// broke down on rather than refused).
+    pending: Vec<Vec<u16>>,
     found: Vec<u16>,
     chains: Vec<Vec<Vec<u8>>>,
     done: bool,
@@ -58,6 +67,7 @@ impl SchemeSweep {
         SchemeSweep {
             version,
             candidates: candidates.to_vec(),
+            pending: Vec::new(),
             found: Vec::new(),
             chains: Vec::new(),
             done: candidates.is_empty(),
@@ -76,6 +86,11 @@ impl SchemeSweep {
     }
 
     /// Records the answer to the offer last returned by [`Self::next_offer`].
+    ///
+    /// A refusal ends the offer. An abort after the Certificate does not say the offer was
+    /// refused, only that the server broke down on the scheme it picked (JSSE with an RSA and
+    /// an EC key does, though it signs with the others offered alone): the offer is split in
+    /// halves, each swept on its own, so the cost falls only on servers that do this.
     pub fn observe(&mut self, answer: SchemeAnswer) {
         if self.done {
             return;
@@ -90,8 +105,13 @@ impl SchemeSweep {
                 match self.candidates.iter().position(|&c| c == scheme) {
                     Some(i) => {
                         self.candidates.remove(i);
+                        for list in &mut self.pending {
+                            list.retain(|&c| c != scheme);
+                        }
                         self.found.push(scheme);
-                        self.done = self.candidates.is_empty();
+                        if self.candidates.is_empty() {
+                            self.next_pending();
+                        }
                     }
                     None => {
                         // Signed with a scheme we did not (or no longer) offer: offering less
@@ -101,11 +121,23 @@ impl SchemeSweep {
                     }
                 }
             }
-            SchemeAnswer::Refused(_) => self.done = true,
+            SchemeAnswer::Aborted(_) if self.candidates.len() > 1 => {
+                let back = self.candidates.split_off(self.candidates.len() / 2);
+                self.pending.push(back);
+            }
+            SchemeAnswer::Refused(_) | SchemeAnswer::Aborted(_) => self.next_pending(),
             SchemeAnswer::Failed(e) => {
                 self.failure = Some(e);
                 self.done = true;
             }
+        }
+    }
+
+    fn next_pending(&mut self) {
+        self.pending.retain(|l| !l.is_empty());
+        match self.pending.pop() {
+            Some(list) => self.candidates = list,
+            None => self.done = true,
         }
     }
 
@@ -122,6 +154,24 @@ impl SchemeSweep {
     /// Why the sweep stopped early, if it did.
     pub fn failure(&self) -> Option<&ConnError> {
         self.failure.as_ref()
+    }
+
+    /// Adds what another sweep of the same version found (another certificate's suites).
+    fn merge(&mut self, other: SchemeSweep) {
+        for s in other.found {
+            if !self.found.contains(&s) {
+                self.found.push(s);
+            }
+        }
+        for c in other.chains {
+            if !self.chains.contains(&c) {
+                self.chains.push(c);
+            }
+        }
+        if self.failure.is_none() {
+            self.failure = other.failure;
+        }
+        self.done = true;
     }
 }
 
@@ -141,21 +191,36 @@ pub fn signed_suites(accepted: &[u16]) -> Vec<u16> {
         .collect()
 }
 
-/// The TLS 1.2 scheme sweep over `suites` (signed ones, see [`signed_suites`]), and what the
-/// hello without signature_algorithms showed: `Some(scheme)` when the server answered it (and
-/// signed with that), `None` when it refused it.
+/// The TLS 1.2 scheme sweep over `suites` (signed ones, see [`signed_suites`]), one sweep per
+/// kind of certificate they need (RSA, ECDSA, DSA): a server with two certificates may pick
+/// one by suite before it looks at the schemes, and refuse once that one's schemes are used
+/// up (JSSE does), so only suites of one key type per hello show every certificate. Then what
+/// the hello without signature_algorithms showed: `Some(scheme)` when the server answered it
+/// (and signed with that), `None` when it refused it.
 pub async fn sweep_tls12(
     link: &Link<'_>,
     suites: &[u16],
 ) -> (SchemeSweep, Result<Option<u16>, ConnError>) {
-    let mut sweep = SchemeSweep::new(Protocol::Tls12, sig_schemes_all());
-    while let Some(schemes) = sweep.next_offer().map(<[u16]>::to_vec) {
-        let answer = tls12_hello(link, suites, &schemes).await;
-        sweep.observe(answer);
+    let mut sweep = SchemeSweep::new(Protocol::Tls12, &[]);
+    for auth in [Auth::Rsa, Auth::Ecdsa, Auth::Dss] {
+        let own: Vec<u16> = suites
+            .iter()
+            .copied()
+            .filter(|c| cipher_db::db().suite(*c).is_some_and(|s| s.auth == auth))
+            .collect();
+        if own.is_empty() {
+            continue;
+        }
+        let mut one = SchemeSweep::new(Protocol::Tls12, sig_schemes_all());
+        while let Some(schemes) = one.next_offer().map(<[u16]>::to_vec) {
+            let answer = tls12_hello(link, &own, &schemes).await;
+            one.observe(answer);
+        }
+        sweep.merge(one);
     }
     let default = match tls12_hello(link, suites, &[]).await {
         SchemeAnswer::Signed(scheme, _) => Ok(Some(scheme)),
-        SchemeAnswer::Refused(_) => Ok(None),
+        SchemeAnswer::Refused(_) | SchemeAnswer::Aborted(_) => Ok(None),
         SchemeAnswer::Failed(e) => Err(e),
     };
     (sweep, default)
@@ -163,7 +228,7 @@ pub async fn sweep_tls12(
 
 /// One TLS 1.2 hello offering `suites` and `schemes` (none: no signature_algorithms at all).
 async fn tls12_hello(link: &Link<'_>, suites: &[u16], schemes: &[u16]) -> SchemeAnswer {
-    let hello = ProbeHello {
+    let mut hello = ProbeHello {
         version: Protocol::Tls12,
         suites,
         sni: link.sni,
@@ -175,8 +240,18 @@ async fn tls12_hello(link: &Link<'_>, suites: &[u16], schemes: &[u16]) -> Scheme
         fallback_scsv: false,
         random: crate::probe::behaviour::random(),
     }
-    .to_client_hello()
-    .padded();
+    .to_client_hello();
+    // Strict stacks (Erlang/OTP) read signature_algorithms as governing the chain too (RFC
+    // 5246 §7.4.2) and refuse a list without their certificate's own signature: name every
+    // scheme for the chain, so a short list rules out only the key exchange's.
+    if !schemes.is_empty() {
+        hello
+            .extensions
+            .push(ClientExtension::SignatureAlgorithmsCert(
+                sig_schemes_all().to_vec(),
+            ));
+    }
+    let hello = hello.padded();
     let bytes = hello.encode_records(0x0301);
     let flight = match link.send(&bytes, ReadUntil::FlightEnd).await {
         Reply::Answer(flight) => flight,
@@ -228,7 +303,8 @@ async fn tls12_hello(link: &Link<'_>, suites: &[u16], schemes: &[u16]) -> Scheme
     }
 }
 
-/// The TLS 1.3 scheme sweep, each hello a full rustls handshake. `first`: the certificate
+/// The TLS 1.3 scheme sweep, each hello our own (`probe::tls13_chain`: padded, no optional
+/// extension a server may refuse), read up to the CertificateVerify. `first`: the certificate
 /// handshake's answer (all schemes offered), when one was made.
 pub async fn sweep_tls13(link: &Link<'_>, first: Option<SchemeAnswer>) -> SchemeSweep {
     let mut sweep = SchemeSweep::new(Protocol::Tls13, sig_schemes_tls13());
@@ -242,17 +318,25 @@ pub async fn sweep_tls13(link: &Link<'_>, first: Option<SchemeAnswer>) -> Scheme
     sweep
 }
 
-/// One TLS 1.3 handshake offering `schemes`.
+/// One TLS 1.3 hello offering `schemes`.
 pub async fn tls13_handshake(link: &Link<'_>, schemes: &[u16]) -> SchemeAnswer {
     let (stream, _permit) = match link.connect_for_handshake().await {
         Ok(s) => s,
         Err(e) => return SchemeAnswer::Failed(e),
     };
     let limit = link.time_left(link.cfg.handshake_timeout);
-    match tls13::certificate(stream, link.addr, link.sni, limit, schemes).await {
-        Ok(facts) => match facts.scheme {
-            Some(s) => SchemeAnswer::Signed(s, Some(facts.chain)),
-            None => SchemeAnswer::Failed(Violation::Missing("a CertificateVerify").into()),
+    let hello = tls13_chain::Hello {
+        sni: link.sni,
+        schemes,
+        status_request: false,
+        cert_schemes: sig_schemes_all(),
+    };
+    match tls13_chain::read_flight(stream, hello, limit).await {
+        Ok(facts) => match (facts.scheme, facts.alert_after_certificate) {
+            (Some(s), _) => SchemeAnswer::Signed(s, Some(facts.chain)),
+            // It picked a certificate, then would not sign with what was offered.
+            (None, Some(a)) => SchemeAnswer::Aborted(a),
+            (None, None) => SchemeAnswer::Failed(Violation::Missing("a CertificateVerify").into()),
         },
         Err(ConnError::Alert(a)) => SchemeAnswer::Refused(Refusal::Alert(a)),
         Err(e) => SchemeAnswer::Failed(e),
@@ -290,6 +374,36 @@ mod tests {
         assert_eq!(n, 4 + 1);
         assert_eq!(s.chains(), &[vec![vec![1u8]], vec![vec![2u8]]]);
         assert!(s.failure().is_none());
+    }
+
+    /// A server that picks the first offered scheme it knows and aborts with internal_error
+    /// when its key cannot sign with it (0x0809 here), though it signs with the others.
+    #[test]
+    fn a_server_breaking_down_on_one_scheme_is_split_around_it() {
+        let candidates = [0x0809, 0x0804, 0x0805, 0x0806, 0x0403];
+        let signs = [0x0804, 0x0805, 0x0806];
+        let mut s = SchemeSweep::new(Protocol::Tls13, &candidates);
+        let mut n = 0;
+        while let Some(offer) = s.next_offer().map(<[u16]>::to_vec) {
+            n += 1;
+            assert!(n < 20);
+            let answer = match offer.iter().find(|c| **c == 0x0809 || signs.contains(c)) {
+                Some(0x0809) => SchemeAnswer::Aborted(AlertDescription::INTERNAL_ERROR),
+                Some(c) => SchemeAnswer::Signed(*c, None),
+                None => SchemeAnswer::Refused(Refusal::Alert(AlertDescription::HANDSHAKE_FAILURE)),
+            };
+            s.observe(answer);
+        }
+        let mut found = s.accepted().to_vec();
+        found.sort_unstable();
+        assert_eq!(found, [0x0804, 0x0805, 0x0806]);
+        assert!(s.failure().is_none());
+        // A plain refusal ends the offer at once: no split.
+        let mut plain = SchemeSweep::new(Protocol::Tls13, &candidates);
+        plain.observe(SchemeAnswer::Refused(Refusal::Alert(
+            AlertDescription::HANDSHAKE_FAILURE,
+        )));
+        assert!(plain.next_offer().is_none());
     }
 
     #[test]

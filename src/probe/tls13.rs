@@ -47,6 +47,9 @@ pub struct Tls13Facts {
     /// The scheme the server signed its CertificateVerify (TLS 1.3) or key exchange (TLS 1.2)
     /// with.
     pub scheme: Option<u16>,
+    /// The alert the server sent after its Certificate instead of a CertificateVerify: it
+    /// picked a certificate, then would not (or could not) sign with what was offered.
+    pub alert_after_certificate: Option<crate::wire::AlertDescription>,
 }
 
 /// Completes a TLS 1.3 handshake with `stream` offering `schemes` in signature_algorithms,
@@ -147,6 +150,7 @@ async fn handshake(
                 client_cert_required: Some(true),
                 ocsp_stapled: None,
                 scheme: None,
+                alert_after_certificate: None,
             })
         }
         Err(e) => return Err(handshake_error(&e)),
@@ -180,6 +184,7 @@ async fn handshake(
         client_cert_required,
         ocsp_stapled: Some(verifier.stapled.load(Ordering::Relaxed)),
         scheme: Some(verifier.chosen.load(Ordering::Relaxed)).filter(|&c| c != 0),
+        alert_after_certificate: None,
     })
 }
 

@@ -1,9 +1,13 @@
-//! The TLS 1.3 certificate chain without rustls, for servers whose Certificate message rustls
-//! will not take: rustls refuses any handshake message over 64 KiB (`HandshakePayloadTooLarge`),
-//! and a 109 KB certificate is real. Reading the chain takes only the server's first flight: we
-//! send a ClientHello with ephemeral key shares, derive the server's handshake traffic key
-//! (RFC 8446 §7.1), decrypt its records and stop at the Certificate message. Nothing is
-//! verified and nothing is sent after the hello: we audit the server, we do not trust it.
+//! A TLS 1.3 server's first flight read without rustls: the certificate chain, the OCSP
+//! staple it carries, and the scheme of its CertificateVerify. For servers whose Certificate
+//! message rustls will not take (rustls refuses any handshake message over 64 KiB,
+//! `HandshakePayloadTooLarge`, and a 109 KB certificate is real), for servers that will not
+//! take rustls's hello (it always carries status_request, and cannot be padded out of the
+//! 256-511-byte class some load balancers drop), and for the TLS 1.3 signature-scheme sweep,
+//! whose hellos must be ours. We send a padded ClientHello (`wire`) with ephemeral key shares,
+//! derive the server's handshake traffic key (RFC 8446 §7.1), decrypt its records and stop at
+//! the CertificateVerify. Nothing is verified and nothing is sent after the hello: we audit the
+//! server, we do not trust it.
 //!
 //! Bounded: at most [`MAX_CERTIFICATE_LEN`] bytes of Certificate message and
 //! [`MAX_READ_LEN`] bytes from the socket; the first [`MAX_CHAIN_CERTS`] certificates are kept.
@@ -27,6 +31,7 @@ use tokio::net::TcpStream;
 use crate::model::{Awaited, ConnError};
 use crate::probe::offer::SIG_SCHEMES;
 use crate::probe::tls13::Tls13Facts;
+use crate::wire::AlertDescription;
 use crate::wire::{
     ClientExtension, ClientHello, ContentType, Deframer, KeyShareEntry, LenPrefix, Reader,
     ServerHelloKind, MAX_CHAIN_CERTS,
@@ -48,25 +53,74 @@ pub fn rustls_refused_size(error: &ConnError) -> bool {
     matches!(error, ConnError::Handshake(text) if text.contains("HandshakePayloadTooLarge"))
 }
 
+/// What the hello offers beyond what TLS 1.3 needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Hello<'a> {
+    /// The server name (left out for an address).
+    pub sni: Option<&'a str>,
+    /// signature_algorithms, in order.
+    pub schemes: &'a [u16],
+    /// Ask for an OCSP staple (status_request).
+    pub status_request: bool,
+    /// signature_algorithms_cert (RFC 8446 §4.2.3), when not empty: what the chain may be
+    /// signed with, so that a short `schemes` list does not rule out the certificate itself.
+    pub cert_schemes: &'a [u16],
+}
+
 /// The server's TLS 1.3 chain, leaf first, read from its first flight on `stream`, within
-/// `limit`, and whether a CertificateRequest came before it (whether the server would insist
-/// on a client certificate, or staple OCSP, is not learnt: that needs the rest of the
-/// handshake).
-pub async fn read_chain(
+/// `limit`, whether a CertificateRequest came before it, the staple when `hello` asked for
+/// one, and the CertificateVerify's scheme when the flight got that far (whether the server
+/// would insist on a client certificate is not learnt: that needs the rest of the handshake).
+/// An alert is [`ConnError::Alert`]: the server refused the hello.
+pub async fn read_flight(
     stream: TcpStream,
-    sni: Option<&str>,
+    hello: Hello<'_>,
     limit: Duration,
 ) -> Result<Tls13Facts, ConnError> {
-    match tokio::time::timeout(limit, read(stream, sni)).await {
+    match tokio::time::timeout(limit, read(stream, hello)).await {
         Err(_) => Err(ConnError::ReadTimeout {
             limit,
             partial: false,
             what: Awaited::Handshake,
         }),
         Ok(Ok(facts)) => Ok(facts),
-        Ok(Err(why)) => Err(ConnError::Handshake(format!(
-            "reading the TLS 1.3 chain without rustls: {why}"
+        Ok(Err(Fail::Conn(e))) => Err(e),
+        Ok(Err(Fail::Text(why))) => Err(ConnError::Handshake(format!(
+            "reading the TLS 1.3 flight without rustls: {why}"
         ))),
+    }
+}
+
+/// [`read_flight`] asking for nothing optional: the chain of a server that refused rustls.
+pub async fn read_chain(
+    stream: TcpStream,
+    sni: Option<&str>,
+    limit: Duration,
+) -> Result<Tls13Facts, ConnError> {
+    let hello = Hello {
+        sni,
+        schemes: SIG_SCHEMES,
+        status_request: false,
+        cert_schemes: &[],
+    };
+    read_flight(stream, hello, limit).await
+}
+
+/// Why a read ended: a typed connection fault or answer, or a malformed flight.
+enum Fail {
+    Conn(ConnError),
+    Text(String),
+}
+
+impl From<String> for Fail {
+    fn from(s: String) -> Fail {
+        Fail::Text(s)
+    }
+}
+
+impl From<&str> for Fail {
+    fn from(s: &str) -> Fail {
+        Fail::Text(s.to_string())
     }
 }
 
@@ -76,6 +130,38 @@ const SHARES: [(u16, &agreement::Algorithm); 3] = [
     (0x0017, &agreement::ECDH_P256),
     (0x0018, &agreement::ECDH_P384),
 ];
+
+/// The groups a HelloRetryRequest may ask a share of: ours, and P-521.
+fn retry_alg(group: u16) -> Option<&'static agreement::Algorithm> {
+    match group {
+        0x0019 => Some(&agreement::ECDH_P521),
+        g => SHARES.iter().find(|(c, _)| *c == g).map(|(_, alg)| *alg),
+    }
+}
+
+/// A fresh key pair for `group` and its key_share entry.
+fn share(
+    group: u16,
+    alg: &'static agreement::Algorithm,
+    rng: &aws_lc_rs::rand::SystemRandom,
+) -> Result<(EphemeralPrivateKey, KeyShareEntry), Fail> {
+    let key = EphemeralPrivateKey::generate(alg, rng).map_err(|_| "key generation failed")?;
+    let public = key
+        .compute_public_key()
+        .map_err(|_| "key generation failed")?;
+    let entry = KeyShareEntry {
+        group,
+        key_exchange: public.as_ref().to_vec(),
+    };
+    Ok((key, entry))
+}
+
+async fn send(stream: &mut TcpStream, hello: &ClientHello) -> Result<(), Fail> {
+    stream
+        .write_all(&hello.encode_records(0x0301))
+        .await
+        .map_err(|e| Fail::Conn(crate::probe::conn::socket_error(&e, false)))
+}
 
 /// What the ServerHello's suite needs: the hash, the key length, the AEAD.
 struct Suite {
@@ -105,46 +191,86 @@ fn suite(code: u16) -> Option<Suite> {
     }
 }
 
-async fn read(mut stream: TcpStream, sni: Option<&str>) -> Result<Tls13Facts, String> {
+async fn read(mut stream: TcpStream, offer: Hello<'_>) -> Result<Tls13Facts, Fail> {
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut keys = Vec::new();
     let mut entries = Vec::new();
     for (group, alg) in SHARES {
-        let key = EphemeralPrivateKey::generate(alg, &rng).map_err(|_| "key generation failed")?;
-        let public = key
-            .compute_public_key()
-            .map_err(|_| "key generation failed")?;
-        entries.push(KeyShareEntry {
-            group,
-            key_exchange: public.as_ref().to_vec(),
-        });
+        let (key, entry) = share(group, alg, &rng)?;
+        entries.push(entry);
         keys.push((group, alg, key));
     }
     // The transcript is what goes on the wire: the hello as padded for sending.
-    let hello = client_hello(sni, entries).padded();
+    let first_hello = client_hello(offer, entries);
+    let hello = first_hello.padded();
     let hello_message = hello.encode_handshake();
-    stream
-        .write_all(&hello.encode_records(0x0301))
-        .await
-        .map_err(|e| format!("sending the hello: {e}"))?;
+    send(&mut stream, &hello).await?;
 
     let mut records = Records::default();
-    let server_hello = records.plain_message(&mut stream).await?;
-    let body = server_hello.get(4..).unwrap_or_default();
-    let sh = match ServerHelloKind::read(&mut Reader::new(body)).map_err(|e| e.to_string())? {
-        ServerHelloKind::Hello(sh) => sh,
-        ServerHelloKind::Retry(_) => {
-            return Err("the server asked for another key share (HelloRetryRequest)".into())
+    let mut answer = records.plain_message(&mut stream).await?;
+    // What the handshake keys are derived from: the transcript up to the ServerHello, as
+    // messages, and (after a HelloRetryRequest) the first hello's hash in its place.
+    let mut transcript: Vec<Vec<u8>> = vec![hello_message];
+    let mut retried = false;
+    let sh = loop {
+        let body = answer.get(4..).unwrap_or_default();
+        match ServerHelloKind::read(&mut Reader::new(body))
+            .map_err(|e| Fail::Conn(ConnError::Malformed(e)))?
+        {
+            ServerHelloKind::Hello(sh) => break sh,
+            ServerHelloKind::Retry(_) if retried => {
+                return Err("a second HelloRetryRequest".into());
+            }
+            ServerHelloKind::Retry(hrr) => {
+                // RFC 8446 §4.1.4: one more hello with a share of the group the server asked
+                // for (and its cookie), the first hello replaced by its hash in the transcript.
+                retried = true;
+                let group = hrr
+                    .selected_group
+                    .ok_or("a HelloRetryRequest without a group")?;
+                let alg = retry_alg(group).ok_or_else(|| {
+                    format!(
+                        "the server asked for a share of group {group:#06x}, which we cannot make"
+                    )
+                })?;
+                let hash = suite(hrr.cipher_suite)
+                    .ok_or_else(|| format!("the server chose suite {:#06x}", hrr.cipher_suite))?
+                    .hash;
+                let (key, entry) = share(group, alg, &rng)?;
+                keys = vec![(group, alg, key)];
+                let mut second = first_hello.clone();
+                for e in &mut second.extensions {
+                    if let ClientExtension::KeyShare(list) = e {
+                        *list = vec![entry.clone()];
+                    }
+                }
+                if let Some(cookie) = hrr.extensions.iter().find(|e| e.typ == 0x002c) {
+                    second.extensions.push(ClientExtension::Unknown {
+                        typ: 0x002c,
+                        body: cookie.body.clone(),
+                    });
+                }
+                let second = second.padded();
+                let first_hash = digest::digest(hash, transcript.first().map_or(&[][..], |m| m));
+                let mut synthetic = vec![254, 0, 0];
+                synthetic.push(u8::try_from(first_hash.as_ref().len()).map_err(|_| "hash")?);
+                synthetic.extend_from_slice(first_hash.as_ref());
+                transcript = vec![synthetic, answer, second.encode_handshake()];
+                send(&mut stream, &second).await?;
+                answer = records.plain_message(&mut stream).await?;
+            }
         }
     };
     if sh.version() != 0x0304 {
-        return Err(format!("the server chose version {:#06x}", sh.version()));
+        return Err(format!("the server chose version {:#06x}", sh.version()).into());
     }
     let suite = suite(sh.cipher_suite)
         .ok_or_else(|| format!("the server chose suite {:#06x}", sh.cipher_suite))?;
-    let mut share = Reader::new(sh.extension(0x0033).unwrap_or_default());
-    let group = share.u16("key_share group").map_err(|e| e.to_string())?;
-    let peer = share
+    let mut peer_share = Reader::new(sh.extension(0x0033).unwrap_or_default());
+    let group = peer_share
+        .u16("key_share group")
+        .map_err(|e| e.to_string())?;
+    let peer = peer_share
         .vec(LenPrefix::U16, "key_share")
         .map_err(|e| e.to_string())?;
     let (_, alg, key) = keys
@@ -158,41 +284,65 @@ async fn read(mut stream: TcpStream, sni: Option<&str>) -> Result<Tls13Facts, St
         |secret| Ok(secret.to_vec()),
     )?;
 
-    let mut transcript = digest::Context::new(suite.hash);
-    transcript.update(&hello_message);
-    transcript.update(&server_hello);
-    let keys = HandshakeKeys::derive(&suite, &shared, transcript.finish().as_ref())?;
+    let mut hash = digest::Context::new(suite.hash);
+    for message in &transcript {
+        hash.update(message);
+    }
+    hash.update(&answer);
+    let keys = HandshakeKeys::derive(&suite, &shared, hash.finish().as_ref())?;
     records.decrypt_with(keys);
     let mut client_cert_requested = false;
-    loop {
+    let mut facts = loop {
         let message = records.encrypted_message(&mut stream).await?;
         match message.first() {
             Some(8) => {} // EncryptedExtensions
             Some(13) => client_cert_requested = true,
             Some(11) => {
-                return Ok(Tls13Facts {
-                    chain: certificate_chain(message.get(4..).unwrap_or_default())?,
+                let (chain, stapled) = certificate_chain(message.get(4..).unwrap_or_default())?;
+                break Tls13Facts {
+                    chain,
                     client_cert_requested,
                     client_cert_required: None,
-                    ocsp_stapled: None,
+                    ocsp_stapled: offer.status_request.then_some(stapled),
                     scheme: None,
-                })
+                    alert_after_certificate: None,
+                };
             }
-            Some(other) => return Err(format!("unexpected handshake message type {other}")),
+            Some(other) => return Err(format!("unexpected handshake message type {other}").into()),
             None => return Err("empty handshake message".into()),
         }
+    };
+    // The CertificateVerify names the scheme; a flight cut after the Certificate still gave
+    // the chain.
+    match records.encrypted_message(&mut stream).await {
+        Ok(message) => {
+            if let (Some(15), Some(&[a, b])) = (message.first(), message.get(4..6)) {
+                facts.scheme = Some(u16::from_be_bytes([a, b]));
+            }
+        }
+        Err(Fail::Conn(ConnError::Alert(a))) => facts.alert_after_certificate = Some(a),
+        Err(_) => {}
     }
+    Ok(facts)
 }
 
-fn client_hello(sni: Option<&str>, shares: Vec<KeyShareEntry>) -> ClientHello {
+fn client_hello(offer: Hello<'_>, shares: Vec<KeyShareEntry>) -> ClientHello {
     let random = crate::probe::behaviour::random();
     let mut extensions = Vec::new();
-    if let Some(name) = sni.filter(|s| s.parse::<std::net::IpAddr>().is_err()) {
+    if let Some(name) = offer.sni.filter(|s| s.parse::<std::net::IpAddr>().is_err()) {
         extensions.push(ClientExtension::ServerName(name.to_string()));
+    }
+    if offer.status_request {
+        extensions.push(ClientExtension::StatusRequest);
+    }
+    if !offer.cert_schemes.is_empty() {
+        extensions.push(ClientExtension::SignatureAlgorithmsCert(
+            offer.cert_schemes.to_vec(),
+        ));
     }
     extensions.extend([
         ClientExtension::SupportedGroups(SHARES.iter().map(|(g, _)| *g).collect()),
-        ClientExtension::SignatureAlgorithms(SIG_SCHEMES.to_vec()),
+        ClientExtension::SignatureAlgorithms(offer.schemes.to_vec()),
         ClientExtension::SupportedVersions(vec![0x0304]),
         ClientExtension::KeyShare(shares),
     ]);
@@ -285,7 +435,7 @@ impl Records {
     }
 
     /// The next handshake message sent in clear (the ServerHello), header included.
-    async fn plain_message(&mut self, stream: &mut TcpStream) -> Result<Vec<u8>, String> {
+    async fn plain_message(&mut self, stream: &mut TcpStream) -> Result<Vec<u8>, Fail> {
         loop {
             if let Some(message) = self.cut_message(MAX_OTHER_LEN)? {
                 return Ok(message);
@@ -293,14 +443,16 @@ impl Records {
             let record = self.record(stream).await?;
             match record.typ {
                 ContentType::HANDSHAKE => self.handshake.extend_from_slice(&record.payload),
-                ContentType::ALERT => return Err(alert_text(&record.payload)),
-                other => return Err(format!("unexpected record type {} first", other.0)),
+                // Middlebox compatibility (RFC 8446 §D.4): may follow a HelloRetryRequest.
+                ContentType::CHANGE_CIPHER_SPEC => {}
+                ContentType::ALERT => return Err(alert(&record.payload)),
+                other => return Err(format!("unexpected record type {} first", other.0).into()),
             }
         }
     }
 
     /// The next handshake message from the encrypted records, header included.
-    async fn encrypted_message(&mut self, stream: &mut TcpStream) -> Result<Vec<u8>, String> {
+    async fn encrypted_message(&mut self, stream: &mut TcpStream) -> Result<Vec<u8>, Fail> {
         loop {
             let limit = match self.handshake.first() {
                 Some(11) => MAX_CERTIFICATE_LEN,
@@ -313,17 +465,19 @@ impl Records {
             match record.typ {
                 // Sent for middlebox compatibility (RFC 8446 §D.4), in clear.
                 ContentType::CHANGE_CIPHER_SPEC => {}
-                ContentType::ALERT => return Err(alert_text(&record.payload)),
+                ContentType::ALERT => return Err(alert(&record.payload)),
                 ContentType::APPLICATION_DATA => {
                     let header = record_header(&record.payload)?;
                     let (typ, plain) = self.open(header, record.payload)?;
                     match typ {
                         22 => self.handshake.extend_from_slice(&plain),
-                        21 => return Err(alert_text(&plain)),
-                        other => return Err(format!("unexpected inner content type {other}")),
+                        21 => return Err(alert(&plain)),
+                        other => {
+                            return Err(format!("unexpected inner content type {other}").into())
+                        }
                     }
                 }
-                other => return Err(format!("unexpected record type {}", other.0)),
+                other => return Err(format!("unexpected record type {}", other.0).into()),
             }
         }
     }
@@ -369,24 +523,25 @@ impl Records {
         Ok(Some(std::mem::replace(&mut self.handshake, rest)))
     }
 
-    async fn record(&mut self, stream: &mut TcpStream) -> Result<crate::wire::Record, String> {
+    async fn record(&mut self, stream: &mut TcpStream) -> Result<crate::wire::Record, Fail> {
         let mut buf = [0u8; 8192];
         loop {
             if let Some(record) = self.deframer.next_record().map_err(|e| e.to_string())? {
                 return Ok(record);
             }
+            let partial = self.read > 0;
             let n = stream
                 .read(&mut buf)
                 .await
-                .map_err(|e| format!("reading: {e}"))?;
+                .map_err(|e| Fail::Conn(crate::probe::conn::socket_error(&e, partial)))?;
             if n == 0 {
-                return Err("the server closed the connection".into());
+                return Err(Fail::Conn(ConnError::Closed { partial }));
             }
             self.read = self.read.saturating_add(n);
             if self.read > MAX_READ_LEN {
-                return Err(format!(
-                    "the server's flight exceeds the cap of {MAX_READ_LEN} bytes"
-                ));
+                return Err(
+                    format!("the server's flight exceeds the cap of {MAX_READ_LEN} bytes").into(),
+                );
             }
             self.deframer
                 .feed(buf.get(..n).unwrap_or_default())
@@ -402,29 +557,37 @@ fn record_header(body: &[u8]) -> Result<[u8; 5], String> {
     Ok([ContentType::APPLICATION_DATA.0, 3, 3, hi, lo])
 }
 
-fn alert_text(payload: &[u8]) -> String {
+/// An alert record: the server refusing (a fatal alert, or any alert before its flight).
+fn alert(payload: &[u8]) -> Fail {
     match payload {
-        [level, description, ..] => format!("alert {level}/{description} from the server"),
+        [_, description, ..] => Fail::Conn(ConnError::Alert(AlertDescription(*description))),
         _ => "a malformed alert from the server".into(),
     }
 }
 
 /// A TLS 1.3 Certificate body (RFC 8446 §4.4.2): context, then entries of a certificate and
 /// its extensions. The first [`MAX_CHAIN_CERTS`] are kept.
-fn certificate_chain(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+fn certificate_chain(body: &[u8]) -> Result<(Vec<Vec<u8>>, bool), String> {
     let mut r = Reader::new(body);
-    let read = |r: &mut Reader<'_>| -> Result<Vec<Vec<u8>>, crate::wire::DecodeError> {
+    let read = |r: &mut Reader<'_>| -> Result<(Vec<Vec<u8>>, bool), crate::wire::DecodeError> {
         r.sub(LenPrefix::U8, "certificate_request_context")?;
         let mut list = r.sub(LenPrefix::U24, "certificate_list")?;
         let mut chain = Vec::new();
+        let mut stapled = false;
         while !list.is_empty() {
             let cert = list.vec(LenPrefix::U24, "cert_data")?;
-            list.sub(LenPrefix::U16, "certificate extensions")?;
+            let mut extensions = list.sub(LenPrefix::U16, "certificate extensions")?;
+            // The leaf's status_request extension is the staple (RFC 8446 §4.4.2.1).
+            while chain.is_empty() && !extensions.is_empty() {
+                let typ = extensions.u16("extension type")?;
+                extensions.sub(LenPrefix::U16, "extension data")?;
+                stapled |= typ == 5;
+            }
             if chain.len() < MAX_CHAIN_CERTS {
                 chain.push(cert);
             }
         }
-        Ok(chain)
+        Ok((chain, stapled))
     };
     read(&mut r).map_err(|e| format!("malformed Certificate: {e}"))
 }
@@ -475,9 +638,15 @@ mod tests {
         let body = [
             0, 0, 0, 16, 0, 0, 2, 0x30, 1, 0, 0, 0, 0, 2, 0x30, 2, 0, 2, 9, 9,
         ];
-        let chain = certificate_chain(&body).unwrap();
+        let (chain, stapled) = certificate_chain(&body).unwrap();
         assert_eq!(chain, vec![vec![0x30, 1], vec![0x30, 2]]);
+        assert!(!stapled);
         assert!(certificate_chain(&body[..10]).is_err());
+        // The leaf carrying status_request (type 5, a 1-byte body): stapled.
+        let body = [0, 0, 0, 12, 0, 0, 2, 0x30, 1, 0, 5, 0, 5, 0, 1, 7];
+        let (chain, stapled) = certificate_chain(&body).unwrap();
+        assert_eq!(chain, vec![vec![0x30, 1]]);
+        assert!(stapled);
     }
 
     #[test]

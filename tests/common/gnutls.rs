@@ -81,7 +81,7 @@ exec "$RELAY" -wait -listen "unix:$SOCK" -to "tcp:127.0.0.1:$INNER""#;
             dir,
             KillMode::Group,
             Duration::from_secs(15),
-            &move || socket_probe.exists(),
+            &move |_| socket_probe.exists(),
         )?;
 
         let relay_process = ServerProcess::start_with_retry(

@@ -1,5 +1,10 @@
 //! Go crypto/tls servers built from `testdata/go/`: `kubeserve` (kube-apiserver's TLS flags),
-//! plain and BoringCrypto (`GOEXPERIMENT=boringcrypto` + `crypto/tls/fipsonly`), and `unixrelay`.
+//! plain and BoringCrypto (`GOEXPERIMENT=boringcrypto` + `crypto/tls/fipsonly`), and `unixrelay`,
+//! with Debian's Go 1.19 (`golang-go`) or the backports' Go 1.23 (`golang-1.23-go`). The Go 1.23
+//! build uses `testdata/go/kubeserve/go123.mod` (`go 1.23`) through `-modfile`: the go.mod's
+//! version sets the binary's DefaultGODEBUG, and the 1.19 go.mod would give a Go 1.23 binary
+//! the old TLS defaults (`tls10server=1,tls3des=1,tlsrsakex=1,tlskyber=0`), not what a current
+//! control plane serves.
 //!
 //! `go build` is slow (the BoringCrypto build takes about 30 s cold), so each binary is built once
 //! into `CARGO_TARGET_TMPDIR/go-bin/`, named by a hash of its sources, with a persistent GOCACHE
@@ -24,6 +29,41 @@ pub enum GoCrypto {
     Standard,
     /// BoringCrypto with `crypto/tls/fipsonly`: what a FIPS build looks like on the network.
     BoringFips,
+}
+
+/// Which Go toolchain builds the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoToolchain {
+    /// Debian 12's `golang-go` (Go 1.19), with the program's own go.mod (`go 1.19`).
+    Go119,
+    /// Debian 12 backports' `golang-1.23-go`, with the program's `go123.mod` (`go 1.23`).
+    Go123,
+}
+
+impl GoToolchain {
+    fn binary(self) -> Result<PathBuf, ServerError> {
+        match self {
+            GoToolchain::Go119 => require_binary("go", "golang-go"),
+            GoToolchain::Go123 => {
+                let go = PathBuf::from("/usr/lib/go-1.23/bin/go");
+                if go.is_file() {
+                    Ok(go)
+                } else {
+                    Err(ServerError::Missing {
+                        binary: "/usr/lib/go-1.23/bin/go",
+                        package: "golang-1.23-go (bookworm-backports)",
+                    })
+                }
+            }
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            GoToolchain::Go119 => "go119",
+            GoToolchain::Go123 => "go123",
+        }
+    }
 }
 
 /// The CIS Kubernetes Benchmark's strong-cipher list for `--tls-cipher-suites` (1.6 edition,
@@ -60,9 +100,20 @@ pub const GO119_BORING_RSA_TLS12: [u16; 4] = [0xC02F, 0xC030, 0x009C, 0x009D];
 /// Serializes builds inside one test process (tests run in parallel threads).
 static BUILD_LOCK: Mutex<()> = Mutex::new(());
 
-/// Builds `testdata/go/{program}` (once per source hash and backend) and returns the binary.
+/// Builds `testdata/go/{program}` with Go 1.19 (once per source hash and backend) and returns
+/// the binary.
 pub fn go_binary(program: &str, crypto: GoCrypto) -> Result<PathBuf, ServerError> {
-    let go = require_binary("go", "golang-go")?;
+    go_binary_with(program, GoToolchain::Go119, crypto)
+}
+
+/// Builds `testdata/go/{program}` with `toolchain` (once per source hash, toolchain and
+/// backend) and returns the binary. A failed build is a failure, never a skip.
+pub fn go_binary_with(
+    program: &str,
+    toolchain: GoToolchain,
+    crypto: GoCrypto,
+) -> Result<PathBuf, ServerError> {
+    let go = toolchain.binary()?;
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("testdata/go")
         .join(program);
@@ -72,7 +123,8 @@ pub fn go_binary(program: &str, crypto: GoCrypto) -> Result<PathBuf, ServerError
         GoCrypto::Standard => "std",
         GoCrypto::BoringFips => "boring",
     };
-    let binary = cache.join(format!("{program}-{suffix}-{hash:016x}"));
+    let tag = toolchain.tag();
+    let binary = cache.join(format!("{program}-{tag}-{suffix}-{hash:016x}"));
     let _guard = BUILD_LOCK
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -81,12 +133,17 @@ pub fn go_binary(program: &str, crypto: GoCrypto) -> Result<PathBuf, ServerError
     }
     std::fs::create_dir_all(&cache).map_err(|e| failed("creating go-bin dir", e))?;
     // Build under a private name and rename, so another test process never runs half a binary.
-    let partial = cache.join(format!(".{program}-{suffix}-{}", std::process::id()));
+    let partial = cache.join(format!(".{program}-{tag}-{suffix}-{}", std::process::id()));
     let mut cmd = Command::new(go);
-    cmd.current_dir(&source)
-        .args(["build", "-o"])
+    cmd.current_dir(&source).arg("build");
+    if toolchain == GoToolchain::Go123 {
+        cmd.arg("-modfile=go123.mod");
+    }
+    cmd.arg("-o")
         .arg(&partial)
         .arg(".")
+        // Never fetch another toolchain because a go.mod asks for a newer one.
+        .env("GOTOOLCHAIN", "local")
         .env("GOCACHE", cache.join("gocache"))
         .env("GOPATH", cache.join("gopath"))
         .env("GOPROXY", "off")
@@ -102,7 +159,7 @@ pub fn go_binary(program: &str, crypto: GoCrypto) -> Result<PathBuf, ServerError
     let output = cmd.output().map_err(|e| failed("running go build", e))?;
     if !output.status.success() {
         return Err(ServerError::Failed(format!(
-            "go build {program} ({crypto:?}) failed:\n{}",
+            "go build {program} ({toolchain:?}, {crypto:?}) failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         )));
     }
@@ -145,7 +202,7 @@ impl GoTlsServer {
         args: &[&str],
     ) -> Result<GoTlsServer, ServerError> {
         let sources: Vec<CertSource> = keys.iter().map(|k| CertSource::Rcgen(*k)).collect();
-        GoTlsServer::start_with_certs(crypto, &sources, args)
+        GoTlsServer::start_built(GoToolchain::Go119, crypto, &sources, args)
     }
 
     /// Like [`GoTlsServer::start`] with certificates made by any [`CertSource`] (Go serves
@@ -155,7 +212,17 @@ impl GoTlsServer {
         sources: &[CertSource],
         args: &[&str],
     ) -> Result<GoTlsServer, ServerError> {
-        let binary = go_binary("kubeserve", crypto)?;
+        GoTlsServer::start_built(GoToolchain::Go119, crypto, sources, args)
+    }
+
+    /// Like [`GoTlsServer::start_with_certs`], built with `toolchain`.
+    pub fn start_built(
+        toolchain: GoToolchain,
+        crypto: GoCrypto,
+        sources: &[CertSource],
+        args: &[&str],
+    ) -> Result<GoTlsServer, ServerError> {
+        let binary = go_binary_with("kubeserve", toolchain, crypto)?;
         let mut certs = Vec::new();
         let process = ServerProcess::start_with_retry(
             "kubeserve",

@@ -100,6 +100,79 @@ http {{
         Ok(NginxServer { process, cert })
     }
 
+    /// An ingress-style nginx that serves only `server_name`: its default server refuses every
+    /// handshake (`ssl_reject_handshake on`, an `unrecognized_name` alert), the named server has
+    /// `ssl_ciphers`; `ssl_protocols` and `http_directives` go in the `http` block, for the
+    /// settings nginx 1.22 takes from the default server whatever the name (`ssl_protocols`,
+    /// `ssl_ecdh_curve`); RSA-2048.
+    pub fn sni_only(
+        server_name: &str,
+        ssl_ciphers: &str,
+        protocols: &str,
+        http_directives: &str,
+    ) -> Result<NginxServer, ServerError> {
+        let nginx = require_binary("nginx", "nginx")?;
+        let mut cert_files = None;
+        let process = ServerProcess::start_with_retry(
+            "nginx (SNI only)",
+            KillMode::Pid,
+            Duration::from_secs(10),
+            |port| {
+                let dir = temp_dir("fipsprobe-nginx-sni-")?;
+                let files =
+                    CertFiles::create(dir.path(), "server", CertSource::Rcgen(KeyKind::Rsa2048))?;
+                let root = dir.path().display().to_string();
+                let conf = format!(
+                    r#"daemon off;
+master_process off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log stderr info;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/client_body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    ssl_protocols {protocols};
+    {http_directives}
+    server {{
+        listen 127.0.0.1:{port} ssl default_server;
+        ssl_reject_handshake on;
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name {server_name};
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_ciphers '{ssl_ciphers}';
+        ssl_prefer_server_ciphers on;
+        location / {{ return 200 "nginx $ssl_server_name\n"; }}
+    }}
+}}
+"#,
+                    cert = files.cert.display(),
+                    key = files.key.display(),
+                );
+                let path = write_file(dir.path(), "nginx.conf", conf.as_bytes())?;
+                let mut cmd = Command::new(&nginx);
+                cmd.arg("-p")
+                    .arg(dir.path())
+                    .arg("-c")
+                    .arg(&path)
+                    .arg("-e")
+                    .arg(dir.path().join("error.log"));
+                cert_files = Some(files);
+                Ok((cmd, dir))
+            },
+        )?;
+        let cert =
+            cert_files.ok_or_else(|| ServerError::Failed("no certificate written".into()))?;
+        Ok(NginxServer { process, cert })
+    }
+
     /// Where it listens.
     pub fn addr(&self) -> std::net::SocketAddr {
         self.process.addr

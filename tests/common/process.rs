@@ -1,11 +1,15 @@
 //! Starting an external server process on loopback and stopping it by its own PID.
 //!
-//! A server is up when a TCP connect to its address succeeds; if the process exits first or the
-//! deadline passes, the error carries its stderr/stdout. Output goes to files in the server's
-//! temp dir, never to pipes (a chatty server would block on a full pipe).
+//! Every server runs under `timeout -s KILL` ([`LIFETIME`]) in a process group of its own, so it
+//! stops by itself even when the test process dies, and dropping it kills exactly that group.
+//! A server is up when the listening socket on its address belongs to a process of its own
+//! group (read from `/proc`): a TCP connect alone could reach another test's server that took
+//! the port first. If the process exits first or the deadline passes, the error carries its
+//! stderr/stdout. Output goes to files in the server's temp dir, never to pipes (a chatty server
+//! would block on a full pipe).
 
 use std::fs::File;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -99,6 +103,97 @@ pub fn free_port() -> u16 {
         .expect("binding 127.0.0.1:0 must work for any loopback test")
 }
 
+/// How long any server lives at most, whatever happens to the test that started it.
+pub const LIFETIME: Duration = Duration::from_secs(900);
+
+/// `cmd` run under `timeout -s KILL LIFETIME` (same arguments, environment and directory).
+fn bounded(cmd: &Command) -> Result<Command, ServerError> {
+    let timeout = require_binary("timeout", "coreutils")?;
+    let mut wrapped = Command::new(timeout);
+    wrapped
+        .args(["-s", "KILL", &LIFETIME.as_secs().to_string()])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => wrapped.env(key, v),
+            None => wrapped.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    Ok(wrapped)
+}
+
+/// The PIDs of the live (not zombie) processes in process group `pgid` (from `/proc/*/stat`).
+pub fn group_pids(pgid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // `pid (comm) state ppid pgrp ...`: comm may hold spaces, so split after ')'.
+                    let rest: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+                    let live = *rest.first()? != "Z";
+                    Some(live && rest.get(2)?.parse::<u32>().ok()? == pgid)
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The inode of the TCP socket listening on `addr`, from `/proc/net/tcp` and, for the IPv6
+/// sockets a JVM opens for IPv4 addresses (`::ffff:127.0.0.1`), `/proc/net/tcp6`.
+fn listening_inode(addr: SocketAddr) -> Option<u64> {
+    let SocketAddr::V4(v4) = addr else {
+        return None;
+    };
+    let port = format!("{:04X}", v4.port());
+    let ip4 = format!("{:08X}", u32::from_le_bytes(v4.ip().octets()));
+    // /proc/net/tcp6 prints the 16 bytes as four little-endian words.
+    let wanted = [
+        format!("{ip4}:{port}"),
+        format!("00000000:{port}"),
+        format!("0000000000000000FFFF0000{ip4}:{port}"),
+        format!("{}:{port}", "0".repeat(32)),
+    ];
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .find_map(|table| {
+            let table = std::fs::read_to_string(table).ok()?;
+            table.lines().skip(1).find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
+                (wanted.iter().any(|w| w == local) && *state == "0A")
+                    .then(|| inode.parse().ok())
+                    .flatten()
+            })
+        })
+}
+
+/// Whether a process of group `pgid` holds the socket listening on `addr`: the server we
+/// started is the one that answers there.
+pub fn owns_listener(pgid: u32, addr: SocketAddr) -> bool {
+    let Some(inode) = listening_inode(addr) else {
+        return false;
+    };
+    let link = format!("socket:[{inode}]");
+    group_pids(pgid).into_iter().any(|pid| {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .map(|fds| {
+                fds.filter_map(Result::ok).any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == link.as_str())
+                })
+            })
+            .unwrap_or(false)
+    })
+}
+
 /// A new temp dir for a server's files.
 pub fn temp_dir(prefix: &str) -> Result<TempDir, ServerError> {
     tempfile::Builder::new()
@@ -110,10 +205,10 @@ pub fn temp_dir(prefix: &str) -> Result<TempDir, ServerError> {
 /// How to stop the process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KillMode {
-    /// SIGKILL to the child's PID.
+    /// SIGKILL to the child's PID and the process group it leads (every server is spawned with
+    /// `process_group(0)` under `timeout`, so the group holds only what it started).
     Pid,
-    /// SIGKILL to the process group the child leads (it was spawned with `process_group(0)`), for
-    /// wrappers that start several processes (the GnuTLS namespace).
+    /// The same; kept for the helpers that start several processes (the GnuTLS namespace).
     Group,
 }
 
@@ -130,7 +225,8 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Spawns `cmd` (stdout/stderr to files in `dir`) and waits until `addr` accepts TCP.
+    /// Spawns `cmd` (stdout/stderr to files in `dir`) and waits until a process of its group
+    /// listens on `addr`.
     pub fn start(
         name: &str,
         cmd: Command,
@@ -139,24 +235,27 @@ impl ServerProcess {
         kill: KillMode,
         deadline: Duration,
     ) -> Result<ServerProcess, ServerError> {
-        let probe = move || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok();
-        ServerProcess::start_until(name, cmd, addr, dir, kill, deadline, &probe)
+        ServerProcess::start_until(name, cmd, addr, dir, kill, deadline, &|pgid| {
+            owns_listener(pgid, addr)
+        })
     }
 
-    /// Like [`ServerProcess::start`], with another test of "up" (a unix socket appearing).
+    /// Like [`ServerProcess::start`], with another test of "up" (a unix socket appearing),
+    /// given the server's process group.
     pub fn start_until(
         name: &str,
-        mut cmd: Command,
+        cmd: Command,
         addr: SocketAddr,
         dir: TempDir,
         kill: KillMode,
         deadline: Duration,
-        ready: &dyn Fn() -> bool,
+        ready: &dyn Fn(u32) -> bool,
     ) -> Result<ServerProcess, ServerError> {
         let out = File::create(dir.path().join("stdout.log")).map_err(|e| failed("log file", e))?;
         let err = File::create(dir.path().join("stderr.log")).map_err(|e| failed("log file", e))?;
+        let mut cmd = bounded(&cmd)?;
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        if kill == KillMode::Group {
+        {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
@@ -198,7 +297,7 @@ impl ServerProcess {
         Err(last.unwrap_or_else(|| ServerError::Failed(format!("{name}: no free port"))))
     }
 
-    /// The child's PID.
+    /// The child's PID (the `timeout` wrapper's, which leads the server's process group).
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -224,10 +323,15 @@ impl ServerProcess {
         self.dir.path().join(name)
     }
 
+    /// The PIDs of the server's process group (the `timeout` wrapper, the server, its children).
+    pub fn pids(&self) -> Vec<u32> {
+        group_pids(self.child.id())
+    }
+
     fn wait_until_up(
         &mut self,
         deadline: Duration,
-        ready: &dyn Fn() -> bool,
+        ready: &dyn Fn(u32) -> bool,
     ) -> Result<(), ServerError> {
         let start = Instant::now();
         loop {
@@ -239,7 +343,7 @@ impl ServerProcess {
                     self.output()
                 )));
             }
-            if ready() {
+            if ready(self.child.id()) {
                 return Ok(());
             }
             if start.elapsed() > deadline {
@@ -257,14 +361,12 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
-        if self.kill == KillMode::Group {
-            // The child leads its own group (process_group(0)), so -PID names only processes we
-            // started. The shell's builtin kill: a fresh Debian has no /usr/bin/kill (procps).
-            let _ = Command::new("sh")
-                .args(["-c", &format!("kill -9 -{}", self.child.id())])
-                .stderr(Stdio::null())
-                .status();
-        }
+        // The child leads its own group (process_group(0)), so -PID names only processes we
+        // started. The shell's builtin kill: a fresh Debian has no /usr/bin/kill (procps).
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -9 -{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -10,13 +10,14 @@ use fipsprobe::protocol::Protocol::{self, Tls10, Tls11, Tls12, Tls13};
 use fipsprobe::scan::Outcome;
 
 use crate::common::misbehaving::Behaviour;
+use crate::common::reference::Ems;
 use crate::common::{
     gnutls, openssl, s_client, GnutlsServer, MisbehavingServer, NginxServer, OpensslServer,
     ServerError,
 };
 use crate::require_server;
 use crate::support::{
-    assert_grade, assert_version, assert_version_client_order, extra, minimal_handshakes, scan,
+    assert_grade, assert_version, assert_version_client_order, extra, scan, scan_again,
     scan_report, summary, versions, Found, Pol, Signs,
 };
 
@@ -45,6 +46,13 @@ fn default_group_findings() -> Vec<Found> {
     ]
 }
 
+/// Upstream OpenSSL 3.0 (nginx, s_server) and GnuTLS 3.7 echo extended master secret and
+/// complete a TLS 1.2 hello without it: only RHEL's FIPS patches make them require it.
+const OPENSSL_EMS: Option<Ems> = Some(Ems::Optional);
+
+/// See [`OPENSSL_EMS`].
+const GNUTLS_EMS: Option<Ems> = Some(Ems::Optional);
+
 // ---------------------------------------------------------------- nginx
 
 const NGINX_CIPHERS: &str = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
@@ -59,15 +67,18 @@ fn nginx_cipher_list_with_server_preference() {
     assert_version(&e, Tls13, &openssl_codes(NGINX_CIPHERS, Tls13), Some(true));
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
     assert_eq!(*e.ext("extended_master_secret"), true);
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: 4 declined; TLS 1.2: 3 + 1 + 1 and TLS 1.3: 3 + 1 + 1 (OpenSSL's order is our
+    // offer order: order tests); groups 5 + 1, 10 + 1; features, EMS, fallback: 3 = 4 + 10 + 17 +
+    // 3.
+    assert_eq!(e.handshakes, 34 + e.scheme_hellos, "{}", summary(&e));
     // nginx's default curve list (OpenSSL's) has x25519 and x448; OpenSSL at security level
     // 1 signs with SHA-224 when asked.
     let mut extras = default_group_findings();
     extras.push(Signs::RsaSha224.finding());
     // AES128-SHA is static RSA (warn under 140-2, fail under 140-3); TLS 1.3 ChaCha20 and
     // x25519 fail both.
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Fail);
 }
 
 /// nginx on upstream OpenSSL 3.0 cannot refuse TLS 1.2 without EMS (RHEL's FIPS OpenSSL can),
@@ -88,13 +99,14 @@ fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement
     // Server preference: secp384r1 first (x25519 is not on nginx's list here).
     assert_eq!(e.groups.first().map(String::as_str), Some("secp384r1"));
     assert!(!e.groups.iter().any(|g| g == "x25519"), "{}", summary(&e));
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: 5 declined; TLS 1.2: 2 + 1 + 1; groups 2 + 1; features 1, EMS 1 = 5 + 4 + 3 + 2.
+    assert_eq!(e.handshakes, 14 + e.scheme_hellos, "{}", summary(&e));
     assert_eq!(*e.ext("ems_required"), false, "{}", summary(&e));
     let extras = [
         extra("tls13_missing", Warn, None, None),
         Signs::RsaSha224.finding(),
     ];
-    let graded = assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
+    let graded = assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
     let fails: Vec<&str> = graded
         .findings
         .iter()
@@ -102,7 +114,7 @@ fn nginx_fips_configuration_passes_140_2_and_fails_140_3_only_on_ems_enforcement
         .map(|f| f.id.as_str())
         .collect();
     assert_eq!(fails, ["ems_not_enforced"]);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Pass);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Pass);
 }
 
 // ---------------------------------------------------------------- GnuTLS
@@ -130,7 +142,10 @@ fn gnutls_priority_string_in_client_order() {
     // gnutls-serv asks for a certificate but serves a client without one.
     assert_eq!(*e.ext("client_certificate"), "optional");
     assert_eq!(*e.ext("extended_master_secret"), true);
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: SSLv2, SSLv3, TLS 1.0 declined: 3; TLS 1.1: 3 + 1 + 1, TLS 1.2: 8 + 1 + 1, TLS
+    // 1.3: 2 + 1 + 1 (client order); groups 6 + 11; features, EMS, fallback, client certificate,
+    // DHE: 5 = 3 + 19 + 17 + 5.
+    assert_eq!(e.handshakes, 44 + e.scheme_hellos, "{}", summary(&e));
     let mut extras = gnutls_extras();
     let preferred = e.preferred_suite.clone().unwrap();
     if preferred.contains("CHACHA20") {
@@ -141,8 +156,8 @@ fn gnutls_priority_string_in_client_order() {
             Some(Tls13),
         ));
     }
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, GNUTLS_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, GNUTLS_EMS, &extras, Verdict::Fail);
 }
 
 #[test]
@@ -155,12 +170,15 @@ fn gnutls_priority_string_with_server_precedence() {
         assert_version(&e, p, &gnutls_codes(&priority, p), Some(true));
     }
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: 3 declined; TLS 1.1: 3 + 1, TLS 1.2: 8 + 1 (GnuTLS's order is not ours), TLS 1.3:
+    // 2 + 1 + 1; groups 6 + 11; features, EMS, fallback, client certificate, DHE: 5 = 3 + 17 + 17 +
+    // 5.
+    assert_eq!(e.handshakes, 42 + e.scheme_hellos, "{}", summary(&e));
     // With its own precedence GnuTLS picks secp256r1 (first in NORMAL) over our x25519 key
     // share; the group sweep still finds x25519 and x448 behind it.
     assert_eq!(e.groups.first().map(String::as_str), Some("secp256r1"));
     for pol in [Pol::Fips3, Pol::Fips2] {
-        assert_grade(&e, pol, &gnutls_extras(), Verdict::Fail);
+        assert_grade(&e, pol, GNUTLS_EMS, &gnutls_extras(), Verdict::Fail);
     }
 }
 
@@ -181,7 +199,7 @@ fn gnutls_x25519_is_reported_when_not_preferred() {
                 got.output
             );
         }
-        let e = scan(server.addr());
+        let e = scan_again(server.addr());
         assert!(e.groups.iter().any(|g| g == name), "{}", summary(&e));
     }
     let e = scan(server.addr());
@@ -218,11 +236,14 @@ fn openssl_legacy_with_server_preference() {
     }
     assert_version(&e, Tls13, &openssl_codes("ALL", Tls13), Some(true));
     assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: 2 declined; TLS 1.0, 1.1: 16 + 1 each; TLS 1.2: 56 + 1 (server order, not ours);
+    // TLS 1.3: 3 + 1 + 1; groups 6 + 11; features, EMS, fallback, DHE: 4 = 2 + 34 + 57 + 5 + 17 +
+    // 4.
+    assert_eq!(e.handshakes, 119 + e.scheme_hellos, "{}", summary(&e));
     let mut extras = default_group_findings();
     extras.extend([Signs::RsaSha1.finding(), Signs::RsaSha224.finding()]);
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Fail);
 }
 
 #[test]
@@ -239,7 +260,9 @@ fn openssl_legacy_in_client_order() {
         assert_version_client_order(&e, p, &openssl_codes(LEGACY, p));
     }
     assert_version_client_order(&e, Tls13, &openssl_codes("ALL", Tls13));
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: 2 declined; TLS 1.0, 1.1: 16 + 1 + 1 each; TLS 1.2: 56 + 1 + 1; TLS 1.3: 3 + 1 +
+    // 1 (client order); groups 17; features, EMS, fallback, DHE: 4 = 2 + 36 + 58 + 5 + 17 + 4.
+    assert_eq!(e.handshakes, 122 + e.scheme_hellos, "{}", summary(&e));
     let mut extras = default_group_findings();
     extras.extend([Signs::RsaSha1.finding(), Signs::RsaSha224.finding()]);
     let preferred = e.preferred_suite.clone().unwrap();
@@ -251,8 +274,8 @@ fn openssl_legacy_in_client_order() {
             Some(Tls13),
         ));
     }
-    assert_grade(&e, Pol::Fips3, &extras, Verdict::Fail);
-    assert_grade(&e, Pol::Fips2, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips3, OPENSSL_EMS, &extras, Verdict::Fail);
+    assert_grade(&e, Pol::Fips2, OPENSSL_EMS, &extras, Verdict::Fail);
 }
 
 // ---------------------------------------------------------------- protocol violations
@@ -357,7 +380,9 @@ fn nginx_dhe_behind_ecdhe_is_enumerated() {
     assert_eq!(versions(&e), [Tls12], "{}", summary(&e));
     assert_version(&e, Tls12, &[0xC02F, 0x009E], Some(true));
     assert_eq!(e.groups, ["secp256r1"], "{}", summary(&e));
-    assert_eq!(e.handshakes, minimal_handshakes(&e), "{}", summary(&e));
+    // Handshakes: 5 declined; TLS 1.2: 2 + 1 + 1; groups 1 + 1; features, EMS, DHE: 3 = 5 + 4 + 2 +
+    // 3.
+    assert_eq!(e.handshakes, 14 + e.scheme_hellos, "{}", summary(&e));
     // The weak group is checked by `nginx_weak_dhe_group_behind_ecdhe_fails` (probe bug).
 }
 
@@ -370,6 +395,7 @@ fn nginx_weak_dhe_group_behind_ecdhe_fails() {
         assert_grade(
             &e,
             pol,
+            OPENSSL_EMS,
             &[
                 extra("tls13_missing", Warn, None, None),
                 extra("dh_key_too_small", Fail, Some("DH 1024 bits"), None),

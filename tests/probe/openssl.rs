@@ -93,6 +93,7 @@ fn check(
     versions: &[Protocol],
     key: KeyKind,
     server_pref: bool,
+    handshakes: u32,
 ) {
     assert_eq!(e.status, Status::Tls, "{label}: {:?}", e.error);
     assert!(!e.incomplete, "{label}: {:?}", e.gaps);
@@ -121,12 +122,9 @@ fn check(
     }
     let highest = versions.last().unwrap();
     assert_eq!(e.preferred_suite, e.protocols[highest].preferred, "{label}");
-    assert!(
-        e.handshakes <= crate::common::budget::budget(e),
-        "{label}: {} handshakes, budget {}",
-        e.handshakes,
-        crate::common::budget::budget(e)
-    );
+    // `handshakes` comes from each test's server configuration with the plan of
+    // src/probe/plan.rs and src/probe/behaviour.rs, never from this scan.
+    assert_eq!(e.handshakes, handshakes, "{label}: handshakes");
 }
 
 const LEGACY_VERSIONS: &[Protocol] = &[
@@ -142,6 +140,10 @@ async fn legacy(server_pref: bool) {
     let server = require_server!(OpensslServer::legacy(server_pref));
     let relay = Relay::start(server.addr()).await;
     let label = format!("legacy serverpref={server_pref}");
+    // Handshakes: SSLv2, SSLv3 declined: 2; TLS 1.0, 1.1: 16 + 1 each, TLS 1.2: 56 + 1 (+ 1
+    // order test each in client order: ours); TLS 1.3: 3 + 1 + 1 (OpenSSL's TLS 1.3 order is
+    // ours); groups 5 + 1, 10 + 1; features, EMS, fallback, DHE: 4 = 119, or 122 in client order.
+    let handshakes = if server_pref { 119 } else { 122 };
     let (e, took) = scan(relay.addr, 4).await;
     check(
         &label,
@@ -150,14 +152,12 @@ async fn legacy(server_pref: bool) {
         LEGACY_VERSIONS,
         KeyKind::Rsa2048,
         server_pref,
+        handshakes,
     );
     assert_eq!(relay.connections(), e.handshakes, "{label}: honest count");
-    eprintln!(
-        "{label}: {} handshakes (budget {}), {took:?}",
-        e.handshakes,
-        crate::common::budget::budget(&e)
-    );
-    assert!(took < Duration::from_secs(10), "{label}: took {took:?}");
+    eprintln!("{label}: {} handshakes, {took:?}", e.handshakes);
+    // A guard against hanging, not a speed claim (benchmarks in examples/ show speed).
+    assert!(took < Duration::from_secs(120), "{label}: took {took:?}");
     if server_pref {
         // OpenSSL's own order puts TLS_AES_256_GCM_SHA384 first in TLS 1.3.
         assert_eq!(e.preferred_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
@@ -176,6 +176,7 @@ async fn legacy(server_pref: bool) {
         LEGACY_VERSIONS,
         KeyKind::Rsa2048,
         server_pref,
+        handshakes,
     );
     assert_eq!(one.protocols, e.protocols);
     eprintln!("{label} per-host 1: {took_one:?}");
@@ -195,6 +196,8 @@ async fn legacy_server_order() {
 async fn tls13_only() {
     let server = require_server!(OpensslServer::tls13_only());
     let (e, took) = scan(server.addr(), 4).await;
+    // Handshakes: SSLv2..TLS 1.2 declined: 5; TLS 1.3: 3 + 1 + 1; groups 10 + 1; the certificate
+    // handshake 1 = 5 + 5 + 11 + 1.
     check(
         "tls13-only",
         &e,
@@ -202,6 +205,7 @@ async fn tls13_only() {
         &[Protocol::Tls13],
         KeyKind::Rsa2048,
         false,
+        22,
     );
     assert!(
         e.certificate.is_some(),
@@ -214,6 +218,8 @@ async fn tls13_only() {
 async fn client_certificate_required() {
     let server = require_server!(OpensslServer::client_cert_required());
     let (e, took) = scan(server.addr(), 4).await;
+    // Handshakes: 4 declined; TLS 1.2: 20 + 1 + 1, TLS 1.3: 3 + 1 + 1 (client order); groups 6 +
+    // 11; features, EMS, fallback, client certificate, DHE: 5 = 4 + 22 + 5 + 17 + 5.
     check(
         "client-cert",
         &e,
@@ -221,6 +227,7 @@ async fn client_certificate_required() {
         MODERN,
         KeyKind::Rsa2048,
         false,
+        53,
     );
     assert_eq!(
         e.extensions.client_certificate,
@@ -235,7 +242,9 @@ async fn ecdsa_certificate() {
         let server = require_server!(OpensslServer::ecdsa(key));
         let (e, took) = scan(server.addr(), 4).await;
         let label = format!("ecdsa {key:?}");
-        check(&label, &e, "DEFAULT", MODERN, key, false);
+        // Handshakes: 4 declined; TLS 1.2: 7 + 1 + 1, TLS 1.3: 3 + 1 + 1 (client order); groups
+        // 5 + 1, 10 + 1; features, EMS, fallback: 3 (no DHE with ECDSA) = 4 + 9 + 5 + 17 + 3.
+        check(&label, &e, "DEFAULT", MODERN, key, false, 38);
         assert!(codes(&e, Protocol::Tls12)
             .iter()
             .all(|&c| !fipsprobe::cipher_db::db()
@@ -261,6 +270,8 @@ async fn dhe_group_behind_ecdhe_is_measured() {
         },
     ));
     let (e, _) = scan(server.addr(), 4).await;
+    // Handshakes: TLS 1.2 only: 5 declined; 2 + 1 + 1 (OpenSSL's order is ours); groups 5 + 1;
+    // features, EMS, DHE: 3 = 5 + 4 + 6 + 3.
     check(
         "dhe-behind-ecdhe",
         &e,
@@ -268,6 +279,7 @@ async fn dhe_group_behind_ecdhe_is_measured() {
         &[Protocol::Tls12],
         KeyKind::Rsa2048,
         true,
+        18,
     );
     assert_eq!(codes(&e, Protocol::Tls12), [0xC02F, 0x009E]);
     assert_eq!(e.extensions.dh_bits, Some(1024), "{:?}", e.extensions);
@@ -287,6 +299,7 @@ async fn tls13_only_client_certificate_required() {
         },
     ));
     let (e, took) = scan(server.addr(), 4).await;
+    // Handshakes: as tls13-only, + 1 client-certificate handshake = 22 + 1.
     check(
         "tls13-client-cert",
         &e,
@@ -294,6 +307,7 @@ async fn tls13_only_client_certificate_required() {
         &[Protocol::Tls13],
         KeyKind::Rsa2048,
         false,
+        23,
     );
     let cert = e.certificate.as_ref().expect("certificate facts");
     assert!(cert.error.is_none(), "{cert:?}");

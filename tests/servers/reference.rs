@@ -110,3 +110,51 @@ fn a_server_that_cannot_start_reports_its_stderr() {
         "{message}"
     );
 }
+
+#[test]
+fn a_server_is_not_up_because_something_else_listens_on_its_port() {
+    use common::process::{temp_dir, KillMode, ServerProcess};
+    use std::time::Duration;
+
+    // Another "test's server" holds the port; ours never listens. A TCP connect would succeed,
+    // the ownership check must not.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = squatter.local_addr().unwrap();
+    let mut cmd = std::process::Command::new("sleep");
+    cmd.arg("30");
+    let started = ServerProcess::start(
+        "sleep",
+        cmd,
+        addr,
+        temp_dir("fipsprobe-squat-").unwrap(),
+        KillMode::Pid,
+        Duration::from_secs(2),
+    );
+    match started {
+        Err(ServerError::Failed(msg)) => assert!(msg.contains("did not accept"), "{msg}"),
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a server that never listened was taken as up"),
+    }
+}
+
+#[test]
+fn a_server_stops_by_itself_and_its_group_dies_with_it() {
+    use common::process::group_pids;
+    use std::time::Duration;
+
+    let server = require_server!(OpensslServer::start(&[], KeyKind::EcdsaP256));
+    let pids = server.process.pids();
+    // timeout (the group leader) and s_server.
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    let leader = server.process.pid();
+    let cmdline = std::fs::read_to_string(format!("/proc/{leader}/cmdline")).unwrap();
+    let lifetime = format!(
+        "timeout\0-s\0KILL\0{}\0",
+        common::process::LIFETIME.as_secs()
+    );
+    assert!(cmdline.contains(&lifetime), "{cmdline:?}");
+    drop(server);
+    // Killed as a group: nothing of it is left (zombies are reaped by the wait in drop).
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(group_pids(leader), Vec::<u32>::new());
+}

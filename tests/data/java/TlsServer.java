@@ -2,7 +2,10 @@
 //
 //   java TlsServer.java KEYSTORE.p12 PASSWORD PORT PROTOCOLS LIFETIME_SECONDS
 //
-// It binds 127.0.0.1:PORT only, serves the PKCS#12 key, enables exactly PROTOCOLS (e.g.
+// It binds 127.0.0.1:PORT only, serves every key in the PKCS#12 store (JSSE's key manager picks
+// the one the negotiated suite can use: an RSA and an EC key side by side give two chains),
+// prints its enabled suites in its own order ("SUITES a,b,...") and whether it applies that
+// order ("SERVER_ORDER true|false") before "listening", enables exactly PROTOCOLS (e.g.
 // "TLSv1,TLSv1.1,TLSv1.2"; TLS 1.0/1.1 are re-enabled by clearing them from
 // jdk.tls.disabledAlgorithms), completes each handshake and closes, and exits by itself after
 // LIFETIME_SECONDS. It exists because JSSE, unlike OpenSSL, GnuTLS and Go, never implemented
@@ -53,6 +56,8 @@ public class TlsServer {
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 64);
         server.setEnabledProtocols(protocols);
+        System.out.println("SUITES " + String.join(",", server.getEnabledCipherSuites()));
+        System.out.println("SERVER_ORDER " + server.getSSLParameters().getUseCipherSuitesOrder());
         System.out.println("listening on 127.0.0.1:" + port);
         System.out.flush();
         while (true) {

@@ -1,0 +1,3 @@
+module fipsprobe.test/kubeserve
+
+go 1.23
