@@ -23,6 +23,7 @@
 #   chromium      chromium      tests/html.rs (the HTML report loaded, screenshotted, printed)
 #   pdfinfo       poppler-utils tests/html.rs (the printed report has A4 pages)
 #   DejaVuSans    fonts-dejavu-core  tests/html.rs (a font with the report's marks for Chromium)
+#   script        bsdutils      tests/table.rs (the table on a pseudo-terminal of a set width)
 set -eu
 
 missing=""
@@ -47,6 +48,7 @@ need python3 python3
 need javac openjdk-17-jdk-headless
 need chromium chromium
 need pdfinfo poppler-utils
+need script bsdutils
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then missing="$missing fonts-dejavu-core"; fi
 
 # Go 1.23 (tests/binaries.rs: the Go 1.20+ function-table format, as current Kubernetes is built

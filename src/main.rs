@@ -376,17 +376,17 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
     if !out.quiet {
         let text = match out.format() {
             Format::Table => {
-                let mut text = table::render(
+                // The binaries are in the table, with one verdict line for both halves.
+                table::render(
                     report,
                     &table::TableOptions {
                         color: out.color(),
                         wide: out.wide,
+                        details: out.details,
                         width: terminal_width(),
                         ..Default::default()
                     },
-                );
-                text.push_str(&binaries_table(report, true));
-                text
+                )
             }
             Format::Json => json::to_json(report),
             Format::Jsonl => format!(
@@ -405,10 +405,7 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
 }
 
 fn terminal_width() -> Option<u16> {
-    if !std::io::stdout().is_terminal() {
-        return None;
-    }
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+    table::terminal_width()
 }
 
 /// Fails before the scan, not after it, when the report file could not be written: anything
