@@ -154,6 +154,7 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
     }
     let (policy, _) = args.out.load_policy()?;
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
+    check_writable(args.out.html.as_deref())?;
     let started_at = scan::now_rfc3339();
     let options = binaries::Options {
         hash: !args.no_hash,
@@ -180,9 +181,14 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
         file::write_atomic(path, json::to_json(&report).as_bytes())
             .with_context(|| format!("writing report {}", path.display()))?;
     }
+    if let Some(path) = &args.out.html {
+        file::write_atomic(path, html_page(&report, &args.out).as_bytes())
+            .with_context(|| format!("writing HTML report {}", path.display()))?;
+    }
     if !args.out.quiet {
         let text = match format {
             Format::Json => json::to_json(&report),
+            Format::Html => html_page(&report, &args.out),
             _ => binaries_table(&report, true),
         };
         print_out(&text)?;
