@@ -29,6 +29,7 @@
 #   botan         botan         tests/common/botan.rs (botan tls_server)
 #   apache2       apache2-bin   tests/common/apache.rs (httpd with mod_ssl)
 #   haproxy       haproxy       tests/common/haproxy.rs (TLS-terminating load balancer)
+#   script        bsdutils      tests/table.rs (the table on a pseudo-terminal of a set width)
 set -eu
 
 missing=""
@@ -53,6 +54,7 @@ need python3 python3
 need javac openjdk-17-jdk-headless
 need chromium chromium
 need pdfinfo poppler-utils
+need script bsdutils
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then missing="$missing fonts-dejavu-core"; fi
 need escript erlang-base
 # The ssl application is its own package; escript alone does not bring it.

@@ -111,9 +111,12 @@ pub struct OutputArgs {
     /// Sign the report file with KEY.pem (from `fipsprobe keygen`): writes FILE.sig beside -o FILE.
     #[arg(long = "sign", value_name = "KEY.pem")]
     pub sign: Option<PathBuf>,
-    /// Wider table: codes and OpenSSL names.
+    /// Wider table: codes and OpenSSL names, and every endpoint in full (as --details).
     #[arg(long)]
     pub wide: bool,
+    /// Table: every endpoint in full, instead of identical endpoints once as a configuration.
+    #[arg(long)]
+    pub details: bool,
     /// No progress and no report on stdout (files and the exit code still tell).
     #[arg(short, long)]
     pub quiet: bool,

@@ -154,6 +154,7 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
     }
     let (policy, _) = args.out.load_policy()?;
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
+    check_writable(args.out.html.as_deref())?;
     let started_at = scan::now_rfc3339();
     let options = binaries::Options {
         hash: !args.no_hash,
@@ -180,9 +181,14 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
         file::write_atomic(path, json::to_json(&report).as_bytes())
             .with_context(|| format!("writing report {}", path.display()))?;
     }
+    if let Some(path) = &args.out.html {
+        file::write_atomic(path, html_page(&report, &args.out).as_bytes())
+            .with_context(|| format!("writing HTML report {}", path.display()))?;
+    }
     if !args.out.quiet {
         let text = match format {
             Format::Json => json::to_json(&report),
+            Format::Html => html_page(&report, &args.out),
             _ => binaries_table(&report, true),
         };
         print_out(&text)?;
@@ -376,17 +382,17 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
     if !out.quiet {
         let text = match out.format() {
             Format::Table => {
-                let mut text = table::render(
+                // The binaries are in the table, with one verdict line for both halves.
+                table::render(
                     report,
                     &table::TableOptions {
                         color: out.color(),
                         wide: out.wide,
+                        details: out.details,
                         width: terminal_width(),
                         ..Default::default()
                     },
-                );
-                text.push_str(&binaries_table(report, true));
-                text
+                )
             }
             Format::Json => json::to_json(report),
             Format::Jsonl => format!(
@@ -405,10 +411,7 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
 }
 
 fn terminal_width() -> Option<u16> {
-    if !std::io::stdout().is_terminal() {
-        return None;
-    }
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+    table::terminal_width()
 }
 
 /// Fails before the scan, not after it, when the report file could not be written: anything

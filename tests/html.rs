@@ -6,13 +6,16 @@
 //! Two pages: a hand-built hostile report (`html/fixtures.rs`), and a real scan by the binary
 //! of in-process rustls servers (`fipsprobe::demo`) on this file's loopback range
 //! `127.63.<net>.0/24`: a small cluster with identical nodes, a drifted one and a closed port.
-//! Chromium, `timeout` and `pdfinfo` come from `scripts/install-test-deps.sh`; a missing
+//! Also both halves of `check fips` on one page (a real scan with `--binaries`), and a real Go
+//! server with an RSA and an ECDSA certificate, whose two chains the page shows.
+//! Chromium, `timeout`, `pdfinfo` and Go come from `scripts/install-test-deps.sh`; a missing
 //! one fails the test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "html/chromium.rs"]
 mod chromium;
+mod common;
 #[path = "html/fixtures.rs"]
 mod fixtures;
 
@@ -25,6 +28,8 @@ use assert_cmd::cargo::CommandCargoExt;
 use fipsprobe::model::{Report, Verdict};
 use fipsprobe::policy::rules_of;
 use fipsprobe::report::{endpoint_label, html, json};
+
+use common::{GoCrypto, GoTlsServer};
 
 // ---------------------------------------------------------------------------------------------
 // What a reader sees
@@ -228,6 +233,11 @@ fn hostile_server_strings_are_text_not_markup_in_chromium() {
         "connection reset <after> \\x1b[K".into(),
         "reset by peer \"quoted\" \\r\\n".into(),
         "NIST <i>SP</i> 800-52r2 & \"§3.1\"".into(),
+        shown(fixtures::SECOND_SUBJECT),
+        shown(fixtures::SERVED_FOR),
+        "<b>scheme13</b>\\u{202e}".into(),
+        "signed with rsa_pkcs1_sha1<i>".into(),
+        "fipsprobe offered at most 64 suites per hello".into(),
     ];
     expected.extend(fixtures::SANS.iter().map(|s| shown(s)));
     for s in &expected {
@@ -436,4 +446,144 @@ fn an_html_file_that_cannot_be_written_fails_before_the_scan() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent-dir/report.html"), "{err}");
     assert!(o.stdout.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both halves of `check fips`, and servers with several certificates
+
+/// The big verdict word at the top of the page (`FAIL`).
+fn overall(dom: &str) -> String {
+    let start = dom.find("<div class=\"big\">").expect("the verdict");
+    let rest = &dom[start + "<div class=\"big\">".len()..];
+    rest[..rest.find("</div>").unwrap()]
+        .trim_start_matches(['✓', '✗', '?', ' '])
+        .to_string()
+}
+
+/// A passing endpoint and a failing binary (this very program: aws-lc without its FIPS
+/// module) under a hostile file name: the page has a binaries section that shows the name as
+/// text, and its verdict is the binary's FAIL although the endpoint passes. `fipsprobe
+/// binaries --format html` makes a page of the binaries alone, the same as its `--html FILE`.
+#[test]
+fn the_binaries_are_a_section_of_the_page_in_chromium() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let at = ip(3, 1);
+    let port = free_port(at);
+    let server = rt
+        .block_on(fipsprobe::demo::spawn(
+            &fipsprobe::demo::kube_apiserver_fips(),
+            SocketAddr::new(at, port),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let name = "fips<b>probe&amp;\u{1b}[2J\u{202e}exe";
+    let binary = dir.path().join(name);
+    std::fs::copy(assert_cmd::cargo::cargo_bin("fipsprobe"), &binary).unwrap();
+    let o = Command::cargo_bin("fipsprobe")
+        .unwrap()
+        .args(["scan", &format!("{at}:{port}"), "--connect-timeout", "1s"])
+        .args(["--timeout", "20s", "--format", "html", "--binaries"])
+        .arg(&binary)
+        .output()
+        .unwrap();
+    drop(server);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert_self_contained(&page);
+    let file = chromium::out_dir().join("binaries.html");
+    std::fs::write(&file, &page).unwrap();
+    let dom = chromium::dump_dom(&file);
+    let section = dom
+        .split("<section class=\"binaries\" id=\"binaries\">")
+        .nth(1)
+        .expect("a binaries section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    let text = visible_text(section);
+    assert!(
+        text.contains(&shown(&binary.display().to_string())),
+        "{text}"
+    );
+    assert!(!section.contains("<b>probe"), "the file name became markup");
+    assert!(text.contains("aws-lc"), "{text}");
+    assert!(text.contains("module_not_validated"), "{text}");
+    assert!(text.contains("✗ FAIL"), "{text}");
+    assert!(
+        text.contains("1 binary inspected") || text.contains("1binary inspected"),
+        "{text}"
+    );
+    // The endpoint passes, the binary fails: so does the page.
+    assert_eq!(articles(&dom).len(), 1);
+    assert_eq!(badge(articles(&dom)[0]), "PASS");
+    assert_eq!(overall(&dom), "FAIL");
+    assert!(visible_text(&dom).contains("binaries: 1 of 1 binary fails"));
+    look_at(&file, "binaries");
+
+    // The binaries alone.
+    let html_file = dir.path().join("bins.html");
+    let o = Command::cargo_bin("fipsprobe")
+        .unwrap()
+        .args(["binaries", "--format", "html", "--html"])
+        .arg(&html_file)
+        .arg(&binary)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(&html_file).unwrap(), page);
+    assert_self_contained(&page);
+    let dom = chromium::dump_dom(&html_file);
+    assert_eq!(overall(&dom), "FAIL");
+    assert!(visible_text(&dom).contains(&shown(&binary.display().to_string())));
+}
+
+/// A Go server with an RSA and an ECDSA certificate, scanned for real: the page shows both
+/// chains, each with what it was served for and its own key.
+#[test]
+fn every_chain_a_server_serves_is_on_the_page_in_chromium() {
+    let server = require_server!(GoTlsServer::dual_cert(GoCrypto::Standard));
+    let dir = tempfile::tempdir().unwrap();
+    let json_file = dir.path().join("r.json");
+    let o = Command::cargo_bin("fipsprobe")
+        .unwrap()
+        .args(["scan", &server.addr().to_string(), "--timeout", "60s"])
+        .args(["--format", "html", "-o"])
+        .arg(&json_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = String::from_utf8(o.stdout).unwrap();
+    let report = json::from_json(&std::fs::read_to_string(&json_file).unwrap(), "r").unwrap();
+    let chains = &report.endpoints[0].certificate.as_ref().unwrap().chains;
+    assert_eq!(chains.len(), 2, "the probe found both chains");
+    let file = chromium::out_dir().join("chains.html");
+    std::fs::write(&file, &page).unwrap();
+    let dom = chromium::dump_dom(&file);
+    let text = visible_text(&dom);
+    for (i, c) in chains.iter().enumerate() {
+        let title = format!("Chain {}, served for {}", i + 1, c.served_for);
+        assert!(text.contains(&title), "no {title:?}");
+        assert!(
+            text.contains(&c.chain[0].sha256),
+            "chain {} fingerprint",
+            i + 1
+        );
+    }
+    assert!(text.contains("RSA 2048 bits") && text.contains("EC secp256r1 (256 bits)"));
+    assert!(text.contains("The server serves 2 certificate chains, and each is graded."));
 }

@@ -618,6 +618,7 @@ fn plain(width: u16) -> TableOptions {
     TableOptions {
         color: false,
         wide: false,
+        details: false,
         width: Some(width),
         ascii: false,
     }
@@ -641,18 +642,17 @@ fn table_shows_every_endpoint_suite_and_the_verdict() {
         "[2001:db8::1]:6443",
         "[PASS]",
         "[FAIL]",
-        "Preferred: TLS_RSA_WITH_AES_128_GCM_SHA256 (AES128-GCM-SHA256, not approved)",
+        "Preferred suite: TLS_RSA_WITH_AES_128_GCM_SHA256 (TLSv1.2, AES128-GCM-SHA256,",
         "TLS_RSA_WITH_AES_256_GCM_SHA384",
         "TLSv1.0",
         "protocol_not_approved",
         "WAIVED fail suite_not_approved",
         "waived until 2027-03-31",
         "WARN tls13_missing",
-        "timeout",
         "connect timed out after 3 s",
         "10.0.1.0/24",
-        "6 endpoints in this range",
-        "Facts: EMS yes",
+        "10.0.1.10-15:6443, 6 endpoints, identical",
+        "Extended master secret: used",
     ] {
         assert!(t.contains(needle), "table lacks {needle:?}:\n{t}");
     }
@@ -699,14 +699,28 @@ fn table_fits_any_reasonable_width() {
                     ..plain(width)
                 },
             );
-            // The verdict line is never wrapped (scripts take the last line); all else fits.
+            // The verdict line is never wrapped (scripts take the last line); all else fits,
+            // but for a name wider than the room left, which is never broken.
+            let names: Vec<&str> = r
+                .endpoints
+                .iter()
+                .flat_map(|e| e.protocols.values())
+                .flat_map(|p| p.suites.iter().map(|s| s.name.as_str()))
+                .collect();
             let body: Vec<&str> = t.lines().collect();
             for line in &body[..body.len() - 1] {
                 let w = fipsprobe::report::table::text_width(line);
+                let name = names
+                    .iter()
+                    .find(|n| line.contains(**n))
+                    .map_or(0, |n| n.len());
                 assert!(
-                    w <= usize::from(width),
+                    w <= usize::from(width) || w - name < usize::from(width) / 2,
                     "width {width} wide {wide}: {w} columns: {line:?}"
                 );
+            }
+            for name in &names {
+                assert!(t.contains(name), "{name} broken at width {width}:\n{t}");
             }
             assert!(
                 t.contains("TLS_RSA_WITH_AES_128_GCM_SHA256") || width < 60,
@@ -779,6 +793,16 @@ fn table_verdict_lines_for_each_outcome() {
     assert_eq!(
         last(&report(vec![failing(), two, passing()])),
         "FAIL: 2 of 3 TLS endpoints fail fips-140-3"
+    );
+    // Cut short after it failed: not assessed, its fail findings stand, and the scan exits 1,
+    // so the line must not say PASS.
+    let mut cut = failing();
+    cut.verdict = Verdict::NotAssessed;
+    cut.reasons = vec!["the enumeration was cut short".into()];
+    assert_eq!(
+        last(&report(vec![cut, passing()])),
+        "FAIL: 1 of 2 TLS endpoints fails fips-140-3 (1 of them not assessed: cut short after it \
+         failed)"
     );
 }
 
@@ -1281,13 +1305,17 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&rows[0], &expected);
     }
 
-    /// Wrapping never exceeds the width and never loses a character.
+    /// Wrapping never exceeds the width but for a word longer than a line (never broken, alone
+    /// on its line), and never loses a character.
     #[test]
     fn wrap_fits_and_keeps_everything(text in "[a-zA-Z0-9_§✗ ]{0,200}", width in 12usize..100) {
         let lines = fipsprobe::report::table::wrap(&text, Some(width), "  ", "    ");
         for l in &lines {
-            proptest::prop_assert!(fipsprobe::report::table::text_width(l) <= width, "{:?}", l);
+            let alone = l.split_whitespace().count() == 1;
+            proptest::prop_assert!(fipsprobe::report::table::text_width(l) <= width || alone, "{:?}", l);
         }
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        proptest::prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
         let kept: String = lines.concat().chars().filter(|c| *c != ' ').collect();
         let orig: String = text.chars().filter(|c| *c != ' ').collect();
         proptest::prop_assert_eq!(kept, orig);

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use comfy_table::{presets, ContentArrangement, Table};
 
 use super::model::{Binary, BinarySummary};
+use crate::report::escape::terminal;
 use crate::report::model::{Severity, Verdict};
 
 /// Renders the binaries, their summary and (when `verdict_line`) the overall verdict.
@@ -93,17 +94,10 @@ fn label(v: Verdict) -> &'static str {
     }
 }
 
-/// Control characters (terminal escapes, newlines in file names) as `\u{..}` escapes.
+/// Control characters (terminal escapes, newlines in file names) and bidirectional overrides
+/// shown as escapes, as everywhere in the table (`report::escape`).
 fn escape(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    terminal(s).into_owned()
 }
 
 #[cfg(test)]
@@ -113,6 +107,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped() {
-        assert_eq!(escape("a\x1b[31mb\n"), "a\\u{1b}[31mb\\u{a}");
+        assert_eq!(escape("a\x1b[31mb\n"), "a\\x1b[31mb\\n");
+        assert_eq!(escape("evil\u{202e}fle.so"), "evil\\u{202e}fle.so");
     }
 }

@@ -8,7 +8,8 @@
 //! only names the endpoint (target, host, address, port, SNI) or measures the scan (handshakes,
 //! time) is left out, and so is the certificate: every node of a fleet has its own, and a
 //! certificate that breaks a rule already differs by its finding. Renderers show each
-//! configuration's certificates per endpoint. No I/O.
+//! configuration's certificates per endpoint. [`Citations`] numbers the rule sources of a
+//! configuration's findings so each is printed once. No I/O.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -99,6 +100,66 @@ pub fn group(endpoints: &[Endpoint]) -> Vec<Config<'_>> {
         }
     }
     configs
+}
+
+/// Every endpoint a configuration of its own, in report order: `--details` shows each in full.
+pub fn each(endpoints: &[Endpoint]) -> Vec<Config<'_>> {
+    endpoints
+        .iter()
+        .map(|e| Config {
+            first: e,
+            members: vec![e],
+        })
+        .collect()
+}
+
+/// The sources of a configuration's findings, each numbered once: a rule cited by ten
+/// findings is printed once, under them, and each finding says `[1]`.
+#[derive(Clone, Debug, Default)]
+pub struct Citations<'r> {
+    sources: Vec<&'r str>,
+}
+
+impl<'r> Citations<'r> {
+    /// No source cited yet.
+    pub fn new() -> Self {
+        Citations::default()
+    }
+
+    /// The number (from 1) of the finding's source, cited now if it was not yet; `None` when
+    /// the finding names none.
+    pub fn cite(&mut self, f: &'r Finding) -> Option<usize> {
+        let source = f.source.as_deref().filter(|s| !s.is_empty())?;
+        let at = match self.sources.iter().position(|s| *s == source) {
+            Some(i) => i,
+            None => {
+                self.sources.push(source);
+                self.sources.len().saturating_sub(1)
+            }
+        };
+        Some(at.saturating_add(1))
+    }
+
+    /// The sources in the order they were first cited (number `i + 1`).
+    pub fn sources(&self) -> &[&'r str] {
+        &self.sources
+    }
+}
+
+/// A finding's message without the source it ends with (`... (NIST SP 800-52r2 §3.1)`, or
+/// `... (rule chacha20; NIST SP 800-52r2 §3.3.1.2)`), for renderers that cite the source by
+/// number instead; a message that does not end with it is kept whole.
+pub fn without_source<'m>(message: &'m str, source: Option<&str>) -> std::borrow::Cow<'m, str> {
+    let cut = source
+        .filter(|s| !s.is_empty())
+        .and_then(|s| message.strip_suffix(')')?.strip_suffix(s));
+    match cut {
+        Some(m) if m.ends_with(" (") => m.strip_suffix(" (").unwrap_or(m).into(),
+        Some(m) if m.ends_with("; ") && m.contains(" (") => {
+            format!("{})", m.strip_suffix("; ").unwrap_or(m)).into()
+        }
+        _ => message.into(),
+    }
 }
 
 /// What makes two endpoints the same configuration (module doc).
@@ -271,6 +332,50 @@ mod tests {
             "10.0.0.1:443, 10.0.0.6:443, 2 endpoints, identical"
         );
         assert_eq!(configs[1].representative().ip.to_string(), "10.0.0.2");
+    }
+
+    #[test]
+    fn the_source_is_cut_from_the_message_only_when_it_ends_it() {
+        assert_eq!(
+            without_source(
+                "TLSv1.0 is accepted (NIST SP 800-52r2 §3.1)",
+                Some("NIST SP 800-52r2 §3.1")
+            ),
+            "TLSv1.0 is accepted"
+        );
+        assert_eq!(
+            without_source("TLSv1.0 is accepted", Some("NIST SP 800-52r2 §3.1")),
+            "TLSv1.0 is accepted"
+        );
+        assert_eq!(without_source("x (y) z", Some("y")), "x (y) z");
+        assert_eq!(without_source("x ()", Some("")), "x ()");
+        assert_eq!(
+            without_source("not approved (rule chacha20; SP 1; ok)", Some("SP 1; ok")),
+            "not approved (rule chacha20)"
+        );
+    }
+
+    #[test]
+    fn each_source_is_cited_once() {
+        let f = |source: Option<&str>| Finding {
+            id: "x".into(),
+            severity: Severity::Fail,
+            message: "m".into(),
+            item: None,
+            protocol: None,
+            source: source.map(str::to_string),
+            waived: None,
+        };
+        let (a, b, a2, none) = (f(Some("A")), f(Some("B")), f(Some("A")), f(None));
+        let mut c = Citations::new();
+        assert_eq!(c.cite(&a), Some(1));
+        assert_eq!(c.cite(&b), Some(2));
+        assert_eq!(c.cite(&a2), Some(1));
+        assert_eq!(c.cite(&none), None);
+        assert_eq!(c.sources(), ["A", "B"]);
+        let fleet = vec![at("10.0.0.1", 1), at("10.0.0.2", 1)];
+        assert_eq!(each(&fleet).len(), 2);
+        assert_eq!(group(&fleet).len(), 1);
     }
 
     #[test]

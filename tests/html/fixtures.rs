@@ -9,9 +9,9 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use fipsprobe::model::{
-    CertInfo, Certificate, Endpoint, EndpointId, Finding, GapRecord, Grade, KeyType, Observation,
-    ProtocolResult, Report, Severity, Status, SuiteCode, SuiteEntry, SuiteGrade, Summary,
-    Unchecked, Verdict, Waived,
+    CertChain, CertInfo, Certificate, Endpoint, EndpointId, Finding, GapRecord, Grade, HelloLimit,
+    KeyType, Observation, ProtocolResult, Report, Severity, Status, SuiteCode, SuiteEntry,
+    SuiteGrade, Summary, Unchecked, Verdict, Waived,
 };
 use fipsprobe::policy::Policy;
 use fipsprobe::protocol::Protocol;
@@ -22,6 +22,10 @@ pub const SUBJECT: &str =
     "CN=<script>alert(1)</script>, O=\"Evil & Co\" \u{1b}[2J\u{1b}]0;owned\u{7}\r\nX\0\u{202e}gnp.exe";
 /// Its issuer: markup that would close the table around it.
 pub const ISSUER: &str = "CN=</td></tr></table><h1>owned</h1>&amp;";
+/// The subject of the second chain it serves.
+pub const SECOND_SUBJECT: &str = "CN=ecdsa</dd><h1>owned</h1>\u{1b}[5m";
+/// What that chain was served for, as a hostile report file could say.
+pub const SERVED_FOR: &str = "TLSv1.3 <script>ecdsa</script>\r\n\u{202e}";
 /// Its names.
 pub const SANS: [&str; 3] = [
     "DNS:<img src=x onerror=alert(1)>",
@@ -118,6 +122,38 @@ fn hostile_certificate() -> Endpoint {
         truncated: Some("kept 2 of 9 <certificates>".into()),
         ..Certificate::default()
     });
+    // A second chain, served for a hostile reason, and facts naming hostile schemes.
+    if let Some(cert) = e.certificate.as_mut() {
+        let default = CertChain {
+            chain: cert.chain.clone(),
+            name_matches: cert.name_matches,
+            served_for: "the server's default".into(),
+        };
+        let other = CertChain {
+            chain: vec![CertInfo {
+                subject: Some(SECOND_SUBJECT.into()),
+                key_type: Some(KeyType::Ec),
+                key_bits: Some(256),
+                curve: Some("secp256r1".into()),
+                sha256: "cd".repeat(32),
+                ..CertInfo::default()
+            }],
+            name_matches: Some(true),
+            served_for: SERVED_FOR.into(),
+        };
+        cert.chains = vec![default, other];
+    }
+    e.extensions
+        .signature_schemes_by_version
+        .insert(Protocol::Tls13, vec!["<b>scheme13</b>\u{202e}".into()]);
+    e.extensions.scheme_without_signature_algorithms = Some("rsa_pkcs1_sha1<i>".into());
+    e.extensions.hello_limits.insert(
+        Protocol::Tls12,
+        HelloLimit {
+            max_suites: 64,
+            without_optional_extensions: true,
+        },
+    );
     let src = "NIST <i>SP</i> 800-52r2 & \"§3.1\"";
     e.findings = vec![
         finding(

@@ -1,5 +1,6 @@
 //! A configuration's certificates: key, signature, validity, names, issuer and fingerprint of
-//! the leaf, and the rest of the chain in a line each. Members of one configuration usually
+//! the leaf, and the rest of the chain in a line each; a server serving several chains has each
+//! shown with what it was served for (`certificate.chains`). Members of one configuration usually
 //! have certificates of their own (the grouping leaves certificates out, `report::fleet`):
 //! certificates alike but for their fingerprints are shown once, with how many there are, and
 //! unlike ones are rows of a table with the endpoints that send them.
@@ -66,20 +67,56 @@ struct Shape<'r> {
     senders: Vec<&'r Endpoint>,
 }
 
-/// The certificate's facts; `distinct` is how many certificates (by fingerprint) read like it
-/// (0: leave the fingerprint out).
+/// The certificate's facts (every chain the server serves, each with what it was served for);
+/// `distinct` is how many certificates (by fingerprint) read like it (0: leave the fingerprint
+/// out).
 fn detail(out: &mut String, cert: &Certificate, distinct: usize) {
-    out.push_str("<div class=\"cert\"><h4>Certificate</h4>");
-    let Some(leaf) = cert.leaf() else {
-        let _ = writeln!(
+    if cert.chains.is_empty() {
+        out.push_str("<div class=\"cert\"><h4>Certificate</h4>");
+        if cert.chain.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"srv\">Not read: {}</p></div>",
+                text(
+                    cert.error
+                        .as_deref()
+                        .unwrap_or("no certificate in the answer")
+                )
+            );
+            return;
+        }
+        chain(out, &cert.chain, cert.name_matches, distinct);
+    } else {
+        let _ = write!(
             out,
-            "<p class=\"srv\">Not read: {}</p></div>",
-            text(
-                cert.error
-                    .as_deref()
-                    .unwrap_or("no certificate in the answer")
-            )
+            "<div class=\"cert\"><h4>Certificates</h4><p class=\"note\">The server serves {} \
+             certificate chains, and each is graded.</p>",
+            cert.chains.len()
         );
+        for (i, c) in cert.chains.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<p class=\"chain-title\"><b>Chain {}</b>, served for <span class=\"srv\">{}</span></p>",
+                i.saturating_add(1),
+                text(&c.served_for)
+            );
+            chain(out, &c.chain, c.name_matches, distinct);
+        }
+    }
+    out.push_str("<dl>");
+    if let Some(t) = &cert.truncated {
+        row(out, "Chain cut", Some(text(t).to_string()));
+    }
+    if let Some(e) = cert.error.as_deref().filter(|_| !cert.chain.is_empty()) {
+        row(out, "Reading stopped", Some(text(e).to_string()));
+    }
+    out.push_str("</dl></div>\n");
+}
+
+/// One chain: the leaf's facts, then the rest a line each.
+fn chain(out: &mut String, chain: &[CertInfo], name_matches: Option<bool>, distinct: usize) {
+    let Some(leaf) = chain.first() else {
+        out.push_str("<p class=\"note\">No certificate in this chain.</p>");
         return;
     };
     out.push_str("<dl>");
@@ -111,8 +148,7 @@ fn detail(out: &mut String, cert: &Certificate, distinct: usize) {
     row(
         out,
         "Covers the name scanned",
-        cert.name_matches
-            .map(|m| if m { "yes" } else { "no" }.to_string()),
+        name_matches.map(|m| if m { "yes" } else { "no" }.to_string()),
     );
     row(out, "Key", key(leaf));
     row(out, "Signature", signature(leaf));
@@ -127,8 +163,7 @@ fn detail(out: &mut String, cert: &Certificate, distinct: usize) {
         )),
     };
     row(out, "SHA-256", fingerprint);
-    let rest: Vec<String> = cert
-        .chain
+    let rest: Vec<String> = chain
         .iter()
         .skip(1)
         .map(|c| {
@@ -151,13 +186,7 @@ fn detail(out: &mut String, cert: &Certificate, distinct: usize) {
             )),
         );
     }
-    if let Some(t) = &cert.truncated {
-        row(out, "Chain cut", Some(text(t).to_string()));
-    }
-    if let Some(e) = cert.error.as_deref().filter(|_| !cert.chain.is_empty()) {
-        row(out, "Reading stopped", Some(text(e).to_string()));
-    }
-    out.push_str("</dl></div>\n");
+    out.push_str("</dl>");
 }
 
 fn table(out: &mut String, shapes: &[Shape<'_>]) {
@@ -199,6 +228,9 @@ fn table(out: &mut String, shapes: &[Shape<'_>]) {
                 "and {} more",
                 leaf.sans.len().saturating_sub(MAX_SANS)
             ));
+        }
+        if let Some(n) = shape.first.map(|c| c.chains.len()).filter(|n| *n > 0) {
+            names.push(format!("the default of {n} chains served"));
         }
         let subject = leaf.subject.as_deref().map(|s| text(s).to_string());
         let _ = writeln!(

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use super::escape::text;
 use super::marks::severity_mark;
 use crate::model::{Endpoint, Finding, Status};
+use crate::report::fleet::{without_source, Citations};
 
 pub(super) fn write(out: &mut String, e: &Endpoint) {
     if e.findings.is_empty() {
@@ -50,7 +51,7 @@ fn table(out: &mut String, findings: &[Finding]) {
     let mut ordered: Vec<&Finding> = findings.iter().collect();
     // Failing first, then warnings, then the waived and informational; stable otherwise.
     ordered.sort_by_key(|f| (f.waived.is_some(), std::cmp::Reverse(f.severity)));
-    let mut sources: Vec<&str> = Vec::new();
+    let mut sources = Citations::new();
     out.push_str(
         "<table class=\"findings\">\n<thead><tr><th>Severity</th><th>Finding</th>\
          <th>What was found</th><th>Source</th></tr></thead>\n<tbody>\n",
@@ -58,17 +59,9 @@ fn table(out: &mut String, findings: &[Finding]) {
     for f in ordered {
         let (symbol, class, word) = severity_mark(f.severity, f.waived.is_some());
         let source = f.source.as_deref().filter(|s| !s.is_empty());
-        let reference = source
-            .map(|s| {
-                let n = match sources.iter().position(|x| *x == s) {
-                    Some(i) => i,
-                    None => {
-                        sources.push(s);
-                        sources.len().saturating_sub(1)
-                    }
-                };
-                format!("<span class=\"ref\">[{}]</span>", n.saturating_add(1))
-            })
+        let reference = sources
+            .cite(f)
+            .map(|n| format!("<span class=\"ref\">[{n}]</span>"))
             .unwrap_or_default();
         let waiver = f
             .waived
@@ -90,49 +83,11 @@ fn table(out: &mut String, findings: &[Finding]) {
         );
     }
     out.push_str("</tbody>\n</table>\n");
-    if !sources.is_empty() {
+    if !sources.sources().is_empty() {
         out.push_str("<ol class=\"sources\">");
-        for s in sources {
+        for s in sources.sources() {
             let _ = write!(out, "<li class=\"srv\">{}</li>", text(s));
         }
         out.push_str("</ol>\n");
-    }
-}
-
-/// Messages end with their rule's source in parentheses (`... (NIST SP 800-52r2 §3.1)`, or
-/// `... (rule chacha20; NIST SP 800-52r2 §3.3.1.2)`); the table cites it by number instead.
-fn without_source<'m>(message: &'m str, source: Option<&str>) -> std::borrow::Cow<'m, str> {
-    let cut = source.and_then(|s| message.strip_suffix(')')?.strip_suffix(s));
-    match cut {
-        Some(m) if m.ends_with(" (") => m.strip_suffix(" (").unwrap_or(m).into(),
-        Some(m) if m.ends_with("; ") && m.contains(" (") => {
-            format!("{})", m.strip_suffix("; ").unwrap_or(m)).into()
-        }
-        _ => message.into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_source_is_cut_from_the_message_only_when_it_ends_it() {
-        assert_eq!(
-            without_source(
-                "TLSv1.0 is accepted (NIST SP 800-52r2 §3.1)",
-                Some("NIST SP 800-52r2 §3.1")
-            ),
-            "TLSv1.0 is accepted"
-        );
-        assert_eq!(
-            without_source("TLSv1.0 is accepted", Some("NIST SP 800-52r2 §3.1")),
-            "TLSv1.0 is accepted"
-        );
-        assert_eq!(without_source("x (y) z", Some("y")), "x (y) z");
-        assert_eq!(
-            without_source("not approved (rule chacha20; SP 1; ok)", Some("SP 1; ok")),
-            "not approved (rule chacha20)"
-        );
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! Order of the page: the verdict and the counts (with why endpoints were not assessed), a
 //! picture of the fleet (endpoints by verdict per service, the accepted suites across
-//! configurations), each distinct configuration once ([`super::fleet`]), what was scanned,
-//! when and how, and last (it is long) the policy's rules.
+//! configurations), each distinct configuration once ([`super::fleet`]), the binaries and
+//! their crypto modules when the report has any, what was scanned, when and how, and last (it
+//! is long) the policy's rules.
 //!
 //! Self-contained means nothing is fetched: the CSS is inline, the charts are inline SVG, there
 //! is no script, font, image or link to anywhere, and the Content-Security-Policy says so to
@@ -12,6 +13,7 @@
 //! word, for colour-blind readers and black-and-white print. Every string from a server, a
 //! report file or the command line is escaped by [`escape`]. No I/O.
 
+mod binaries;
 mod cert;
 mod chart;
 mod config;
@@ -38,6 +40,32 @@ const STYLE: &str = include_str!("style.css");
 /// The Content-Security-Policy of the page: nothing may be loaded, no script may run; only
 /// the inline styles and `data:` images (the empty favicon) are allowed.
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/// The numbers of the sections after the configurations: the binaries have one only when the
+/// report has binaries.
+#[derive(Clone, Copy, Debug)]
+struct Sections {
+    binaries: Option<usize>,
+    scan: usize,
+    policy: usize,
+}
+
+impl Sections {
+    fn of(report: &Report) -> Sections {
+        match report.summary.binaries {
+            Some(_) => Sections {
+                binaries: Some(4),
+                scan: 5,
+                policy: 6,
+            },
+            None => Sections {
+                binaries: None,
+                scan: 4,
+                policy: 5,
+            },
+        }
+    }
+}
 
 /// The whole report as one HTML page. `policy` adds its rules when it is the policy the report
 /// was graded with (same SHA-256); otherwise the page names the policy by id and hash only.
@@ -67,11 +95,15 @@ pub fn to_html(report: &Report, policy: Option<&Policy>) -> String {
     matrix::write(&mut out, &configs);
     out.push_str("</section>\n");
     config::write_all(&mut out, &configs);
+    let sections = Sections::of(report);
+    if let Some(n) = sections.binaries {
+        binaries::write(&mut out, report, n);
+    }
     // The bytes `-o FILE` writes for this report: the page names them, so a reader can tie it
     // to the (signed) JSON report beside it.
     let json_sha256 = crate::policy::sha256_hex(super::json::to_json(report).as_bytes());
-    scan::write(&mut out, report, configs.len(), &json_sha256);
-    policy::write(&mut out, report, policy);
+    scan::write(&mut out, report, configs.len(), &json_sha256, sections.scan);
+    policy::write(&mut out, report, policy, sections.policy);
     let _ = write!(
         out,
         "<footer>Made by {} {} from the scan that started {}. The JSON report of the same scan \

@@ -1,4 +1,4 @@
-//! Section 5, last because it is long: the policy the endpoints were graded against: its id and SHA-256 (what the report
+//! The last section (5, or 6 with binaries), because it is long: the policy the endpoints were graded against: its id and SHA-256 (what the report
 //! records), its title and description, and every rule as `fipsprobe policy show` lists it
 //! (what it checks, its grade, its source and, where sources disagree, the reading it takes).
 //! The rules are shown only when the policy at hand is the one the report names (same
@@ -10,10 +10,10 @@ use super::escape::{suite, text};
 use crate::model::Report;
 use crate::policy::{rule_section_heading, rules_of, Policy, HOW_RULES_APPLY};
 
-pub(super) fn write(out: &mut String, report: &Report, policy: Option<&Policy>) {
+pub(super) fn write(out: &mut String, report: &Report, policy: Option<&Policy>, section: usize) {
     let _ = write!(
         out,
-        "<section class=\"policy\" id=\"policy\">\n<h2><span class=\"sec\">5</span> The policy</h2>\n\
+        "<section class=\"policy\" id=\"policy\">\n<h2><span class=\"sec\">{section}</span> The policy</h2>\n\
          <dl class=\"kv\"><dt>Policy</dt><dd><b>{}</b>{}</dd>\
          <dt>SHA-256</dt><dd><code class=\"hash\">{}</code> <small>of the policy file</small></dd></dl>\n",
         text(&report.policy.id),

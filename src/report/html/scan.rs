@@ -1,12 +1,10 @@
-//! Section 4: what was scanned, when, by which build and with which command line, so that a
+//! Section 4 (5 with binaries): what was scanned, when, by which build and with which command line, so that a
 //! reader can repeat the scan or tell two reports apart, and the SHA-256 of the JSON report of
 //! the same scan, which ties the page to that (signed) file. Times are printed to the second in
 //! UTC; one that does not parse is shown as written. No I/O.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-
-use time::macros::format_description;
 
 use super::escape::text;
 use crate::model::{Report, SCHEMA_VERSION};
@@ -15,7 +13,13 @@ use crate::report::timing;
 /// Targets listed before the rest are counted.
 const MAX_TARGETS: usize = 40;
 
-pub(super) fn write(out: &mut String, report: &Report, configs: usize, json_sha256: &str) {
+pub(super) fn write(
+    out: &mut String,
+    report: &Report,
+    configs: usize,
+    json_sha256: &str,
+    section: usize,
+) {
     let s = &report.summary;
     let tool = &report.tool;
     let took = timing::duration_seconds(report)
@@ -40,7 +44,7 @@ pub(super) fn write(out: &mut String, report: &Report, configs: usize, json_sha2
         .sum();
     let _ = write!(
         out,
-        "<section class=\"scan\" id=\"scan\">\n<h2><span class=\"sec\">4</span> About this scan</h2>\n\
+        "<section class=\"scan\" id=\"scan\">\n<h2><span class=\"sec\">{section}</span> About this scan</h2>\n\
          <dl class=\"kv\">\
          <dt>Made by</dt><dd>{} {} <small>(crypto provider {}; FIPS mode {})</small></dd>\
          <dt>Started</dt><dd>{}</dd>\
@@ -80,11 +84,7 @@ pub(super) fn write(out: &mut String, report: &Report, configs: usize, json_sha2
 
 /// `2026-12-02 15:28:02 UTC`, or the text as written when it is not RFC 3339.
 pub(super) fn when(rfc3339: &str) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&format).ok())
-        .unwrap_or_else(|| rfc3339.to_string())
+    crate::report::table::to_the_second(rfc3339)
 }
 
 /// `2026-12-02`, for the page title.

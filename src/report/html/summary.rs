@@ -38,12 +38,11 @@ pub(super) fn write(out: &mut String, report: &Report, configs: &[Config<'_>]) {
     let line = verdict_line(report);
     // `FAIL: 1 of 2 TLS endpoints fail ...`: the word goes in large type, the rest beneath.
     let (word, rest) = line.split_once(": ").unwrap_or(("", line.as_str()));
-    let overall = if s.fail > 0 {
-        Verdict::Fail
-    } else if s.tls == 0 || !report.complete {
-        Verdict::NotAssessed
-    } else {
-        Verdict::Pass
+    // Both halves of `check fips`: the endpoints and, when inspected, the binaries.
+    let overall = match crate::scan::outcome(report) {
+        crate::scan::Outcome::Fail => Verdict::Fail,
+        crate::scan::Outcome::Incomplete => Verdict::NotAssessed,
+        crate::scan::Outcome::Pass => Verdict::Pass,
     };
     let symbol = super::marks::verdict_symbol(overall);
     let _ = write!(
@@ -64,7 +63,7 @@ pub(super) fn write(out: &mut String, report: &Report, configs: &[Config<'_>]) {
          <div class=\"count pass\"><b>✓ {}</b>pass</div>\n\
          <div class=\"count fail\"><b>✗ {}</b>fail</div>\n\
          <div class=\"count na\"><b>? {}</b>not assessed</div>\n\
-         <div class=\"count\"><b>{}</b>distinct configuration{}</div>\n</div>\n",
+         <div class=\"count\"><b>{}</b>distinct configuration{}</div>\n{}</div>\n",
         s.endpoints,
         plural(usize::try_from(s.endpoints).unwrap_or(usize::MAX)),
         s.tls,
@@ -73,18 +72,31 @@ pub(super) fn write(out: &mut String, report: &Report, configs: &[Config<'_>]) {
         s.not_assessed,
         configs.len(),
         plural(configs.len()),
+        s.binaries
+            .as_ref()
+            .map(|b| format!(
+                "<div class=\"count\"><b>{}</b>binar{} inspected: {} pass, {} fail, {} not \
+                 assessed (section 4)</div>\n",
+                b.binaries,
+                if b.binaries == 1 { "y" } else { "ies" },
+                b.pass,
+                b.fail,
+                b.not_assessed
+            ))
+            .unwrap_or_default(),
     );
 
     let _ = writeln!(
         out,
         "<p class=\"intro\">{} connected to each endpoint, offered it every TLS version and \
          cipher suite one at a time, and recorded what it accepted and refused; then it graded \
-         what it found against the policy <b>{}</b> (its rules are in section 5). An endpoint \
+         what it found against the policy <b>{}</b> (its rules are in section {}). An endpoint \
          <b>passes</b> when every rule holds and every check the rules need could be made; it \
          <b>fails</b> when it breaks a rule that no waiver covers; it is <b>not assessed</b> \
          when it could not be checked completely, for the reasons given.</p>",
         text(&report.tool.name),
         text(&report.policy.id),
+        if s.binaries.is_some() { 6 } else { 5 },
     );
     if !report.complete {
         out.push_str(

@@ -1,127 +1,96 @@
-//! One endpoint's block: title with the verdict, details (SNI, preferred suite, groups,
-//! extensions), the accepted-suite table by version with non-approved suites marked, and the
-//! findings (waived ones marked). No I/O.
+//! One configuration in full (an endpoint, or endpoints with identical results): title with the
+//! verdict, why it was not assessed, the preferred suite, every version newest first (accepted
+//! with its suites in the server's order and the non-approved ones marked, refused with the
+//! evidence, or why it is not known), key exchange and behaviour, certificates, the findings
+//! (waived ones marked) citing each rule's source once, the checks that could not be made and
+//! the probes without an answer. No I/O.
 
 use std::fmt::Write as _;
 
-use comfy_table::{Cell, Color};
-
-use super::{error_suffix, severity_text, status_text, text_width, verdict_text, Renderer};
-use crate::model::{Certificate, Endpoint, Facts, Finding, Severity, Status, Verdict};
+use super::text::{pad, text_width, wrap};
+use super::{config_label, severity_text, verdict_text, Renderer};
+use crate::model::{Endpoint, Finding, ProtocolResult, Severity, Status, SuiteGrade};
+use crate::protocol::Protocol;
 use crate::report::escape::terminal;
-use crate::report::{endpoint_label, host_is_name, service_name, socket_label};
+use crate::report::fleet::{without_source, Citations, Config};
+use crate::report::service_name;
+
+/// Address runs named in a block's title; the rest follow on an `Endpoints:` line.
+const TITLE_RUNS: usize = 6;
 
 impl Renderer<'_> {
-    pub(super) fn endpoint_block(&self, e: &Endpoint, out: &mut String) {
-        // Title: address, service, verdict on the right like `[OK]` in konvoy's output.
-        let mut title = endpoint_label(e);
-        if host_is_name(e) {
-            let _ = write!(title, " ({})", socket_label(e.ip, e.port));
+    pub(super) fn block(&self, c: &Config<'_>, out: &mut String) {
+        let e = c.representative();
+        self.title(c, out);
+        if c.len() > 1 && c.addresses(usize::MAX) != c.addresses(TITLE_RUNS) {
+            self.labelled(2, "Endpoints", &c.addresses(usize::MAX), out);
         }
-        if let Some(service) = service_name(e) {
-            let _ = write!(title, "  {service}");
-        }
-        let title = terminal(&title).into_owned();
-        let tag = format!("[{}]", verdict_text(e.verdict));
-        let pad = self.width.map_or(2, |w| {
-            w.saturating_sub(text_width(&title) + text_width(&tag))
-                .max(2)
-        });
-        if pad + text_width(&title) + text_width(&tag) <= self.width.unwrap_or(usize::MAX) {
-            let _ = writeln!(
-                out,
-                "{}{}{}",
-                self.bold(&title),
-                " ".repeat(pad),
-                self.verdict_paint(e.verdict, &tag)
-            );
-        } else {
-            self.wrapped(&title, "", "  ", out);
-            let _ = writeln!(out, "  {}", self.verdict_paint(e.verdict, &tag));
-        }
-
-        // Details: status when odd, SNI, preferred suite, groups.
         if e.status != Status::Tls {
-            let line = format!("Status: {}{}", status_text(e.status), error_suffix(e));
-            self.wrapped(&line, "  ", "    ", out);
+            let status = match &e.error {
+                Some(err) => format!("{}: {err}", e.status.label()),
+                None => e.status.label().to_string(),
+            };
+            self.labelled(2, "Status", &status, out);
         }
-        if let Some(sni) = e.sni.as_deref().filter(|s| *s != e.host) {
-            self.wrapped(&format!("SNI: {sni}"), "  ", "    ", out);
+        if c.len() == 1 {
+            if let Some(sni) = e.sni.as_deref().filter(|s| *s != e.host) {
+                self.labelled(2, "SNI", sni, out);
+            }
+        }
+        for reason in &e.reasons {
+            self.labelled(2, "Not assessed", reason, out);
         }
         let preferred = match &e.preferred_suite {
             Some(name) => self.suite_with_names(e, name),
             None => self.marks.none.to_string(),
         };
-        self.wrapped(&format!("Preferred: {preferred}"), "  ", "    ", out);
-        // Groups per version when the probe split them, else the union.
-        if !e.extensions.groups.is_empty() {
-            for (version, groups) in e.extensions.groups.iter().rev() {
-                self.wrapped(
-                    &format!("Groups {version}: {}", groups.join(", ")),
-                    "  ",
-                    "    ",
+        self.labelled(2, "Preferred suite", &preferred, out);
+        self.versions(e, out);
+        self.facts(e, out);
+        self.certificates(c, out);
+        self.findings(e, out);
+    }
+
+    /// Address and service on the left, `[PASS]` on the right like `[OK]` in `check fips`.
+    fn title(&self, c: &Config<'_>, out: &mut String) {
+        let e = c.representative();
+        let mut title = config_label(c, TITLE_RUNS);
+        if let Some(service) = service_name(e) {
+            let _ = write!(title, "  {service}");
+        }
+        let title = terminal(&title).into_owned();
+        let tag = format!("[{}]", verdict_text(e.verdict));
+        let used = text_width(&title) + text_width(&tag);
+        match self.width {
+            Some(w) if used + 2 > w => {
+                for line in wrap(&title, self.width, "", "  ") {
+                    let _ = writeln!(out, "{}", self.bold(&line));
+                }
+                let _ = writeln!(out, "  {}", self.verdict_paint(e.verdict, &tag));
+            }
+            w => {
+                let gap = w.map_or(2, |w| w.saturating_sub(used));
+                let _ = writeln!(
                     out,
+                    "{}{}{}",
+                    self.bold(&title),
+                    " ".repeat(gap),
+                    self.verdict_paint(e.verdict, &tag)
                 );
             }
-        } else if !e.groups.is_empty() {
-            self.wrapped(
-                &format!("Groups: {}", e.groups.join(", ")),
-                "  ",
-                "    ",
-                out,
-            );
-        }
-        let facts = facts_line(&e.extensions, self.marks.sep);
-        if !facts.is_empty() {
-            self.wrapped(&format!("Facts: {facts}"), "  ", "    ", out);
-        }
-        if let Some(cert) = &e.certificate {
-            let line = certificate_line(cert, self.marks.sep);
-            self.wrapped(&format!("Certificate: {line}"), "  ", "    ", out);
-        }
-        if !e.refused.is_empty() {
-            let refused: Vec<String> = e
-                .refused
-                .iter()
-                .rev()
-                .map(|(v, r)| format!("{v} ({r})"))
-                .collect();
-            self.wrapped(
-                &format!("Refused: {}", refused.join(", ")),
-                "  ",
-                "    ",
-                out,
-            );
-        }
-        if e.verdict == Verdict::NotAssessed {
-            for reason in &e.reasons {
-                self.wrapped(&format!("Not assessed: {reason}"), "  ", "    ", out);
-            }
-        }
-
-        if !e.protocols.is_empty() {
-            out.push_str(&self.suite_table(e));
-            out.push('\n');
-        }
-        if !e.findings.is_empty() {
-            for f in &e.findings {
-                self.finding(f, out);
-            }
-        } else if e.status == Status::Tls {
-            self.wrapped("No findings.", "  ", "    ", out);
         }
     }
 
-    /// `NAME (OPENSSL-NAME, 0xC030)`: the OpenSSL name where it differs, the code when wide.
+    /// `NAME (TLSv1.3)`, with the OpenSSL name where it differs and the code when wide.
     fn suite_with_names(&self, e: &Endpoint, name: &str) -> String {
-        let entry = e
+        let found = e
             .protocols
-            .values()
+            .iter()
             .rev()
-            .flat_map(|p| p.suites.iter())
-            .find(|s| s.name == name);
+            .find_map(|(v, p)| p.suites.iter().find(|s| s.name == name).map(|s| (*v, s)));
         let mut extra = Vec::new();
-        if let Some(s) = entry {
+        if let Some((version, s)) = found {
+            extra.push(version.label().to_string());
             if let Some(o) = s.openssl.as_deref().filter(|o| *o != name) {
                 extra.push(o.to_string());
             }
@@ -139,65 +108,152 @@ impl Renderer<'_> {
         }
     }
 
-    fn suite_table(&self, e: &Endpoint) -> String {
-        let mut t = self.new_table();
-        let mut header = vec!["Version", "Server order", "Accepted suite"];
-        if self.opts.wide {
-            header.extend(["Code", "OpenSSL name"]);
+    /// Every version, newest first.
+    fn versions(&self, e: &Endpoint, out: &mut String) {
+        if e.status != Status::Tls && e.protocols.is_empty() && e.refused.is_empty() {
+            return;
         }
-        header.push("FIPS");
-        t.set_header(header);
-        for (protocol, result) in &e.protocols {
-            let order = match result.server_order {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => self.marks.none,
-            };
-            if result.suites.is_empty() {
-                let mut row = vec![
-                    Cell::new(protocol.label()),
-                    Cell::new(order),
-                    Cell::new("(no suite enumerated)"),
-                ];
-                if self.opts.wide {
-                    row.extend([Cell::new(""), Cell::new("")]);
+        self.heading(2, "Versions:", out);
+        let label_width = Protocol::ALL
+            .iter()
+            .map(|p| text_width(p.label()))
+            .max()
+            .unwrap_or(0);
+        for v in Protocol::ALL.iter().rev() {
+            let label = pad(v.label(), label_width + 2);
+            if let Some(p) = e.protocols.get(v) {
+                let order = match (p.server_order, p.suites.len()) {
+                    (_, 0 | 1) => "accepted",
+                    (Some(true), _) => "accepted, in the server's order",
+                    (Some(false), _) => "accepted, in the client's order",
+                    (None, _) => "accepted, order unknown",
+                };
+                self.wrapped(order, &format!("    {label}"), "        ", out);
+                if let Some(gap) = suites_gap(e, *v) {
+                    let line = format!("the list may be incomplete: {gap}");
+                    self.wrapped(&line, "      ", "        ", out);
                 }
-                row.push(Cell::new(""));
-                t.add_row(row);
-            }
-            for (i, suite) in result.suites.iter().enumerate() {
-                let (version, order) = if i == 0 {
-                    (protocol.label(), order)
-                } else {
-                    ("", "")
-                };
-                let mark = if suite.approved {
-                    self.marks.approved
-                } else {
-                    self.marks.not_approved
-                };
-                let colour = if suite.approved {
-                    Color::Green
-                } else {
-                    Color::Red
-                };
-                let mut row = vec![
-                    Cell::new(version),
-                    Cell::new(order),
-                    self.cell(&suite.name, (!suite.approved).then_some(Color::Red)),
-                ];
-                if self.opts.wide {
-                    row.push(Cell::new(suite.code));
-                    row.push(self.cell(suite.openssl.as_deref().unwrap_or(self.marks.none), None));
-                }
-                row.push(self.cell(mark, Some(colour)));
-                t.add_row(row);
+                self.suites(p, out);
+            } else if let Some(evidence) = e.refused.get(v) {
+                let line = format!("refused: {evidence}");
+                self.wrapped(&line, &format!("    {label}"), "        ", out);
+            } else {
+                let why = suites_gap(e, *v).unwrap_or("not probed");
+                let line = format!("not known: {why}");
+                self.wrapped(&line, &format!("    {label}"), "        ", out);
             }
         }
-        t.to_string()
     }
 
-    fn finding(&self, f: &Finding, out: &mut String) {
+    /// A version's suites, one a line: mark, name, and when wide the code and OpenSSL name
+    /// (beside the name when they fit, else beneath it).
+    fn suites(&self, p: &ProtocolResult, out: &mut String) {
+        if p.suites.is_empty() {
+            let _ = writeln!(out, "      (no suite enumerated)");
+            return;
+        }
+        let mark_width = text_width(self.marks.approved).max(text_width(self.marks.not_approved));
+        let name_width = p
+            .suites
+            .iter()
+            .map(|s| text_width(&terminal(&s.name)))
+            .max()
+            .unwrap_or(0);
+        for s in &p.suites {
+            let (mark, colour) = if s.approved {
+                (self.marks.approved, "32")
+            } else {
+                (self.marks.not_approved, "31")
+            };
+            let name = terminal(&s.name).into_owned();
+            let note = match s.grade {
+                Some(SuiteGrade::Discouraged) => "  (approved, discouraged)",
+                Some(SuiteGrade::Warn) => "  (not approved: a warning)",
+                _ => "",
+            };
+            let extra = if self.opts.wide {
+                format!(
+                    "{}  {}",
+                    s.code,
+                    terminal(s.openssl.as_deref().unwrap_or(self.marks.none))
+                )
+            } else {
+                String::new()
+            };
+            let head = format!("      {}  ", pad(mark, mark_width));
+            let mut line = format!("{head}{}", pad(&name, name_width));
+            let beside = extra.is_empty()
+                || self
+                    .width
+                    .is_none_or(|w| text_width(&line) + 2 + text_width(&extra) <= w);
+            if beside && !extra.is_empty() {
+                let _ = write!(line, "  {extra}");
+            }
+            let line = format!("{}{note}", line.trim_end());
+            let painted = match line.strip_prefix(head.as_str()) {
+                Some(rest) => format!(
+                    "      {}{}",
+                    self.paint(colour, &pad(mark, mark_width + 2)),
+                    rest
+                ),
+                None => line,
+            };
+            let _ = writeln!(out, "{painted}");
+            if !beside {
+                for l in wrap(&extra, self.width, "          ", "          ") {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
+        }
+    }
+
+    /// Findings (failing first), checks not made, probes without an answer, and the sources
+    /// the findings cite, each once.
+    fn findings(&self, e: &Endpoint, out: &mut String) {
+        let mut citations = Citations::new();
+        if e.findings.is_empty() {
+            if e.status == Status::Tls {
+                self.labelled(2, "Findings", "none", out);
+            }
+        } else {
+            self.heading(2, "Findings:", out);
+            let mut ordered: Vec<&Finding> = e.findings.iter().collect();
+            ordered.sort_by_key(|f| (f.waived.is_some(), std::cmp::Reverse(f.severity)));
+            for f in ordered {
+                let cited = citations.cite(f);
+                self.finding(f, cited, out);
+            }
+        }
+        if !e.unchecked.is_empty() {
+            self.heading(
+                2,
+                "Checks not made (they keep the endpoint from passing):",
+                out,
+            );
+            for u in &e.unchecked {
+                let at = u.protocol.map(|p| format!(" ({p})")).unwrap_or_default();
+                let line = format!("{}{at}: {}", u.check, u.reason);
+                self.wrapped(&line, "    ", "        ", out);
+            }
+        }
+        if !e.gaps.is_empty() {
+            self.heading(2, "Probes without an answer:", out);
+            for g in &e.gaps {
+                let at = g.protocol.map(|p| format!(" {p}")).unwrap_or_default();
+                let line = format!("{}{at}: {}", g.probe, g.reason);
+                self.wrapped(&line, "    ", "        ", out);
+            }
+        }
+        if !citations.sources().is_empty() {
+            self.heading(2, "Sources:", out);
+            for (i, s) in citations.sources().iter().enumerate() {
+                let first = format!("    [{}] ", i + 1);
+                self.wrapped(s, &first, "        ", out);
+            }
+        }
+    }
+
+    fn finding(&self, f: &Finding, cited: Option<usize>, out: &mut String) {
         let (mark, label, colour) = match (&f.waived, f.severity) {
             (Some(_), s) => (
                 self.marks.waived,
@@ -208,112 +264,29 @@ impl Renderer<'_> {
             (None, Severity::Warn) => (self.marks.warn, "WARN".to_string(), "33"),
             (None, Severity::Info) => (self.marks.info, "INFO".to_string(), "36"),
         };
-        let mut text = format!("{mark} {label} {}: {}", f.id, f.message);
-        if let Some(source) = f.source.as_deref().filter(|s| !f.message.contains(*s)) {
-            let _ = write!(text, " [{source}]");
-        }
-        if let Some(w) = &f.waived {
-            let _ = write!(text, " (waived until {}: {})", w.expires, w.reason);
+        let message = match cited {
+            Some(_) => without_source(&f.message, f.source.as_deref()),
+            None => f.message.as_str().into(),
+        };
+        let mut text = format!("{mark} {label} {}: {message}", f.id);
+        if let Some(n) = cited {
+            let _ = write!(text, " [{n}]");
         }
         let mut lines = String::new();
-        self.wrapped(&text, "  ", "      ", &mut lines);
-        if self.opts.color {
-            for line in lines.lines() {
-                let _ = writeln!(out, "\x1b[{colour}m{line}\x1b[0m");
-            }
-        } else {
-            out.push_str(&lines);
+        self.wrapped(&text, "    ", "        ", &mut lines);
+        if let Some(w) = &f.waived {
+            let waiver = format!("waived until {}: {}", w.expires, w.reason);
+            self.wrapped(&waiver, "        ", "        ", &mut lines);
+        }
+        for line in lines.lines() {
+            let _ = writeln!(out, "{}", self.paint(colour, line));
         }
     }
 }
 
-/// The typed facts as short labelled items, only those known.
-fn facts_line(f: &Facts, sep: &str) -> String {
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
-    let mut items = Vec::new();
-    match (f.extended_master_secret, f.ems_required) {
-        (Some(true), Some(true)) => items.push("EMS required".to_string()),
-        (Some(true), Some(false)) => items.push("EMS offered, not required".to_string()),
-        (Some(v), _) => items.push(format!("EMS {}", yes_no(v))),
-        (None, _) => {}
-    }
-    if let Some(v) = f.secure_renegotiation {
-        items.push(format!("secure renegotiation {}", yes_no(v)));
-    }
-    if let Some(v) = f.compression {
-        items.push(format!("compression {}", yes_no(v)));
-    }
-    if let Some(v) = f.ocsp_stapling {
-        items.push(format!("OCSP stapling {}", yes_no(v)));
-    }
-    if let Some(v) = f.session_ticket {
-        items.push(format!("session tickets {}", yes_no(v)));
-    }
-    if let Some(v) = f.encrypt_then_mac {
-        items.push(format!("encrypt-then-MAC {}", yes_no(v)));
-    }
-    if let Some(v) = f.fallback_scsv {
-        items.push(format!("fallback SCSV {}", yes_no(v)));
-    }
-    if let Some(v) = f.downgrade_sentinel {
-        items.push(format!("downgrade sentinel {}", yes_no(v)));
-    }
-    if let Some(c) = f.client_certificate {
-        items.push(format!(
-            "client certificate {}",
-            c.label().replace('_', " ")
-        ));
-    }
-    if let Some(bits) = f.dh_bits {
-        items.push(format!("DH {bits} bits"));
-    }
-    if !f.signature_schemes.is_empty() {
-        items.push(format!("signs with {}", f.signature_schemes.join(" ")));
-    }
-    items.join(sep)
-}
-
-/// The leaf certificate in one line: key, signature, expiry, subject, name match.
-fn certificate_line(c: &Certificate, sep: &str) -> String {
-    let Some(leaf) = c.leaf() else {
-        return c.error.clone().unwrap_or_else(|| "not read".to_string());
-    };
-    if let Some(e) = &leaf.parse_error {
-        return format!("unparseable ({e})");
-    }
-    let mut items = Vec::new();
-    let mut key = leaf
-        .key_type
-        .map(|k| k.label().to_string())
-        .unwrap_or_default();
-    if let Some(curve) = &leaf.curve {
-        key.push(' ');
-        key.push_str(curve);
-    } else if let Some(bits) = leaf.key_bits {
-        let _ = write!(key, " {bits}");
-    }
-    items.push(key);
-    if let Some(sig) = &leaf.signature_algorithm {
-        items.push(sig.clone());
-    }
-    if let Some(not_after) = &leaf.not_after {
-        let day = not_after.get(..10).unwrap_or(not_after);
-        match leaf.days_left {
-            Some(d) if d < 0 => items.push(format!("expired {day}")),
-            Some(d) => items.push(format!("expires {day} ({d} days)")),
-            None => items.push(format!("expires {day}")),
-        }
-    }
-    if let Some(subject) = &leaf.subject {
-        items.push(subject.clone());
-    }
-    match c.name_matches {
-        Some(true) => items.push("name matches".into()),
-        Some(false) => items.push("name does not match".into()),
-        None => {}
-    }
-    if c.chain.len() > 1 {
-        items.push(format!("{} certificates in chain", c.chain.len()));
-    }
-    items.join(sep)
+fn suites_gap(e: &Endpoint, v: Protocol) -> Option<&str> {
+    e.gaps
+        .iter()
+        .find(|g| g.probe == "suites" && g.protocol == Some(v))
+        .map(|g| g.reason.as_str())
 }
