@@ -8,6 +8,7 @@
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
 //! - [`limits`]: per-address connection cap and connection rate.
 //! - [`retry`]: what is retried, how often, and when a dropped connection is a refusal.
+//! - [`rtt`]: round-trip figures learned from the scan, and the timeouts they give.
 //! - [`collect`]: facts the sweeps' own flights show.
 //! - [`tls13`]: a full rustls handshake for the TLS 1.3 certificate chain.
 //! - [`cert`]: certificate chain facts (x509-parser).
@@ -26,6 +27,7 @@ pub mod link;
 pub mod offer;
 pub mod plan;
 pub mod retry;
+pub mod rtt;
 pub mod tls13;
 
 pub use endpoint::{probe, ProbeConfig};
