@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::{timeout, Instant};
+use tokio::time::Instant;
 
 pub use crate::model::ConnError;
 use crate::model::{Awaited, IoKind};
@@ -62,15 +62,67 @@ impl Flight {
     }
 }
 
+/// How often a waiting connect asks its limit again (see [`connect_timed`]).
+const RECHECK: Duration = Duration::from_millis(50);
+
 /// Connects with a deadline.
 pub async fn connect(addr: SocketAddr, limit: Duration) -> Result<TcpStream, ConnError> {
-    match timeout(limit, TcpStream::connect(addr)).await {
-        Err(_) => Err(ConnError::ConnectTimeout(limit)),
-        Ok(Err(e)) => Err(classify_connect(&e)),
-        Ok(Ok(stream)) => {
-            // Hellos are one write each; don't let Nagle hold the second half of a split write.
-            let _ = stream.set_nodelay(true);
-            Ok(stream)
+    connect_timed(addr, || limit)
+        .await
+        .map(|(stream, _)| stream)
+        .map_err(|(e, _)| e)
+}
+
+/// A connect's outcome and how long it took.
+pub type Timed<S> = Result<(S, Duration), (ConnError, Duration)>;
+
+/// Connects, giving up once the attempt has lasted `limit()`. The limit is asked again every
+/// [`RECHECK`] while the connect waits, so that round trips learned meanwhile (the scan's first
+/// answers) shorten a wait that began when nothing was known.
+pub async fn connect_timed(addr: SocketAddr, limit: impl FnMut() -> Duration) -> Timed<TcpStream> {
+    let (stream, took) = connect_with(dial(addr), limit).await?;
+    ready(&stream);
+    Ok((stream, took))
+}
+
+/// A TCP connect to `addr`, with no limit of its own: for [`connect_with`].
+pub fn dial(addr: SocketAddr) -> impl std::future::Future<Output = io::Result<TcpStream>> {
+    TcpStream::connect(addr)
+}
+
+/// Readies a new connection for hellos.
+pub fn ready(stream: &TcpStream) {
+    // Hellos are one write each; don't let Nagle hold the second half of a split write.
+    let _ = stream.set_nodelay(true);
+}
+
+/// [`connect_timed`] over any connecting future (tests script one).
+pub async fn connect_with<S>(
+    connecting: impl std::future::Future<Output = io::Result<S>>,
+    mut limit: impl FnMut() -> Duration,
+) -> Timed<S> {
+    let start = Instant::now();
+    tokio::pin!(connecting);
+    loop {
+        let now = Instant::now();
+        let limit = limit();
+        // A limit too far off to add is no limit at all: a year will do.
+        let deadline = start
+            .checked_add(limit)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400));
+        if now >= deadline {
+            return Err((ConnError::ConnectTimeout(limit), now - start));
+        }
+        tokio::select! {
+            biased;
+            r = &mut connecting => {
+                let took = start.elapsed();
+                return match r {
+                    Ok(stream) => Ok((stream, took)),
+                    Err(e) => Err((classify_connect(&e), took)),
+                };
+            }
+            () = tokio::time::sleep_until(deadline.min(now + RECHECK)) => {}
         }
     }
 }

@@ -31,12 +31,13 @@ use crate::model::{
 };
 use crate::probe::behaviour;
 use crate::probe::collect::Collected;
-use crate::probe::conn::{self, FlightEnd, ReadUntil};
+use crate::probe::conn::{FlightEnd, ReadUntil};
+use crate::probe::connect::{self, Opened};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
 use crate::probe::offer::{GROUPS_TLS12, GROUPS_TLS13, KEY_SHARES_TLS13, SIG_SCHEMES};
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
-use crate::probe::retry::{self, PathStats};
+use crate::probe::retry::PathStats;
 use crate::probe::tls13;
 use crate::protocol::Protocol;
 use crate::targets::EndpointSpec;
@@ -86,6 +87,19 @@ pub async fn probe(
     host: &HostHandle,
     abort: &CancellationToken,
 ) -> Observation {
+    probe_opened(spec, cfg, host, abort, Opened::NotYet, Duration::ZERO).await
+}
+
+/// [`probe`] after the engine's connect stage: `opened` is what it found, `connecting` how long
+/// it took (counted in the endpoint's duration, not in its budget).
+pub async fn probe_opened(
+    spec: &EndpointSpec,
+    cfg: &ProbeConfig,
+    host: &HostHandle,
+    abort: &CancellationToken,
+    opened: Opened,
+    connecting: Duration,
+) -> Observation {
     let started = Instant::now();
     let addr = SocketAddr::new(spec.ip, spec.port);
     let sni = cfg
@@ -116,9 +130,9 @@ pub async fn probe(
         saw_tls: AtomicBool::new(false),
         collected: Mutex::new(Collected::default()),
     };
-    let mut obs = ctx.run(id).await;
+    let mut obs = ctx.run(id, opened).await;
     obs.handshakes = ctx.handshakes.load(Ordering::Relaxed);
-    obs.duration_ms = elapsed_ms(started);
+    obs.duration_ms = elapsed_ms(started).saturating_add(elapsed_ms_of(connecting));
     obs
 }
 
@@ -150,22 +164,19 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    async fn run(&self, id: EndpointId) -> Observation {
-        // The sweep: one connect. Closed and filtered addresses stop here, after one attempt
-        // when they are members of a range (a silent address there is normal, and a retry
-        // would double the cost of every filtered one); a target named explicitly gets the
-        // retries.
-        let connect_retries = if id.explicit { self.cfg.retries } else { 0 };
-        let first = {
-            let _permit = self.host.connection().await;
-            retry::run(connect_retries, self.abort, || {
-                conn::connect(self.addr, self.cfg.connect_timeout)
-            })
-            .await
-        };
-        let stream = match first {
-            Ok(s) => s,
-            Err(e) => return Observation::failed(id, e),
+    async fn run(&self, id: EndpointId, opened: Opened) -> Observation {
+        // The connect sweep (`probe::connect`): closed and filtered addresses stop here.
+        let stream = match opened {
+            Opened::Stream(s) => Some(s),
+            Opened::Answered => None,
+            Opened::Failed(e) => return Observation::failed(id, e),
+            Opened::NotYet => {
+                let port = self.addr.port();
+                match connect::sweep(port, id.explicit, self.cfg, self.host, self.abort).await {
+                    Ok(s) => Some(s),
+                    Err(e) => return Observation::failed(id, e),
+                }
+            }
         };
 
         let mut gaps: Vec<Gap> = Protocol::ALL
@@ -187,7 +198,7 @@ impl Ctx<'_> {
         };
         let mut lead_sweep = sweep_for(lead);
         let first_answer = match lead_sweep.next_offer() {
-            Some(offer) => self.offer(&offer, Some(stream), Contact::First).await,
+            Some(offer) => self.offer(&offer, stream, Contact::First).await,
             None => Answer::Refused(Refusal::Dropped { times: 0 }),
         };
         let mut others: Vec<VersionSweep> = rest.iter().map(|&v| sweep_for(v)).collect();
@@ -512,7 +523,11 @@ fn is_dhe(code: u16) -> bool {
 }
 
 fn elapsed_ms(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    elapsed_ms_of(started.elapsed())
+}
+
+fn elapsed_ms_of(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Runs futures concurrently and returns their outputs in order (tokio has no join_all).

@@ -2,10 +2,16 @@
 //! connection cap, the endpoint's time budget and the abort token, every handshake counted,
 //! and transient faults retried as `probe::retry` says. Sweeps, group sweeps and behaviour
 //! probes all go through [`Link::exchange`], so a server never sees two retry policies.
+//!
+//! How long an attempt waits is [`Patience`]: what the scan's round-trip figures say
+//! (`probe::rtt`) when a retry follows, the user's full limits for a retry after a timeout
+//! and for an attempt nothing follows, so no hello is ever concluded on a learned guess.
+//! Every connect and answer is timed into the figures.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -17,6 +23,7 @@ use crate::probe::limits::HostHandle;
 use crate::probe::retry::{
     self, Attempt, DropVerdict, PathStats, FIRST_CONTACT_RETRIES, MAX_FAST_RETRIES,
 };
+use crate::probe::rtt::Leg;
 use crate::probe::ProbeConfig;
 use crate::wire::ServerMessage;
 
@@ -58,6 +65,23 @@ pub enum Reply {
     Failed(ConnError),
 }
 
+/// How long one attempt waits for its connect and its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Patience {
+    /// What the scan's figures say (`probe::rtt`): only when a retry follows.
+    Learned,
+    /// The user's `--connect-timeout` and `--handshake-timeout`.
+    Full,
+    /// Until this instant, but at least what the figures say, at most the user's limits.
+    Until(Instant),
+}
+
+/// The first contact (first hello, its retry, the older hello after a silence) ends this many
+/// halves of `--handshake-timeout` after the first hello went out: 7.5 s at the defaults, so
+/// that a port that accepts and never answers costs well under 10 s, while the first hello
+/// itself always gets the full limit once.
+const FIRST_CONTACT_HALVES: u32 = 3;
+
 fn dropped(times: u32) -> Reply {
     Reply::Dropped {
         times: u8::try_from(times).unwrap_or(u8::MAX),
@@ -79,8 +103,15 @@ impl Link<'_> {
         until: ReadUntil,
         stream: Option<TcpStream>,
     ) -> Reply {
-        self.exchange_with(hello, until, stream, self.cfg.retries, MAX_FAST_RETRIES)
-            .await
+        self.exchange_with(
+            hello,
+            until,
+            stream,
+            self.cfg.retries,
+            MAX_FAST_RETRIES,
+            Patience::Learned,
+        )
+        .await
     }
 
     /// [`Self::exchange`] for the first hello to an endpoint nothing is known of: fast faults
@@ -92,20 +123,30 @@ impl Link<'_> {
         until: ReadUntil,
         stream: Option<TcpStream>,
     ) -> Reply {
+        self.path.first_contact();
         self.exchange_with(
             hello,
             until,
             stream,
             self.cfg.retries,
             FIRST_CONTACT_RETRIES,
+            Patience::Learned,
         )
         .await
     }
 
     /// One attempt, no retry: for a hello that only tells two failures apart (the older hello
-    /// after a silent first one), whose silence costs a full timeout.
+    /// after a silent first one). It waits what is left of the first contact's budget, and at
+    /// least what the figures say.
     pub async fn exchange_once(&self, hello: &[u8], until: ReadUntil) -> Reply {
-        self.exchange_with(hello, until, None, 0, 0).await
+        let half = self.cfg.handshake_timeout / 2;
+        let end = self
+            .path
+            .first_contact()
+            .checked_add(half.saturating_mul(FIRST_CONTACT_HALVES))
+            .unwrap_or(self.deadline);
+        self.exchange_with(hello, until, None, 0, 0, Patience::Until(end))
+            .await
     }
 
     async fn exchange_with(
@@ -115,13 +156,25 @@ impl Link<'_> {
         mut stream: Option<TcpStream>,
         timeout_retries: u32,
         fast_retries: u32,
+        patience: Patience,
     ) -> Reply {
         let mut timeouts = 0u32;
         let mut fast = 0u32;
         let mut drops = 0u32;
         let mut answers_at_first_drop = 0u32;
         loop {
-            let e = match self.attempt(hello, until, stream.take()).await {
+            // A learned wait only where a retry with the full limits can follow it.
+            let patience = match patience {
+                Patience::Learned
+                    if timeouts > 0
+                        || timeouts >= timeout_retries
+                        || self.path.retries_left() == 0 =>
+                {
+                    Patience::Full
+                }
+                other => other,
+            };
+            let e = match self.attempt(hello, until, stream.take(), patience).await {
                 Ok(flight) => {
                     self.path.record(Attempt::Answered);
                     self.note_witness(hello, until, &flight);
@@ -197,7 +250,7 @@ impl Link<'_> {
         let Some((hello, until)) = witness else {
             return false;
         };
-        match self.attempt(&hello, until, None).await {
+        match self.attempt(&hello, until, None, Patience::Full).await {
             Ok(_) => {
                 self.path.record(Attempt::Answered);
                 true
@@ -219,30 +272,81 @@ impl Link<'_> {
         hello: &[u8],
         until: ReadUntil,
         stream: Option<TcpStream>,
+        patience: Patience,
     ) -> Result<Flight, ConnError> {
         if self.abort.is_cancelled() {
             return Err(ConnError::Aborted);
         }
-        let now = Instant::now();
-        if now >= self.deadline {
+        if Instant::now() >= self.deadline {
             return Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout));
         }
-        let budget = self.cfg.handshake_timeout.min(self.deadline - now);
         let _permit = self.host.connection().await;
         let stream = match stream {
             Some(s) => s,
-            None => conn::connect(self.addr, self.cfg.connect_timeout).await?,
+            None => self.connect(patience).await?,
         };
+        let (_, answer) = self.waits(patience);
+        let sent = Instant::now();
+        let budget = answer.min(self.deadline.saturating_duration_since(sent));
         self.handshakes.fetch_add(1, Ordering::Relaxed);
-        tokio::select! {
-            r = conn::exchange(stream, hello, until, budget) => match r {
-                // The endpoint's budget, not the hello's own limit, is what ran out.
-                Err(ConnError::ReadTimeout { .. }) if Instant::now() >= self.deadline => {
-                    Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout))
+        let r = tokio::select! {
+            r = conn::exchange(stream, hello, until, budget) => r,
+            () = self.abort.cancelled() => return Err(ConnError::Aborted),
+        };
+        if matches!(&r, Ok(flight) if flight.cut().is_none()) {
+            self.host
+                .rtt()
+                .record(self.addr.ip(), Leg::Answer, sent.elapsed());
+        }
+        match r {
+            // The endpoint's budget, not the hello's own limit, is what ran out.
+            Err(ConnError::ReadTimeout { .. }) if Instant::now() >= self.deadline => {
+                Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout))
+            }
+            other => other,
+        }
+    }
+
+    /// The connect and answer limits of an attempt with this patience.
+    fn waits(&self, patience: Patience) -> (Duration, Duration) {
+        let (connect, answer) = (self.cfg.connect_timeout, self.cfg.handshake_timeout);
+        let rtt = self.host.rtt();
+        let ip = self.addr.ip();
+        let learned = || {
+            (
+                rtt.connect_timeout(ip, 0, connect),
+                rtt.answer_timeout(ip, answer),
+            )
+        };
+        match patience {
+            Patience::Full => (connect, answer),
+            Patience::Learned => learned(),
+            Patience::Until(end) => {
+                let left = end.saturating_duration_since(Instant::now());
+                let (c, a) = learned();
+                (left.max(c).min(connect), left.max(a).min(answer))
+            }
+        }
+    }
+
+    /// A new connection, timed into the figures.
+    async fn connect(&self, patience: Patience) -> Result<TcpStream, ConnError> {
+        let (limit, _) = self.waits(patience);
+        let timed = tokio::select! {
+            t = conn::connect_timed(self.addr, || limit) => t,
+            () = self.abort.cancelled() => return Err(ConnError::Aborted),
+        };
+        match timed {
+            Ok((stream, took)) => {
+                self.host.rtt().record(self.addr.ip(), Leg::Connect, took);
+                Ok(stream)
+            }
+            Err((e, took)) => {
+                if e == ConnError::Refused {
+                    self.host.rtt().record(self.addr.ip(), Leg::Connect, took);
                 }
-                other => other,
-            },
-            () = self.abort.cancelled() => Err(ConnError::Aborted),
+                Err(e)
+            }
         }
     }
 
@@ -258,8 +362,16 @@ impl Link<'_> {
             return Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout));
         }
         let permit = self.host.connection().await;
+        let mut attempt = 0;
         let stream = retry::run(self.cfg.retries, self.abort, || {
-            conn::connect(self.addr, self.cfg.connect_timeout)
+            // The first connect waits what the figures say, the retries the full limit.
+            let patience = if attempt == 0 && self.cfg.retries > 0 {
+                Patience::Learned
+            } else {
+                Patience::Full
+            };
+            attempt += 1;
+            self.connect(patience)
         })
         .await?;
         self.handshakes.fetch_add(1, Ordering::Relaxed);

@@ -2,7 +2,8 @@
 //! [`crate::model::Observation`] per endpoint. Imports the model, never the report.
 //!
 //! - [`engine`]: the stream of endpoints in, observations out, with the global cap.
-//! - [`endpoint`]: one endpoint — connect sweep, then one [`plan::VersionSweep`] per version.
+//! - [`connect`]: the connect sweep, one TCP connect before any hello.
+//! - [`endpoint`]: one endpoint — one [`plan::VersionSweep`] per version, then the rest.
 //! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test).
 //! - [`link`]: one exchange loop for every probe (cap, budget, retries, handshake count).
 //! - [`conn`]: the only code that touches a socket; every await has a timeout.
@@ -19,6 +20,7 @@ pub mod behaviour;
 pub mod cert;
 pub mod collect;
 pub mod conn;
+pub mod connect;
 pub mod endpoint;
 pub mod engine;
 pub mod groups;
