@@ -10,6 +10,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use fipsprobe::policy::{Policy, Waivers};
+use fipsprobe::probe::engine::CONNECT_FACTOR;
 use fipsprobe::probe::{ProbeConfig, ScanConfig};
 use fipsprobe::protocol::Protocol;
 use fipsprobe::scan::ScanJob;
@@ -172,6 +173,10 @@ pub struct ScanArgs {
     /// Endpoints probed at once.
     #[arg(long, default_value_t = 256)]
     pub concurrency: usize,
+    /// Connect sweeps at once: addresses that never answer wait here, not in the
+    /// --concurrency slots (default: 4 x --concurrency).
+    #[arg(long, value_name = "N")]
+    pub connect_concurrency: Option<usize>,
     /// Connections at once to one address.
     #[arg(long, default_value_t = 4)]
     pub per_host: usize,
@@ -233,8 +238,8 @@ impl ScanArgs {
         if self.profile == Some(Profile::Kubernetes) {
             ports = targets::merge_ports(ports, targets::KUBERNETES_PROFILE_PORTS);
         }
-        if self.concurrency == 0 || self.per_host == 0 {
-            bail!("--concurrency and --per-host must be at least 1");
+        if self.concurrency == 0 || self.per_host == 0 || self.connect_concurrency == Some(0) {
+            bail!("--concurrency, --connect-concurrency and --per-host must be at least 1");
         }
         if self.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
             bail!("--rate must be a positive number of connections per second");
@@ -247,6 +252,13 @@ impl ScanArgs {
             self.protocols.clone()
         };
         let per_host = self.per_host;
+        let concurrency = fipsprobe::probe::fit_concurrency(self.concurrency, per_host);
+        let connect_concurrency = fipsprobe::probe::fit_connect_concurrency(
+            self.connect_concurrency
+                .unwrap_or_else(|| self.concurrency.saturating_mul(CONNECT_FACTOR)),
+            concurrency,
+            per_host,
+        );
         Ok(ScanJob {
             targets: TargetSet::new(includes, excludes, ports, self.shard),
             resolver,
@@ -260,7 +272,8 @@ impl ScanArgs {
                     versions,
                     extras: !self.suites_only,
                 },
-                concurrency: fipsprobe::probe::fit_concurrency(self.concurrency, per_host),
+                concurrency,
+                connect_concurrency,
                 per_host,
                 rate: self.rate,
             },

@@ -1,17 +1,39 @@
-//! The scan engine: pulls planned endpoints from the lazy target stream, probes up to
-//! `concurrency` of them at once, and streams each result as it finishes. It never prints;
-//! `main` decides where results go.
+//! The scan engine: pulls planned endpoints from the lazy target stream and runs each through
+//! two stages, streaming each result as it finishes. It never prints; `main` decides where
+//! results go.
+//!
+//! - the connect stage (`connect_concurrency` at once) runs the connect sweep
+//!   (`probe::connect`). Closed and filtered addresses end here, so addresses that never answer
+//!   hold only connect slots, never the slots of endpoints that do;
+//! - the probe stage (`concurrency` at once) probes the endpoints that answered, on the
+//!   connection the sweep opened. An endpoint keeps its connect slot until a probe slot is
+//!   free, so the stages stay bounded; its connection is kept open for [`HANDOFF_FRESH`] at
+//!   most, then closed (its first hello opens another), so that no server holds an idle
+//!   connection of ours for long, and its slot of the per-host cap is not held by a wait.
+//!
+//! Memory is bounded by the two caps and the channels between them: a /16 is never held.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::model::{ConnError, EndpointId, Observation};
+use crate::probe::connect::{self, Opened};
 use crate::probe::endpoint::{self, ProbeConfig};
-use crate::probe::limits::Limits;
-use crate::targets::Planned;
+use crate::probe::limits::{HostHandle, Limits};
+use crate::targets::{EndpointSpec, Planned};
+
+/// Connect sweeps at once per endpoint probed at once, by default.
+pub const CONNECT_FACTOR: usize = 4;
+
+/// How long a connection the connect sweep opened may wait for a probe slot before it is
+/// closed: well inside the idle timeouts servers give a client that has sent nothing (nginx
+/// 60 s, Go's TLS handshake 10 s).
+pub const HANDOFF_FRESH: Duration = Duration::from_secs(1);
 
 /// Engine settings.
 #[derive(Clone, Debug)]
@@ -20,6 +42,8 @@ pub struct ScanConfig {
     pub probe: ProbeConfig,
     /// Endpoints probed at once.
     pub concurrency: usize,
+    /// Connect sweeps at once (the connect stage).
+    pub connect_concurrency: usize,
     /// Connections at once to one address.
     pub per_host: usize,
     /// New connections per second over the whole scan (None: unlimited).
@@ -31,6 +55,7 @@ impl Default for ScanConfig {
         ScanConfig {
             probe: ProbeConfig::default(),
             concurrency: 256,
+            connect_concurrency: 256 * CONNECT_FACTOR,
             per_host: 4,
             rate: None,
         }
@@ -55,6 +80,15 @@ pub fn fit_concurrency(concurrency: usize, per_host: usize) -> usize {
     concurrency.min((usable / per_host.max(1)).max(1)).max(1)
 }
 
+/// Caps the connect stage so that its connections fit beside the probe stage's (`concurrency`
+/// endpoints of `per_host` connections each) within the open-files limit.
+pub fn fit_connect_concurrency(connect: usize, concurrency: usize, per_host: usize) -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let usable = usize::try_from(limit.saturating_sub(64)).unwrap_or(usize::MAX);
+    let probing = concurrency.saturating_mul(per_host.max(1));
+    connect.min(usable.saturating_sub(probing).max(1)).max(1)
+}
+
 /// Starts the engine; results arrive on the returned channel in completion order, and the
 /// channel closes when every planned endpoint is done (or the scan was stopped).
 pub fn spawn(
@@ -65,7 +99,8 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(1024);
     tokio::spawn(async move {
         let limits = Limits::new(cfg.per_host, cfg.rate);
-        let slots = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+        let connects = Arc::new(Semaphore::new(cfg.connect_concurrency.max(1)));
+        let probes = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
         let probe_cfg = Arc::new(cfg.probe);
         loop {
             let planned = tokio::select! {
@@ -77,7 +112,7 @@ pub fn spawn(
             let permit = tokio::select! {
                 biased;
                 () = stop.drain.cancelled() => break,
-                p = Arc::clone(&slots).acquire_owned() => match p {
+                p = Arc::clone(&connects).acquire_owned() => match p {
                     Ok(p) => p,
                     Err(_) => break,
                 },
@@ -94,23 +129,94 @@ pub fn spawn(
                     }
                 }
                 Planned::Endpoint(spec) => {
-                    let host = limits.host(spec.ip);
-                    let tx = tx.clone();
-                    let probe_cfg = Arc::clone(&probe_cfg);
-                    let abort = stop.abort.clone();
-                    tokio::spawn(async move {
-                        let result = endpoint::probe(&spec, &probe_cfg, &host, &abort).await;
-                        drop(host);
-                        // The slot is held until the result is handed over, so a slow
-                        // consumer slows the scan instead of piling up results in memory.
-                        let _ = tx.send(result).await;
-                        drop(permit);
-                    });
+                    let stages = Stages {
+                        host: limits.host(spec.ip),
+                        spec,
+                        cfg: Arc::clone(&probe_cfg),
+                        abort: stop.abort.clone(),
+                        probes: Arc::clone(&probes),
+                        tx: tx.clone(),
+                    };
+                    tokio::spawn(stages.run(permit));
                 }
             }
         }
     });
     rx
+}
+
+/// One endpoint on its way through the two stages.
+struct Stages {
+    spec: EndpointSpec,
+    host: HostHandle,
+    cfg: Arc<ProbeConfig>,
+    abort: CancellationToken,
+    probes: Arc<Semaphore>,
+    tx: mpsc::Sender<Observation>,
+}
+
+impl Stages {
+    async fn run(self, connect_slot: OwnedSemaphorePermit) {
+        let started = Instant::now();
+        let swept = connect::sweep(
+            self.spec.port,
+            self.spec.explicit,
+            &self.cfg,
+            &self.host,
+            &self.abort,
+        )
+        .await;
+        let connecting = started.elapsed();
+        let (opened, probe_slot) = match swept {
+            Err(e) => (Opened::Failed(e), None),
+            Ok(stream) => match self.probe_slot().await {
+                (Some(slot), true) => (Opened::Stream(stream), Some(slot)),
+                (slot, _) => {
+                    drop(stream);
+                    self.host.unpark();
+                    (Opened::Answered, slot)
+                }
+            },
+        };
+        if probe_slot.is_some() {
+            drop(connect_slot);
+            self.finish(opened, connecting).await;
+            drop(probe_slot);
+        } else {
+            // A failed sweep needs no probe slot; its connect slot is held until the result
+            // is handed over, so a slow consumer slows the scan instead of piling up results.
+            self.finish(opened, connecting).await;
+            drop(connect_slot);
+        }
+    }
+
+    /// Waits for a probe slot; `true` when it came while the sweep's connection is still
+    /// fresh. No slot only when the scan is being aborted.
+    async fn probe_slot(&self) -> (Option<OwnedSemaphorePermit>, bool) {
+        let slots = Arc::clone(&self.probes);
+        if let Ok(Ok(slot)) = tokio::time::timeout(HANDOFF_FRESH, slots.acquire_owned()).await {
+            return (Some(slot), true);
+        }
+        let slots = Arc::clone(&self.probes);
+        tokio::select! {
+            s = slots.acquire_owned() => (s.ok(), false),
+            () = self.abort.cancelled() => (None, false),
+        }
+    }
+
+    async fn finish(self, opened: Opened, connecting: Duration) {
+        let result = endpoint::probe_opened(
+            &self.spec,
+            &self.cfg,
+            &self.host,
+            &self.abort,
+            opened,
+            connecting,
+        )
+        .await;
+        drop(self.host);
+        let _ = self.tx.send(result).await;
+    }
 }
 
 /// A named target that did not resolve: reported, and it makes the scan incomplete.

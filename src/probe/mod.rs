@@ -1,7 +1,8 @@
 //! The async engine: connects, drives the sans-IO codec, and yields one
 //! [`crate::model::Observation`] per endpoint. Imports the model, never the report.
 //!
-//! - [`engine`]: the stream of endpoints in, observations out, with the global cap.
+//! - [`engine`]: the stream of endpoints in, observations out: a connect stage, then a probe
+//!   stage, each with its own cap.
 //! - [`connect`]: the connect sweep, one TCP connect before any hello.
 //! - [`endpoint`]: one endpoint — one [`plan::VersionSweep`] per version, then the rest.
 //! - [`plan`]: pure state machine deciding the next hello (cipher sweep, server-order test).
@@ -33,4 +34,4 @@ pub mod rtt;
 pub mod tls13;
 
 pub use endpoint::{probe, ProbeConfig};
-pub use engine::{fit_concurrency, spawn, ScanConfig, Stop};
+pub use engine::{fit_concurrency, fit_connect_concurrency, spawn, ScanConfig, Stop};
