@@ -323,6 +323,10 @@ impl Progress {
         }
         bar.set_message(format!("open {}  TLS {}  failing {}", s.0, s.1, s.2));
         bar.inc(1);
+        // A shard's total is its expected share of the hash split, not an exact count.
+        if bar.length().is_some_and(|len| bar.position() > len) {
+            bar.set_length(bar.position());
+        }
     }
 
     fn finish(&self) {

@@ -95,16 +95,22 @@ impl TargetSet {
         }
     }
 
-    /// Upper bound of the number of endpoints, before duplicates, exclusions and sharding are
-    /// removed (a host name counts as one address per port). Saturates at `u128::MAX`.
+    /// The number of endpoints to expect, for a progress total: an upper bound before
+    /// duplicates and exclusions are removed (a host name counts as one address per port),
+    /// and under `--shard K/N` this shard's share of it, rounded up (the split is by hash, so
+    /// a shard holds about its share, not exactly). Saturates at `u128::MAX`.
     pub fn size_hint(&self) -> u128 {
-        self.includes.iter().fold(0u128, |total, spec| {
+        let total = self.includes.iter().fold(0u128, |total, spec| {
             let ports = match spec.port {
                 Some(_) => 1,
                 None => self.ports.len() as u128,
             };
             total.saturating_add(spec.address_count().saturating_mul(ports))
-        })
+        });
+        match self.shard {
+            Some(shard) if shard.count > 1 => total.div_ceil(u128::from(shard.count)),
+            _ => total,
+        }
     }
 
     /// The targets to scan, in order.
@@ -742,6 +748,22 @@ mod tests {
         );
         assert_eq!(set("2001:db8::/64", "", &[1, 2]).size_hint(), 1u128 << 65);
         assert_eq!(set("::/0 ::/1", "", &[1, 2]).size_hint(), u128::MAX);
+    }
+
+    #[test]
+    fn size_hint_is_a_shards_share() {
+        let mut s = set("10.0.0.0/16", "", &[6443, 2379]);
+        s.shard = Some(Shard { index: 2, count: 3 });
+        // 131072 / 3, rounded up.
+        assert_eq!(s.size_hint(), 43_691);
+        let emitted = run(s.clone(), &[]).len() as u128;
+        // The hash splits evenly: the hint is within 2 % of what the shard holds.
+        assert!(
+            emitted.abs_diff(s.size_hint()) * 50 < s.size_hint(),
+            "{emitted}"
+        );
+        s.shard = Some(Shard { index: 1, count: 1 });
+        assert_eq!(s.size_hint(), 131_072);
     }
 
     #[test]
