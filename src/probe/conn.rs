@@ -65,6 +65,9 @@ impl Flight {
 /// How often a waiting connect asks its limit again (see [`connect_timed`]).
 const RECHECK: Duration = Duration::from_millis(50);
 
+/// A limit too far off to add to an instant is no limit at all: a year will do.
+const FAR: Duration = Duration::from_secs(365 * 86_400);
+
 /// Connects with a deadline.
 pub async fn connect(addr: SocketAddr, limit: Duration) -> Result<TcpStream, ConnError> {
     connect_timed(addr, || limit)
@@ -106,10 +109,7 @@ pub async fn connect_with<S>(
     loop {
         let now = Instant::now();
         let limit = limit();
-        // A limit too far off to add is no limit at all: a year will do.
-        let deadline = start
-            .checked_add(limit)
-            .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400));
+        let deadline = start.checked_add(limit).unwrap_or(now + FAR);
         if now >= deadline {
             return Err((ConnError::ConnectTimeout(limit), now - start));
         }
@@ -143,16 +143,29 @@ fn classify_connect(e: &io::Error) -> ConnError {
 /// answer had come); after it, the flight is returned with [`FlightEnd::Cut`] or
 /// [`FlightEnd::Closed`], because what came is already an answer.
 pub async fn exchange(
-    mut stream: TcpStream,
+    stream: TcpStream,
     hello: &[u8],
     until: ReadUntil,
     limit: Duration,
 ) -> Result<Flight, ConnError> {
-    let deadline = Instant::now() + limit;
+    exchange_within(stream, hello, until, || limit).await
+}
+
+/// [`exchange`] with a limit asked again each time it runs out while the answer is awaited:
+/// a limit that grew meanwhile (with what the scan learned, `probe::link`) is waited out.
+pub async fn exchange_within(
+    mut stream: TcpStream,
+    hello: &[u8],
+    until: ReadUntil,
+    mut limit: impl FnMut() -> Duration,
+) -> Result<Flight, ConnError> {
+    let start = Instant::now();
+    let first = limit();
+    let deadline = start.checked_add(first).unwrap_or(start + FAR);
     match tokio::time::timeout_at(deadline, stream.write_all(hello)).await {
         Err(_) => {
             return Err(ConnError::ReadTimeout {
-                limit,
+                limit: first,
                 partial: false,
                 what: Awaited::ServerHello,
             })
@@ -166,8 +179,8 @@ pub async fn exchange(
     let mut received = 0usize;
     let mut buf = [0u8; 8192];
     loop {
-        let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-            Err(_) => {
+        let n = match read_within(&mut stream, &mut buf, start, &mut limit).await {
+            Err(limit) => {
                 let what = if flight.messages.is_empty() {
                     Awaited::ServerHello
                 } else {
@@ -209,6 +222,29 @@ pub async fn exchange(
                 Ok(None) => break,
                 Err(e) => return decode_failure(flight, e),
             }
+        }
+    }
+}
+
+/// Reads into `buf`, unless `limit()` has passed since `start` first (asked again when it
+/// runs out): then the limit that ran out.
+async fn read_within(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    start: Instant,
+    limit: &mut impl FnMut() -> Duration,
+) -> Result<io::Result<usize>, Duration> {
+    loop {
+        let now = Instant::now();
+        let limit = limit();
+        let deadline = start.checked_add(limit).unwrap_or(now + FAR);
+        if now >= deadline {
+            return Err(limit);
+        }
+        tokio::select! {
+            biased;
+            r = stream.read(buf) => return Ok(r),
+            () = tokio::time::sleep_until(deadline) => {}
         }
     }
 }
@@ -263,5 +299,39 @@ fn stops(msg: &ServerMessage, until: ReadUntil) -> bool {
                 }
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_waits_out_a_limit_that_grew_while_it_waited() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        // Accepted and held, never answered.
+        let (_server, _) = listener.accept().await.unwrap();
+        let asked = Cell::new(0u32);
+        let limit = || {
+            asked.set(asked.get() + 1);
+            // 100 ms at first; what was learned meanwhile says 300 ms.
+            Duration::from_millis(if asked.get() <= 2 { 100 } else { 300 })
+        };
+        let start = Instant::now();
+        let r = exchange_within(client, b"hello", ReadUntil::ServerHello, limit).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
+        assert_eq!(
+            r.unwrap_err(),
+            ConnError::ReadTimeout {
+                limit: Duration::from_millis(300),
+                partial: false,
+                what: Awaited::ServerHello,
+            }
+        );
     }
 }

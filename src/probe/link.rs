@@ -287,10 +287,16 @@ impl Link<'_> {
         };
         let (_, answer) = self.waits(patience);
         let sent = Instant::now();
-        let budget = answer.min(self.deadline.saturating_duration_since(sent));
+        let budget = || self.deadline.saturating_duration_since(sent);
+        // A learned wait grows with what the scan learns while it waits (a wave of answers
+        // slower than the first ones), never shrinks.
+        let limit = || match patience {
+            Patience::Learned => self.waits(patience).1.max(answer).min(budget()),
+            _ => answer.min(budget()),
+        };
         self.handshakes.fetch_add(1, Ordering::Relaxed);
         let r = tokio::select! {
-            r = conn::exchange(stream, hello, until, budget) => r,
+            r = conn::exchange_within(stream, hello, until, limit) => r,
             () = self.abort.cancelled() => return Err(ConnError::Aborted),
         };
         if matches!(&r, Ok(flight) if flight.cut().is_none()) {
