@@ -23,7 +23,7 @@ use crate::probe::limits::HostHandle;
 use crate::probe::retry::{
     self, Attempt, DropVerdict, PathStats, FIRST_CONTACT_RETRIES, MAX_FAST_RETRIES,
 };
-use crate::probe::rtt::Leg;
+use crate::probe::rtt::{Leg, ANSWER_FLOOR};
 use crate::probe::ProbeConfig;
 use crate::wire::ServerMessage;
 
@@ -72,7 +72,8 @@ pub enum Patience {
     Learned,
     /// The user's `--connect-timeout` and `--handshake-timeout`.
     Full,
-    /// Until this instant, but at least what the figures say, at most the user's limits.
+    /// Until this instant, but at least a learned connect wait and the shortest answer
+    /// wait (`rtt::ANSWER_FLOOR`), at most the user's limits.
     Until(Instant),
 }
 
@@ -136,8 +137,8 @@ impl Link<'_> {
     }
 
     /// One attempt, no retry: for a hello that only tells two failures apart (the older hello
-    /// after a silent first one). It waits what is left of the first contact's budget, and at
-    /// least what the figures say.
+    /// after a silent first one). It waits what is left of the first contact's budget (at
+    /// least `rtt::ANSWER_FLOOR`).
     pub async fn exchange_once(&self, hello: &[u8], until: ReadUntil) -> Reply {
         let half = self.cfg.handshake_timeout / 2;
         let end = self
@@ -329,8 +330,8 @@ impl Link<'_> {
             Patience::Learned => learned(),
             Patience::Until(end) => {
                 let left = end.saturating_duration_since(Instant::now());
-                let (c, a) = learned();
-                (left.max(c).min(connect), left.max(a).min(answer))
+                let c = rtt.connect_timeout(ip, 0, connect);
+                (left.max(c).min(connect), left.max(ANSWER_FLOOR).min(answer))
             }
         }
     }

@@ -6,17 +6,23 @@
 //! the network plus the server's own work). Each is kept per host, per network (IPv4 /24,
 //! IPv6 /64) and for the whole scan, as a smoothed mean and mean deviation (RFC 6298 §2:
 //! SRTT and RTTVAR, gains 1/8 and 1/4; nmap's timing engine, `timing.cc`, does the same per
-//! host and per scan group). A timeout is read from the most specific scope that has a sample:
-//! the host, else its network, else the scan, else nothing is known.
+//! host and per scan group).
 //!
-//! - connect: `clamp(SRTT + 4·RTTVAR, floor, --connect-timeout)`, the floor being
+//! - connect: from the most specific scope that has a sample (the host, else its network,
+//!   else the scan), `clamp(SRTT + 4·RTTVAR, floor, --connect-timeout)`, the floor being
 //!   [`CONNECT_FLOOR`] for the host's own or its network's figures and [`SCAN_CONNECT_FLOOR`]
 //!   when only the scan's are known (a host in a network the scan has not heard from may be
 //!   farther away). Retry `k` waits `2^k` times as long (RFC 6298 §5.5), up to the limit.
-//!   Nothing known: the limit.
-//! - answer: `clamp(SRTT + 4·RTTVAR + ANSWER_MARGIN, ANSWER_FLOOR, --handshake-timeout)`; the
-//!   margin lets one lost segment be retransmitted (Linux waits at least 200 ms). Nothing
-//!   known: [`INITIAL_ANSWER`].
+//!   Nothing known: the limit. Short waits are the point here: they are what a filtered
+//!   address costs.
+//! - answer: the longest of the scopes' `SRTT + 4·RTTVAR + ANSWER_MARGIN`, at least
+//!   [`ANSWER_FLOOR`], at most half of `--handshake-timeout` (a retry with the full limit
+//!   follows every learned wait). The margin lets one lost segment be retransmitted (Linux
+//!   waits at least 200 ms). The longest, not the most specific: a server's answer time is
+//!   mostly its own work, and a host whose first answer was quick can be slow under the next
+//!   few hellos at once, as its network's figures already show; a long answer wait costs only
+//!   endpoints that stop answering, which the first-contact budget (`probe::link`) bounds.
+//!   Nothing known: [`INITIAL_ANSWER`].
 //!
 //! Every sample counts, however late: a slow server raises its host's figures (and its
 //! network's), so the next wait is longer. Samples only come from attempts that got an answer
@@ -135,16 +141,14 @@ pub fn connect_timeout(best: Option<(Scope, Estimate)>, attempt: u32, limit: Dur
     base.saturating_mul(factor).min(limit)
 }
 
-/// The answer timeout, given the best estimate and the user's limit (module doc).
-pub fn answer_timeout(best: Option<(Scope, Estimate)>, limit: Duration) -> Duration {
-    match best {
-        None => INITIAL_ANSWER.min(limit),
-        Some((_, estimate)) => estimate
-            .bound()
-            .saturating_add(ANSWER_MARGIN)
-            .max(ANSWER_FLOOR)
-            .min(limit),
-    }
+/// The answer timeout, given the scopes' estimates and the user's limit (module doc).
+pub fn answer_timeout(known: impl IntoIterator<Item = Estimate>, limit: Duration) -> Duration {
+    let longest = known.into_iter().map(|e| e.bound()).max();
+    let learned = match longest {
+        None => INITIAL_ANSWER,
+        Some(bound) => bound.saturating_add(ANSWER_MARGIN).max(ANSWER_FLOOR),
+    };
+    learned.min(limit / 2)
 }
 
 /// The network an address belongs to, for the per-network figures.
@@ -271,11 +275,18 @@ impl Figures {
 
     /// The most specific estimate of `leg` for `ip`, and where it comes from.
     pub fn best(&self, ip: IpAddr, leg: Leg) -> Option<(Scope, Estimate)> {
+        self.scopes(ip, leg).into_iter().flatten().next()
+    }
+
+    /// The host's, its network's and the scan's estimates of `leg`, where there are some.
+    pub fn scopes(&self, ip: IpAddr, leg: Leg) -> [Option<(Scope, Estimate)>; 3] {
         let host = self.hosts.get(&ip).and_then(|l| l.get(leg));
-        let net = || self.networks.get(&network(ip)).and_then(|l| l.get(leg));
-        host.map(|e| (Scope::Host, e))
-            .or_else(|| net().map(|e| (Scope::Network, e)))
-            .or_else(|| self.scan.get(leg).map(|e| (Scope::Scan, e)))
+        let net = self.networks.get(&network(ip)).and_then(|l| l.get(leg));
+        [
+            host.map(|e| (Scope::Host, e)),
+            net.map(|e| (Scope::Network, e)),
+            self.scan.get(leg).map(|e| (Scope::Scan, e)),
+        ]
     }
 
     /// Hosts and networks whose figures are kept (for tests of the memory bound).
@@ -301,9 +312,10 @@ impl RttTable {
         connect_timeout(self.lock().best(ip, Leg::Connect), attempt, limit)
     }
 
-    /// The answer timeout for a hello to `ip`, at most `limit`.
+    /// The answer timeout for a hello to `ip`, at most half of `limit`.
     pub fn answer_timeout(&self, ip: IpAddr, limit: Duration) -> Duration {
-        answer_timeout(self.lock().best(ip, Leg::Answer), limit)
+        let scopes = self.lock().scopes(ip, Leg::Answer);
+        answer_timeout(scopes.into_iter().flatten().map(|(_, e)| e), limit)
     }
 
     /// The most specific estimate of `leg` for `ip`.
@@ -356,9 +368,9 @@ mod tests {
         for _ in 0..20 {
             e.update(ms(20));
         }
-        let before = answer_timeout(Some((Scope::Host, e)), ms(5000));
+        let before = answer_timeout([e], ms(10_000));
         e.update(ms(3000));
-        let after = answer_timeout(Some((Scope::Host, e)), ms(5000));
+        let after = answer_timeout([e], ms(10_000));
         // One 3 s answer: RTTVAR grows by ~745 ms, SRTT by ~372 ms.
         assert!(after > before + ms(3000), "{before:?} -> {after:?}");
     }
@@ -391,12 +403,19 @@ mod tests {
     #[test]
     fn nothing_known_means_the_limit_and_the_limit_caps_everything() {
         assert_eq!(connect_timeout(None, 0, ms(3000)), ms(3000));
-        assert_eq!(answer_timeout(None, ms(5000)), INITIAL_ANSWER);
-        assert_eq!(answer_timeout(None, ms(300)), ms(300));
-        let slow = Some((Scope::Host, Estimate::first(ms(2000))));
-        assert_eq!(connect_timeout(slow, 0, ms(3000)), ms(3000));
-        assert_eq!(connect_timeout(slow, 40, ms(3000)), ms(3000));
-        assert_eq!(answer_timeout(slow, ms(5000)), ms(5000));
+        assert_eq!(answer_timeout([], ms(5000)), INITIAL_ANSWER);
+        // A learned answer wait is at most half the limit: the retry gets all of it.
+        assert_eq!(answer_timeout([], ms(300)), ms(150));
+        let slow = Estimate::first(ms(2000));
+        assert_eq!(
+            connect_timeout(Some((Scope::Host, slow)), 0, ms(3000)),
+            ms(3000)
+        );
+        assert_eq!(
+            connect_timeout(Some((Scope::Host, slow)), 40, ms(3000)),
+            ms(3000)
+        );
+        assert_eq!(answer_timeout([slow], ms(5000)), ms(2500));
     }
 
     #[test]
@@ -405,17 +424,31 @@ mod tests {
         for _ in 0..30 {
             e.update(ms(25));
         }
-        assert_eq!(
-            answer_timeout(Some((Scope::Network, e)), ms(5000)),
-            ANSWER_FLOOR
-        );
+        assert_eq!(answer_timeout([e], ms(5000)), ANSWER_FLOOR);
         let mut wan = Estimate::first(ms(300));
         for r in [280, 320, 300, 310, 290] {
             wan.update(ms(r));
         }
-        let t = answer_timeout(Some((Scope::Host, wan)), ms(5000));
+        let t = answer_timeout([wan], ms(5000));
         assert_eq!(t, wan.bound() + ANSWER_MARGIN);
         assert!(t > ms(600) && t < ms(1000), "{t:?}");
+    }
+
+    #[test]
+    fn an_answer_wait_is_the_longest_scope_says() {
+        // A host whose one answer came in 20 ms, on a network whose servers are answering a
+        // wave of hellos in about 400 ms: the host gets the network's wait, not its own.
+        let mut f = Figures::default();
+        f.record(ip("10.0.0.1"), Leg::Answer, ms(20));
+        for h in 2..=20 {
+            f.record(ip(&format!("10.0.0.{h}")), Leg::Answer, ms(400));
+        }
+        let scopes = f.scopes(ip("10.0.0.1"), Leg::Answer);
+        assert_eq!(scopes.iter().flatten().count(), 3);
+        let host_only = answer_timeout(scopes[0].map(|(_, e)| e), ms(5000));
+        let all = answer_timeout(scopes.into_iter().flatten().map(|(_, e)| e), ms(5000));
+        assert_eq!(host_only, ANSWER_FLOOR);
+        assert!(all > ms(700), "{all:?}");
     }
 
     #[test]
@@ -472,6 +505,7 @@ mod tests {
             t.connect_timeout(ip("10.1.1.1"), 0, ms(3000)),
             CONNECT_FLOOR
         );
+        // Only a connect was timed: no answer figures yet.
         assert_eq!(t.answer_timeout(ip("10.1.1.1"), ms(5000)), INITIAL_ANSWER);
     }
 }
