@@ -24,8 +24,10 @@
 //!
 //! `--serve A.B.C [--delay-ms D]` only serves: the same servers on 127.0.1.x, each behind a
 //! relay on A.B.C.x (same ports) that holds every chunk D ms (default 10) each way, so a
-//! round trip costs 2D. `scripts/bench-netns.sh` runs it inside a network namespace, with a
-//! share of addresses dropped by iptables (`sudo scripts/bench-netns.sh [HOSTS] [DELAY_MS]`).
+//! round trip costs 2D; `--tarpit ADDR:PORT` adds a listener that accepts and never answers.
+//! `scripts/bench-netns.sh` runs it inside a network namespace, with filtered and closed
+//! addresses and packet loss, and nmap on the same endpoints (`sudo scripts/bench-netns.sh`).
+//! `--compare-nmap REPORT.json NMAP.xml` compares a fipsprobe report with nmap's XML.
 //!
 //! The servers run on a runtime of their own (threads `srv`), the scanner on another (threads
 //! `scan`), so the CPU each spends is read apart from /proc: the servers' handshake CPU is the
@@ -68,6 +70,8 @@ struct Options {
     compare_nmap: Option<(String, String)>,
     /// `--serve NET`: only serve, behind relays listening on NET.1-hosts (for bench-netns.sh).
     serve: Option<String>,
+    /// `--tarpit ADDR:PORT` (with `--serve`): also a listener that accepts and never answers.
+    tarpit: Option<SocketAddr>,
     delay_ms: u64,
 }
 
@@ -97,6 +101,7 @@ fn options() -> Result<Options, String> {
         per_host: 4,
         compare_nmap: None,
         serve: None,
+        tarpit: None,
         delay_ms: 10,
     };
     let mut args = std::env::args().skip(1);
@@ -134,6 +139,13 @@ fn options() -> Result<Options, String> {
             "--per-host" => o.per_host = value.parse().map_err(bad)?,
             "--sweep" => o.sweep = Some(value.parse().map_err(bad)?),
             "--serve" => o.serve = Some(value),
+            "--tarpit" => {
+                o.tarpit = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad address {value:?}"))?,
+                )
+            }
             "--delay-ms" => o.delay_ms = value.parse().map_err(bad)?,
             other => return Err(format!("unknown option {other}")),
         }
@@ -848,11 +860,26 @@ async fn serve(net: &str, o: &Options) -> Result<(), String> {
             }
         });
     }
+    if let Some(addr) = o.tarpit {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("tarpit on {addr}: {e}"))?;
+        tokio::spawn(async move {
+            // Accepted and held, never read or answered, until the program ends.
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+    }
     println!(
-        "ready: {} servers behind relays on {net}.1-{} (+{} ms each way)",
+        "ready: {} servers behind relays on {net}.1-{} (+{} ms each way){}",
         servers.len(),
         o.hosts,
-        o.delay_ms
+        o.delay_ms,
+        o.tarpit
+            .map(|a| format!(", a tarpit on {a}"))
+            .unwrap_or_default()
     );
     std::future::pending::<()>().await;
     drop(servers);
