@@ -209,6 +209,13 @@ if [ "$NMAP" = 1 ]; then
     [ "$SAME" = 0 ] || { echo "bench-netns: the live endpoints' results differ" >&2; exit 1; }
 fi
 
+# Packets the veth itself dropped (a full queue), apart from iptables' deliberate losses.
+veth_drops() {
+    ip netns exec "$1" ip -s -j link show dev "$2" |
+        jq -r '.[0].stats64 | "\(.tx.dropped) sent, \(.rx.dropped) received"'
+}
+echo "veth drops: client $(veth_drops "$NS_C" "$VETH_C"); server $(veth_drops "$NS_S" "$VETH_S")"
+
 if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP" && cp "$WORK"/report.json "$KEEP"/ && { cp "$WORK"/nmap.xml "$KEEP"/ 2>/dev/null || true; }
 fi

@@ -6,7 +6,8 @@
 //! network's or the scan's SRTT + 4·RTTVAR, twice as long on each retry, never longer than
 //! `--connect-timeout`, and asked again while it waits, so that a connect begun before anything
 //! had answered is cut short once something has. A timeout is never a refusal: it ends as
-//! `timeout` (`ConnError::ConnectTimeout`), a gap, after `--retries` retries. When nothing is
+//! `timeout` (`ConnError::ConnectTimeout`), a gap, after `--retries` retries (more on a path
+//! where connects have needed retries to get through: `probe::rtt`). When nothing is
 //! known, the wait is the full limit, and then, as before these figures, a member of a range
 //! gets no retry (a silent address there is normal, and a second full wait would double the
 //! cost of every filtered one) while a target named explicitly gets its retries.
@@ -84,6 +85,7 @@ where
         let e = match timed {
             Ok((stream, took)) => {
                 host.rtt().record(ip, Leg::Connect, took);
+                host.rtt().connected_on(attempt);
                 host.park(permit);
                 return Ok(stream);
             }
@@ -95,9 +97,15 @@ where
             Err((e, _)) => e,
         };
         drop(permit);
-        // A wait shorter than the limit was the figures' guess; the next one doubles.
+        // A wait shorter than the limit was the figures' guess; the next one doubles, and a
+        // lossy path buys guesses more retries (`probe::rtt`).
         let guessed = matches!(e, ConnError::ConnectTimeout(waited) if waited < limit);
-        let again = e.is_transient() && attempt < cfg.retries && (explicit || guessed);
+        let retries = if guessed {
+            host.rtt().connect_retries(cfg.retries)
+        } else {
+            cfg.retries
+        };
+        let again = e.is_transient() && attempt < retries && (explicit || guessed);
         if !again {
             return Err(e);
         }
@@ -233,6 +241,45 @@ mod tests {
         let (scope, estimate) = limits.rtt().best(ip(50), Leg::Connect).unwrap();
         assert_eq!(scope, crate::probe::rtt::Scope::Host);
         assert_eq!(estimate.srtt(), ms(150));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_path_that_lost_a_syn_gives_every_connect_a_third_attempt() {
+        let limits = Limits::new(4, None);
+        let never = CancellationToken::new();
+        for h in 1..=8 {
+            let host = limits.host(ip(h));
+            assert!(
+                sweep_with(false, &cfg(), &host, &never, scripted(Some(ms(20))))
+                    .await
+                    .is_ok()
+            );
+        }
+        // A live host whose first SYN was lost: it answers the second attempt.
+        let lossy = limits.host(ip(30));
+        let mut calls = 0;
+        let r = sweep_with(false, &cfg(), &lossy, &never, || {
+            calls += 1;
+            scripted(if calls == 1 { None } else { Some(ms(20)) })()
+        })
+        .await;
+        assert!(r.is_ok());
+        // Now a filtered address gets 100 + 200 + 400 ms, and a live one that loses two SYNs
+        // in a row is still found.
+        let filtered = limits.host(ip(200));
+        let start = Instant::now();
+        let r = sweep_with(false, &cfg(), &filtered, &never, scripted(None)).await;
+        assert!(r.is_err());
+        assert_eq!(start.elapsed(), ms(700));
+        let unlucky = limits.host(ip(31));
+        let mut calls = 0;
+        let r = sweep_with(false, &cfg(), &unlucky, &never, || {
+            calls += 1;
+            scripted(if calls <= 2 { None } else { Some(ms(20)) })()
+        })
+        .await;
+        assert!(r.is_ok());
+        assert_eq!(calls, 3);
     }
 
     #[tokio::test(start_paused = true)]

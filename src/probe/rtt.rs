@@ -14,7 +14,10 @@
 //!   when only the scan's are known (a host in a network the scan has not heard from may be
 //!   farther away). Retry `k` waits `2^k` times as long (RFC 6298 §5.5), up to the limit.
 //!   Nothing known: the limit. Short waits are the point here: they are what a filtered
-//!   address costs.
+//!   address costs. A lossy path shows itself by connects that succeed only on a retry: then
+//!   every connect gets one attempt more than the deepest success needed (nmap's
+//!   `max_successful_tryno`), at most [`MAX_LOSS_RETRIES`] more than `--retries`, so that a
+//!   live address is not taken for a filtered one because two SYNs in a row were lost.
 //! - answer: the longest of the scopes' `SRTT + 4·RTTVAR + ANSWER_MARGIN`, at least
 //!   [`ANSWER_FLOOR`], at most half of `--handshake-timeout` (a retry with the full limit
 //!   follows every learned wait). The margin lets one lost segment be retransmitted (Linux
@@ -52,6 +55,9 @@ pub const ANSWER_FLOOR: Duration = Duration::from_millis(500);
 
 /// The answer timeout before anything has answered (nmap's initial RTT timeout).
 pub const INITIAL_ANSWER: Duration = Duration::from_secs(1);
+
+/// Connect retries a lossy path may add to `--retries` (module doc).
+pub const MAX_LOSS_RETRIES: u32 = 3;
 
 /// Hosts whose figures are kept.
 pub const MAX_HOSTS: usize = 4096;
@@ -253,6 +259,8 @@ pub struct Figures {
     hosts: Bounded<IpAddr>,
     networks: Bounded<Network>,
     scan: Legs,
+    /// The latest attempt (0: the first) on which a connect of the scan succeeded.
+    deepest_connect: u32,
 }
 
 impl Default for Figures {
@@ -261,11 +269,24 @@ impl Default for Figures {
             hosts: Bounded::new(MAX_HOSTS),
             networks: Bounded::new(MAX_NETWORKS),
             scan: Legs::default(),
+            deepest_connect: 0,
         }
     }
 }
 
 impl Figures {
+    /// Notes that a connect succeeded on attempt `attempt` (0: the first).
+    pub fn connected_on(&mut self, attempt: u32) {
+        self.deepest_connect = self.deepest_connect.max(attempt);
+    }
+
+    /// The retries a connect with learned waits gets: `retries`, or one more than the deepest
+    /// success needed, at most [`MAX_LOSS_RETRIES`] more.
+    pub fn connect_retries(&self, retries: u32) -> u32 {
+        let needed = self.deepest_connect.saturating_add(1);
+        retries.max(needed.min(retries.saturating_add(MAX_LOSS_RETRIES)))
+    }
+
     /// Takes a sample of `leg` to `ip` into the host's, its network's and the scan's figures.
     pub fn record(&mut self, ip: IpAddr, leg: Leg, sample: Duration) {
         self.hosts.entry(ip).record(leg, sample);
@@ -321,6 +342,16 @@ impl RttTable {
     /// The most specific estimate of `leg` for `ip`.
     pub fn best(&self, ip: IpAddr, leg: Leg) -> Option<(Scope, Estimate)> {
         self.lock().best(ip, leg)
+    }
+
+    /// Notes that a connect succeeded on attempt `attempt` (0: the first).
+    pub fn connected_on(&self, attempt: u32) {
+        self.lock().connected_on(attempt);
+    }
+
+    /// The retries a connect with learned waits gets ([`Figures::connect_retries`]).
+    pub fn connect_retries(&self, retries: u32) -> u32 {
+        self.lock().connect_retries(retries)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Figures> {
@@ -494,6 +525,23 @@ mod tests {
         // The newest are kept.
         let last = IpAddr::from((0x0a00_0000u32 + (0xffff << 4)).to_be_bytes());
         assert_eq!(f.best(last, Leg::Connect).map(|b| b.0), Some(Scope::Host));
+    }
+
+    #[test]
+    fn connects_that_needed_a_retry_buy_every_connect_one_more() {
+        let mut f = Figures::default();
+        assert_eq!(f.connect_retries(1), 1);
+        f.connected_on(0);
+        assert_eq!(f.connect_retries(1), 1);
+        // Loss: a connect got through on its second attempt; everyone now gets a third.
+        f.connected_on(1);
+        assert_eq!(f.connect_retries(1), 2);
+        assert_eq!(f.connect_retries(0), 2);
+        f.connected_on(9);
+        assert_eq!(f.connect_retries(1), 1 + MAX_LOSS_RETRIES);
+        assert_eq!(f.connect_retries(0), MAX_LOSS_RETRIES);
+        assert_eq!(f.connect_retries(7), 10);
+        assert_eq!(f.connect_retries(20), 20);
     }
 
     #[test]
