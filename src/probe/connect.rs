@@ -35,8 +35,6 @@ pub enum Opened {
     /// The port answered, but its connection was closed unused while the endpoint waited
     /// for a probe slot: the first hello opens a new one.
     Answered,
-    /// The sweep failed: the endpoint ends here.
-    Failed(ConnError),
 }
 
 /// Connects to the endpoint at `port` of `host`; on success the connection's slot stays

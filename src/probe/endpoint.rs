@@ -102,21 +102,8 @@ pub async fn probe_opened(
 ) -> Observation {
     let started = Instant::now();
     let addr = SocketAddr::new(spec.ip, spec.port);
-    let sni = cfg
-        .sni
-        .clone()
-        .or_else(|| spec.sni.as_deref().map(str::to_string));
-    let id = EndpointId {
-        sni: sni.clone(),
-        explicit: spec.explicit,
-        service: crate::targets::service_for_port(spec.port).map(str::to_string),
-        ..EndpointId::new(
-            spec.target.to_string(),
-            spec.host.to_string(),
-            spec.ip,
-            spec.port,
-        )
-    };
+    let id = endpoint_id(spec, cfg);
+    let sni = id.sni.clone();
     let ctx = Ctx {
         addr,
         sni,
@@ -134,6 +121,36 @@ pub async fn probe_opened(
     obs.handshakes = ctx.handshakes.load(Ordering::Relaxed);
     obs.duration_ms = elapsed_ms(started).saturating_add(elapsed_ms_of(connecting));
     obs
+}
+
+/// The observation of an endpoint whose connect sweep (in the engine's connect stage) failed.
+pub fn connect_failed(
+    spec: &EndpointSpec,
+    cfg: &ProbeConfig,
+    error: ConnError,
+    connecting: Duration,
+) -> Observation {
+    let mut obs = Observation::failed(endpoint_id(spec, cfg), error);
+    obs.duration_ms = elapsed_ms_of(connecting);
+    obs
+}
+
+fn endpoint_id(spec: &EndpointSpec, cfg: &ProbeConfig) -> EndpointId {
+    let sni = cfg
+        .sni
+        .clone()
+        .or_else(|| spec.sni.as_deref().map(str::to_string));
+    EndpointId {
+        sni,
+        explicit: spec.explicit,
+        service: crate::targets::service_for_port(spec.port).map(str::to_string),
+        ..EndpointId::new(
+            spec.target.to_string(),
+            spec.host.to_string(),
+            spec.ip,
+            spec.port,
+        )
+    }
 }
 
 /// How much retrying an offer gets.
@@ -169,7 +186,6 @@ impl Ctx<'_> {
         let stream = match opened {
             Opened::Stream(s) => Some(s),
             Opened::Answered => None,
-            Opened::Failed(e) => return Observation::failed(id, e),
             Opened::NotYet => {
                 let port = self.addr.port();
                 match connect::sweep(port, id.explicit, self.cfg, self.host, self.abort).await {

@@ -167,27 +167,31 @@ impl Stages {
         )
         .await;
         let connecting = started.elapsed();
-        let (opened, probe_slot) = match swept {
-            Err(e) => (Opened::Failed(e), None),
-            Ok(stream) => match self.probe_slot().await {
-                (Some(slot), true) => (Opened::Stream(stream), Some(slot)),
-                (slot, _) => {
-                    drop(stream);
-                    self.host.unpark();
-                    (Opened::Answered, slot)
-                }
-            },
+        let stream = match swept {
+            Ok(stream) => stream,
+            Err(e) => {
+                let result = endpoint::connect_failed(&self.spec, &self.cfg, e, connecting);
+                drop(self.host);
+                // The connect slot is held until the result is handed over, so a slow
+                // consumer slows the scan instead of piling up results in memory.
+                let _ = self.tx.send(result).await;
+                drop(connect_slot);
+                return;
+            }
         };
-        if probe_slot.is_some() {
-            drop(connect_slot);
-            self.finish(opened, connecting).await;
-            drop(probe_slot);
-        } else {
-            // A failed sweep needs no probe slot; its connect slot is held until the result
-            // is handed over, so a slow consumer slows the scan instead of piling up results.
-            self.finish(opened, connecting).await;
-            drop(connect_slot);
-        }
+        let (opened, probe_slot) = match self.probe_slot().await {
+            (Some(slot), true) => (Opened::Stream(stream), Some(slot)),
+            (slot, _) => {
+                drop(stream);
+                self.host.unpark();
+                (Opened::Answered, slot)
+            }
+        };
+        drop(connect_slot);
+        // Boxed: the probe's state is large (its sweeps' buffers), and a task of the connect
+        // stage should not carry room for it while it only connects.
+        Box::pin(self.finish(opened, connecting)).await;
+        drop(probe_slot);
     }
 
     /// Waits for a probe slot; `true` when it came while the sweep's connection is still
