@@ -6,10 +6,10 @@
 //!   (`probe::connect`). Closed and filtered addresses end here, so addresses that never answer
 //!   hold only connect slots, never the slots of endpoints that do;
 //! - the probe stage (`concurrency` at once) probes the endpoints that answered, on the
-//!   connection the sweep opened. An endpoint keeps its connect slot until a probe slot is
-//!   free, so the stages stay bounded; its connection is kept open for [`HANDOFF_FRESH`] at
-//!   most, then closed (its first hello opens another), so that no server holds an idle
-//!   connection of ours for long, and its slot of the per-host cap is not held by a wait.
+//!   connection the sweep opened when a probe slot is free at once. Otherwise that connection
+//!   is closed (the first hello opens another) and the endpoint waits for a slot, keeping its
+//!   connect slot so that the stages stay bounded: no server holds an idle connection of ours
+//!   while we wait, and no wait holds a slot of the per-host cap.
 //!
 //! Memory is bounded by the two caps and the channels between them: a /16 is never held.
 
@@ -29,11 +29,6 @@ use crate::targets::{EndpointSpec, Planned};
 
 /// Connect sweeps at once per endpoint probed at once, by default.
 pub const CONNECT_FACTOR: usize = 4;
-
-/// How long a connection the connect sweep opened may wait for a probe slot before it is
-/// closed: well inside the idle timeouts servers give a client that has sent nothing (nginx
-/// 60 s, Go's TLS handshake 10 s).
-pub const HANDOFF_FRESH: Duration = Duration::from_secs(1);
 
 /// Engine settings.
 #[derive(Clone, Debug)]
@@ -179,12 +174,15 @@ impl Stages {
                 return;
             }
         };
-        let (opened, probe_slot) = match self.probe_slot().await {
-            (Some(slot), true) => (Opened::Stream(stream), Some(slot)),
-            (slot, _) => {
+        let (opened, probe_slot) = match Arc::clone(&self.probes).try_acquire_owned() {
+            Ok(slot) => (Opened::Stream(stream), Some(slot)),
+            Err(_) => {
+                // The probe stage is full: the connection is closed, and its slot of the
+                // per-host cap given back, before waiting (an endpoint being probed on the
+                // same address may need that slot to finish and free a probe slot).
                 drop(stream);
                 self.host.unpark();
-                (Opened::Answered, slot)
+                (Opened::Answered, self.probe_slot().await)
             }
         };
         drop(connect_slot);
@@ -194,17 +192,12 @@ impl Stages {
         drop(probe_slot);
     }
 
-    /// Waits for a probe slot; `true` when it came while the sweep's connection is still
-    /// fresh. No slot only when the scan is being aborted.
-    async fn probe_slot(&self) -> (Option<OwnedSemaphorePermit>, bool) {
-        let slots = Arc::clone(&self.probes);
-        if let Ok(Ok(slot)) = tokio::time::timeout(HANDOFF_FRESH, slots.acquire_owned()).await {
-            return (Some(slot), true);
-        }
+    /// Waits for a probe slot; none only when the scan is being aborted.
+    async fn probe_slot(&self) -> Option<OwnedSemaphorePermit> {
         let slots = Arc::clone(&self.probes);
         tokio::select! {
-            s = slots.acquire_owned() => (s.ok(), false),
-            () = self.abort.cancelled() => (None, false),
+            s = slots.acquire_owned() => s.ok(),
+            () = self.abort.cancelled() => None,
         }
     }
 
@@ -237,4 +230,73 @@ fn unresolved(target: String, port: u16, error: String) -> Observation {
         )
     };
     Observation::failed(id, ConnError::Unresolved(error))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+    use crate::demo;
+    use crate::model::Status;
+
+    fn spec(addr: SocketAddr) -> Planned {
+        Planned::Endpoint(EndpointSpec {
+            target: addr.to_string().into(),
+            host: addr.ip().to_string().into(),
+            ip: addr.ip(),
+            port: addr.port(),
+            sni: None,
+            explicit: true,
+        })
+    }
+
+    /// One probe slot and one connection per host, three endpoints on one address: the
+    /// connections the connect stage opened must not starve the endpoint being probed of its
+    /// host's only connection while they wait for the probe slot.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_probe_slot_and_one_connection_per_host_still_finish() {
+        let spec_tls = demo::kube_apiserver_fips();
+        let mut servers = Vec::new();
+        for _ in 0..3 {
+            servers.push(
+                demo::spawn(&spec_tls, "127.0.0.1:0".parse().unwrap())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let (tx, rx) = mpsc::channel(8);
+        for s in &servers {
+            tx.send(spec(s.addr)).await.unwrap();
+        }
+        drop(tx);
+        let cfg = ScanConfig {
+            probe: ProbeConfig {
+                extras: false,
+                ..ProbeConfig::default()
+            },
+            concurrency: 1,
+            connect_concurrency: 4,
+            per_host: 1,
+            rate: None,
+        };
+        let mut results = spawn(rx, cfg, Stop::default());
+        let mut seen = Vec::new();
+        let all = async {
+            while let Some(obs) = results.recv().await {
+                seen.push((obs.id.port, obs.status));
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), all)
+            .await
+            .expect("the engine finishes");
+        seen.sort_unstable_by_key(|(port, _)| *port);
+        let mut want: Vec<(u16, Status)> = servers
+            .iter()
+            .map(|s| (s.addr.port(), Status::Tls))
+            .collect();
+        want.sort_unstable_by_key(|(port, _)| *port);
+        assert_eq!(seen, want);
+    }
 }
