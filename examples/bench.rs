@@ -13,7 +13,10 @@
 //! ```
 //!
 //! Options: `--hosts N` (TLS hosts, 1..=254, default 128), `--closed N` (closed addresses,
-//! default 1024), `--concurrency N` and `--per-host N` (the CLI's defaults, 256 and 4).
+//! default 1024), `--concurrency N`, `--connect-concurrency N` and `--per-host N` (the CLI's
+//! defaults, 256, 4 x 256 and 4). The servers of one address count their open connections
+//! together, and the run prints the most one address had at once: the per-host cap as the
+//! servers saw it.
 //! sslyze is found through `$SSLYZE` (a command, split on spaces, e.g. `python3 -m sslyze`), else
 //! `sslyze` or `python3 -m sslyze` on PATH; without it `--sslyze` says so and is skipped. It runs
 //! with `--mozilla_config disable` and only the six cipher-suite commands, so it sends nothing
@@ -21,8 +24,10 @@
 //!
 //! `--serve A.B.C [--delay-ms D]` only serves: the same servers on 127.0.1.x, each behind a
 //! relay on A.B.C.x (same ports) that holds every chunk D ms (default 10) each way, so a
-//! round trip costs 2D. `scripts/bench-netns.sh` runs it inside a network namespace, with a
-//! share of addresses dropped by iptables (`sudo scripts/bench-netns.sh [HOSTS] [DELAY_MS]`).
+//! round trip costs 2D; `--tarpit ADDR:PORT` adds a listener that accepts and never answers.
+//! `scripts/bench-netns.sh` runs it inside a network namespace, with filtered and closed
+//! addresses and packet loss, and nmap on the same endpoints (`sudo scripts/bench-netns.sh`).
+//! `--compare-nmap REPORT.json NMAP.xml` compares a fipsprobe report with nmap's XML.
 //!
 //! The servers run on a runtime of their own (threads `srv`), the scanner on another (threads
 //! `scan`), so the CPU each spends is read apart from /proc: the servers' handshake CPU is the
@@ -59,9 +64,14 @@ struct Options {
     suites_only: bool,
     sweep: Option<u8>,
     concurrency: usize,
+    connect_concurrency: Option<usize>,
     per_host: usize,
+    /// `--compare-nmap REPORT.json NMAP.xml`: only compare two result files.
+    compare_nmap: Option<(String, String)>,
     /// `--serve NET`: only serve, behind relays listening on NET.1-hosts (for bench-netns.sh).
     serve: Option<String>,
+    /// `--tarpit ADDR:PORT` (with `--serve`): also a listener that accepts and never answers.
+    tarpit: Option<SocketAddr>,
     delay_ms: u64,
 }
 
@@ -87,8 +97,11 @@ fn options() -> Result<Options, String> {
         suites_only: false,
         sweep: None,
         concurrency: 256,
+        connect_concurrency: None,
         per_host: 4,
+        compare_nmap: None,
         serve: None,
+        tarpit: None,
         delay_ms: 10,
     };
     let mut args = std::env::args().skip(1);
@@ -110,14 +123,29 @@ fn options() -> Result<Options, String> {
             continue;
         }
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        if flag == "--compare-nmap" {
+            let xml = args
+                .next()
+                .ok_or("--compare-nmap needs REPORT.json NMAP.xml")?;
+            o.compare_nmap = Some((value, xml));
+            continue;
+        }
         let bad = |_| format!("bad value {value:?} for {flag}");
         match flag.as_str() {
             "--hosts" => o.hosts = value.parse().map_err(bad)?,
             "--closed" => o.closed = value.parse().map_err(bad)?,
             "--concurrency" => o.concurrency = value.parse().map_err(bad)?,
+            "--connect-concurrency" => o.connect_concurrency = Some(value.parse().map_err(bad)?),
             "--per-host" => o.per_host = value.parse().map_err(bad)?,
             "--sweep" => o.sweep = Some(value.parse().map_err(bad)?),
             "--serve" => o.serve = Some(value),
+            "--tarpit" => {
+                o.tarpit = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad address {value:?}"))?,
+                )
+            }
             "--delay-ms" => o.delay_ms = value.parse().map_err(bad)?,
             other => return Err(format!("unknown option {other}")),
         }
@@ -140,6 +168,13 @@ fn main() {
         }
     };
     let _ = REQUIRE_EMS.set(o.require_ems);
+    if let Some((report, xml)) = &o.compare_nmap {
+        if let Err(e) = compare_files(report, xml) {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Some(net) = &o.serve {
         if let Err(e) = runtime("srv").block_on(serve(net, &o)) {
             eprintln!("bench: {e}");
@@ -229,6 +264,12 @@ fn job(includes: &[String], o: &Options) -> ScanJob {
         resolver: Arc::new(StaticResolver::default()),
         config: ScanConfig {
             concurrency: fipsprobe::probe::fit_concurrency(o.concurrency, o.per_host),
+            connect_concurrency: fipsprobe::probe::fit_connect_concurrency(
+                o.connect_concurrency
+                    .unwrap_or(o.concurrency * fipsprobe::probe::engine::CONNECT_FACTOR),
+                o.concurrency,
+                o.per_host,
+            ),
             per_host: o.per_host,
             probe: ProbeConfig {
                 extras: !o.suites_only,
@@ -319,6 +360,11 @@ fn tls_bench(scanner: &tokio::runtime::Runtime, o: &Options) -> Result<(), Strin
     let mixed = timed_scan(scanner, &includes, o);
     print_run("fipsprobe, TLS + closed", &mixed);
     check_expected(&mixed.report, servers.len())?;
+    println!(
+        "per-host: at most {} connections open at once at one address, as its servers counted them (--per-host {}; a busy server notices a close late, so this counts high)",
+        peak_per_host(&servers),
+        o.per_host
+    );
 
     if o.nmap {
         compare_nmap(&tls_only, &tls_range);
@@ -345,14 +391,26 @@ async fn start_servers(hosts: u8) -> Result<Vec<RunningServer>, String> {
     let mut servers = Vec::new();
     for h in 1..=hosts {
         let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 1, h));
+        // Both servers of an address count their open connections together: the per-host cap
+        // is per address.
+        let gauge = Arc::new(demo::OpenGauge::default());
         for (spec, cert, port) in [(&kube, &kube_cert, 6443), (&etcd, &etcd_cert, 2379)] {
-            let s = demo::spawn_with_cert(spec, SocketAddr::new(ip, port), cert)
+            let s = demo::spawn_with_gauge(spec, SocketAddr::new(ip, port), cert, gauge.clone())
                 .await
                 .map_err(|e| format!("starting {ip}:{port}: {e} (is something already there?)"))?;
             servers.push(s);
         }
     }
     Ok(servers)
+}
+
+/// The most connections one address had open at once, as its servers counted them.
+fn peak_per_host(servers: &[RunningServer]) -> u64 {
+    servers
+        .iter()
+        .map(RunningServer::peak_open)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Every server found with exactly the suites its spec serves.
@@ -387,8 +445,7 @@ fn check_expected(report: &Report, servers: usize) -> Result<(), String> {
     }
 }
 
-/// Runs nmap's ssl-enum-ciphers on the same servers and compares TLS 1.0-1.2 suites (nmap's
-/// TLS 1.3 output names key shares rather than suites, so 1.3 is left out).
+/// Runs nmap's ssl-enum-ciphers on the same servers and compares the suites per version.
 fn compare_nmap(ours: &Run, range: &str) {
     let srv0 = thread_cpu("srv");
     let start = Instant::now();
@@ -419,17 +476,33 @@ fn compare_nmap(ours: &Run, range: &str) {
             return;
         }
     };
-    let theirs = parse_nmap_xml(&out);
+    let (endpoints, differences, compared) = nmap_differences(&ours.report, &out);
+    println!(
+        "nmap -Pn -n -T4 --script ssl-enum-ciphers: {endpoints} endpoints in {:.2} s wall (servers' CPU {:.2} s); fipsprobe {:.2} s: {:.1}x faster",
+        wall.as_secs_f64(),
+        server_cpu,
+        ours.wall.as_secs_f64(),
+        wall.as_secs_f64() / ours.wall.as_secs_f64(),
+    );
+    println!(
+        "results: {differences} endpoints differ; {compared} (endpoint, {NMAP_VERSIONS_LABEL} suite) pairs compared"
+    );
+}
+
+/// The versions compared with nmap, as nmap labels them.
+const NMAP_VERSIONS: [&str; 5] = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+const NMAP_VERSIONS_LABEL: &str = "SSLv3-TLS 1.3";
+
+/// Compares the TLS endpoints of `report` with nmap's XML: `(endpoints nmap found open with
+/// results, endpoints that differ, pairs compared)`; prints the first differences. An endpoint
+/// only one side found counts as a difference.
+fn nmap_differences(report: &Report, nmap_xml: &str) -> (usize, usize, usize) {
+    let theirs = parse_nmap_xml(nmap_xml);
     let mut mine: BTreeMap<(String, u16), BTreeSet<String>> = BTreeMap::new();
-    for e in ours
-        .report
-        .endpoints
-        .iter()
-        .filter(|e| e.status == Status::Tls)
-    {
+    for e in report.endpoints.iter().filter(|e| e.status == Status::Tls) {
         let set = mine.entry((e.ip.to_string(), e.port)).or_default();
         for (p, r) in &e.protocols {
-            if *p >= Protocol::Tls10 && *p <= Protocol::Tls12 {
+            if NMAP_VERSIONS.contains(&p.label()) {
                 set.extend(r.suites.iter().map(|s| format!("{}:{}", p.label(), s.name)));
             }
         }
@@ -448,22 +521,34 @@ fn compare_nmap(ours: &Run, range: &str) {
             }
         }
     }
+    (theirs.len(), differences, compared)
+}
+
+/// `--compare-nmap REPORT.json NMAP.xml` (for `scripts/bench-netns.sh`): compares a fipsprobe
+/// JSON report with nmap's XML output of the same scan; exit 1 on any difference.
+fn compare_files(report: &str, xml: &str) -> Result<(), String> {
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
+    let report: Report = serde_json::from_str(&read(report)?).map_err(|e| e.to_string())?;
+    let (endpoints, differences, compared) = nmap_differences(&report, &read(xml)?);
+    let ours = report
+        .endpoints
+        .iter()
+        .filter(|e| e.status == Status::Tls)
+        .count();
     println!(
-        "nmap -Pn -n -T4 --script ssl-enum-ciphers: {} endpoints in {:.2} s wall (servers' CPU {:.2} s); fipsprobe {:.2} s: {:.1}x faster",
-        theirs.len(),
-        wall.as_secs_f64(),
-        server_cpu,
-        ours.wall.as_secs_f64(),
-        wall.as_secs_f64() / ours.wall.as_secs_f64(),
+        "results: {ours} TLS endpoints (fipsprobe), {endpoints} (nmap); {differences} differ; {compared} (endpoint, {NMAP_VERSIONS_LABEL} suite) pairs compared"
     );
-    println!(
-        "results: {} endpoints differ; {} (endpoint, TLS 1.0-1.2 suite) pairs compared",
-        differences, compared
-    );
+    if differences == 0 && ours > 0 {
+        Ok(())
+    } else {
+        Err("the results differ".into())
+    }
 }
 
 /// Pulls `(ip, port) → {"TLSv1.2:SUITE", ...}` out of nmap's XML without an XML crate: the
 /// script output is a flat list of `<table key="TLSv1.2">` … `<elem key="name">SUITE</elem>`.
+/// nmap names TLS 1.3 suites with draft names (`TLS_AKE_WITH_AES_128_GCM_SHA256`): they are
+/// mapped to the RFC 8446 names (`TLS_AES_128_GCM_SHA256`).
 fn parse_nmap_xml(xml: &str) -> BTreeMap<(String, u16), BTreeSet<String>> {
     let mut map: BTreeMap<(String, u16), BTreeSet<String>> = BTreeMap::new();
     for host in xml.split("<host ").skip(1) {
@@ -482,19 +567,22 @@ fn parse_nmap_xml(xml: &str) -> BTreeMap<(String, u16), BTreeSet<String>> {
             else {
                 continue;
             };
-            if !port.contains("state=\"open\"") {
+            if !port.contains("state=\"open\"") || !port.contains("ssl-enum-ciphers") {
                 continue;
             }
             let set = map.entry((ip.clone(), portid)).or_default();
-            for version in ["TLSv1.0", "TLSv1.1", "TLSv1.2"] {
+            for version in NMAP_VERSIONS {
                 let marker = format!("<table key=\"{version}\">");
                 if let Some(section) = port.split(&marker).nth(1) {
                     let ciphers = section
                         .split("<table key=\"compressors\">")
                         .next()
                         .unwrap_or("");
+                    // The version's table ends where the next one (or the script) begins.
+                    let ciphers = ciphers.split("<table key=\"TLSv").next().unwrap_or("");
                     for name in ciphers.split("<elem key=\"name\">").skip(1) {
                         let n = name.split('<').next().unwrap_or_default();
+                        let n = n.replace("TLS_AKE_WITH_", "TLS_");
                         set.insert(format!("{version}:{n}"));
                     }
                 }
@@ -772,11 +860,26 @@ async fn serve(net: &str, o: &Options) -> Result<(), String> {
             }
         });
     }
+    if let Some(addr) = o.tarpit {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("tarpit on {addr}: {e}"))?;
+        tokio::spawn(async move {
+            // Accepted and held, never read or answered, until the program ends.
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+    }
     println!(
-        "ready: {} servers behind relays on {net}.1-{} (+{} ms each way)",
+        "ready: {} servers behind relays on {net}.1-{} (+{} ms each way){}",
         servers.len(),
         o.hosts,
-        o.delay_ms
+        o.delay_ms,
+        o.tarpit
+            .map(|a| format!(", a tarpit on {a}"))
+            .unwrap_or_default()
     );
     std::future::pending::<()>().await;
     drop(servers);

@@ -11,6 +11,7 @@ use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use fipsprobe::policy::{Policy, Waivers};
+use fipsprobe::probe::engine::CONNECT_FACTOR;
 use fipsprobe::probe::{ProbeConfig, ScanConfig};
 use fipsprobe::protocol::Protocol;
 use fipsprobe::report::escape::brief;
@@ -184,13 +185,18 @@ pub struct ScanArgs {
     /// Endpoints probed at once (1-65536).
     #[arg(long, default_value_t = 256, value_parser = RangedU64ValueParser::<usize>::new().range(1..=65536))]
     pub concurrency: usize,
+    /// Connect sweeps at once (1-1048576): addresses that never answer wait here, not in the
+    /// --concurrency slots (default: 4 x --concurrency).
+    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
+    pub connect_concurrency: Option<usize>,
     /// Connections at once to one address (1-256).
     #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub per_host: usize,
     /// TCP connect timeout (e.g. 3s, 500ms).
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
-    /// Wait for an answer to one ClientHello.
+    /// Wait for an answer to one ClientHello to begin, and for each further part of it (a
+    /// flight still arriving is read for at most twice this).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub handshake_timeout: Duration,
     /// Time budget for a whole endpoint.
@@ -252,8 +258,8 @@ impl ScanArgs {
         if self.profile == Some(Profile::Kubernetes) {
             ports = targets::merge_ports(ports, targets::KUBERNETES_PROFILE_PORTS);
         }
-        if self.concurrency == 0 || self.per_host == 0 {
-            bail!("--concurrency and --per-host must be at least 1");
+        if self.concurrency == 0 || self.per_host == 0 || self.connect_concurrency == Some(0) {
+            bail!("--concurrency, --connect-concurrency and --per-host must be at least 1");
         }
         let (policy, waivers) = self.out.load_policy()?;
         let resolver: Arc<dyn Resolve> = Arc::new(SystemResolver::new()?);
@@ -263,6 +269,13 @@ impl ScanArgs {
             self.protocols.clone()
         };
         let per_host = self.per_host;
+        let concurrency = fipsprobe::probe::fit_concurrency(self.concurrency, per_host);
+        let connect_concurrency = fipsprobe::probe::fit_connect_concurrency(
+            self.connect_concurrency
+                .unwrap_or_else(|| self.concurrency.saturating_mul(CONNECT_FACTOR)),
+            concurrency,
+            per_host,
+        );
         Ok(ScanJob {
             targets: TargetSet::new(includes, excludes, ports, self.shard),
             resolver,
@@ -276,7 +289,8 @@ impl ScanArgs {
                     versions,
                     extras: !self.suites_only,
                 },
-                concurrency: fipsprobe::probe::fit_concurrency(self.concurrency, per_host),
+                concurrency,
+                connect_concurrency,
                 per_host,
                 rate: self.rate,
             },

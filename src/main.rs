@@ -162,7 +162,7 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
     };
     let run = binaries::run(&args.paths, &policy, &options)?;
     let mut report = Report {
-        schema_version: fipsprobe::report::model::SCHEMA_VERSION,
+        schema_version: fipsprobe::model::SCHEMA_VERSION,
         tool: scan::tool(),
         policy: policy.reference(),
         started_at,
@@ -172,7 +172,7 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
             .binaries
             .iter()
             .any(|b| b.verdict == Verdict::NotAssessed),
-        summary: fipsprobe::report::model::Summary::default(),
+        summary: fipsprobe::model::Summary::default(),
         endpoints: Vec::new(),
         binaries: Vec::new(),
     };
@@ -498,6 +498,10 @@ impl Progress {
         }
         bar.set_message(format!("open {}  TLS {}  failing {}", s.0, s.1, s.2));
         bar.inc(1);
+        // A shard's total is its expected share of the hash split, not an exact count.
+        if bar.length().is_some_and(|len| bar.position() > len) {
+            bar.set_length(bar.position());
+        }
     }
 
     fn finish(&self) {

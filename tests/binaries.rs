@@ -515,13 +515,13 @@ fn truncated_go_binary_is_never_a_pass() {
     let policy = fipsprobe::policy::Policy::load("fips-140-3").unwrap();
     let host = HostFips::default();
     let full = fipsprobe::binaries::inspect_bytes(&bytes, &policy, &host);
-    assert_eq!(full.verdict, fipsprobe::report::model::Verdict::Pass);
+    assert_eq!(full.verdict, fipsprobe::model::Verdict::Pass);
     let step = (bytes.len() / 97).max(1);
     for len in (0..bytes.len()).step_by(step) {
         let b = fipsprobe::binaries::inspect_bytes(&bytes[..len], &policy, &host);
         assert_ne!(
             b.verdict,
-            fipsprobe::report::model::Verdict::Pass,
+            fipsprobe::model::Verdict::Pass,
             "cut at {len}: {b:?}"
         );
     }

@@ -331,6 +331,10 @@ fn bad_input_exits_2_with_one_line_and_scans_nothing() {
             "10.0.0.0/33",
         ),
         (vec!["scan", "--concurrency", "0", &target], "concurrency"),
+        (
+            vec!["scan", "--connect-concurrency", "0", &target],
+            "--connect-concurrency",
+        ),
         (vec!["scan", "--rate", "-1", &target], "--rate"),
         (vec!["scan", "--waivers", missing, &target], "missing.txt"),
         (vec!["merge"], "<REPORTS>"),

@@ -1,7 +1,8 @@
 //! The probe against real servers, one server kind per module: in-process rustls servers,
 //! OpenSSL `s_server`, Go `crypto/tls`, misbehaving endpoints (garbage, silence, fake TLS that
-//! breaks the protocol), and the certificate, group and extension facts of each. Every module
-//! scans through `common::scan`, the one way tests probe, grade and join an endpoint.
+//! breaks the protocol), slow and silent endpoints (how long the probe waits), and the
+//! certificate, group and extension facts of each. Every module scans through
+//! `common::scan`, the one way tests probe, grade and join an endpoint.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,3 +20,5 @@ mod misbehaving;
 mod openssl;
 #[path = "probe/rustls.rs"]
 mod rustls;
+#[path = "probe/timing.rs"]
+mod timing;

@@ -39,7 +39,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::report::model::Verdict;
+    use crate::model::Verdict;
 
     /// An ELF64 little-endian header for an executable whose tables sit at `phoff`/`shoff`.
     fn header(phoff: u64, phnum: u16, shoff: u64, shnum: u16, shstrndx: u16) -> Vec<u8> {

@@ -5,8 +5,8 @@
 
 use super::host::HostFips;
 use super::inspect::{Detected, Inspection};
+use crate::model::{Finding, Severity, Verdict};
 use crate::policy::{ModuleOutcome, Policy};
-use crate::report::model::{Finding, Severity, Verdict};
 
 /// Grades one inspection.
 pub fn grade(inspection: &Inspection, policy: &Policy, host: &HostFips) -> (Vec<Finding>, Verdict) {

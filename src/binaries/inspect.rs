@@ -12,7 +12,7 @@ use super::native;
 use super::pclntab::{self, Functions};
 use super::read::Source;
 use super::InspectError;
-use crate::report::model::Severity;
+use crate::model::Severity;
 
 /// A crypto module found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -46,8 +46,8 @@ pub use model::{Binary, BinarySummary, GoBuild, Kind};
 pub use module::CryptoModule;
 pub use read::{FileSource, SliceSource, Source};
 
+use crate::model::Verdict;
 use crate::policy::Policy;
-use crate::report::model::Verdict;
 use crate::scan::Outcome;
 
 /// Why a file's bytes could not be inspected (the binary is then `not_assessed`).
@@ -324,16 +324,16 @@ pub fn inspect_bytes(data: &[u8], policy: &Policy, host: &HostFips) -> Binary {
 }
 
 /// Puts a run's binaries and their counts into a report.
-pub fn attach(report: &mut crate::report::model::Report, run: Run) {
+pub fn attach(report: &mut crate::model::Report, run: Run) {
     report.summary.binaries = Some(run.summary);
     report.binaries = run.binaries;
 }
 
 /// The binaries of several reports (shards) in one: each path and hash once, in order.
 pub fn merge_into<'a>(
-    mut merged: crate::report::model::Report,
-    reports: impl Iterator<Item = &'a crate::report::model::Report>,
-) -> crate::report::model::Report {
+    mut merged: crate::model::Report,
+    reports: impl Iterator<Item = &'a crate::model::Report>,
+) -> crate::model::Report {
     let mut skipped: u64 = 0;
     for r in reports {
         skipped = skipped.max(r.summary.binaries.as_ref().map_or(0, |s| s.skipped));

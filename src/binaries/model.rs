@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::model::{Finding, Verdict};
+use crate::model::{Finding, Verdict};
 
 /// One inspected file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

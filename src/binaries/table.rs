@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use comfy_table::{presets, ContentArrangement, Table};
 
 use super::model::{Binary, BinarySummary};
+use crate::model::{Severity, Verdict};
 use crate::report::escape::terminal;
-use crate::report::model::{Severity, Verdict};
 
 /// Renders the binaries, their summary and (when `verdict_line`) the overall verdict.
 pub fn render(

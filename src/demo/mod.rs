@@ -36,7 +36,9 @@ mod server;
 use std::net::SocketAddr;
 
 pub use cert::{generate_cert, CertOptions, GeneratedCert, KeyKind};
-pub use server::{fleet_addrs, spawn, spawn_fleet, spawn_with_cert, RunningServer};
+pub use server::{
+    fleet_addrs, spawn, spawn_fleet, spawn_with_cert, spawn_with_gauge, OpenGauge, RunningServer,
+};
 
 use crate::protocol::Protocol;
 

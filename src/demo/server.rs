@@ -52,6 +52,37 @@ pub struct RunningServer {
 struct Counters {
     connections: AtomicU64,
     handshakes: AtomicU64,
+    open: Arc<OpenGauge>,
+}
+
+/// Connections open at once, and the most ever open: shared by the servers of one address
+/// ([`spawn_with_gauge`]), it measures a scanner's per-host cap from the server side.
+#[derive(Debug, Default)]
+pub struct OpenGauge {
+    open: AtomicU64,
+    peak: AtomicU64,
+}
+
+impl OpenGauge {
+    /// The most connections that were open at once.
+    pub fn peak(&self) -> u64 {
+        self.peak.load(Ordering::SeqCst)
+    }
+
+    fn enter(self: &Arc<Self>) -> OpenGuard {
+        let now = self.open.fetch_add(1, Ordering::SeqCst).saturating_add(1);
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        OpenGuard(Arc::clone(self))
+    }
+}
+
+/// One open connection, counted until dropped.
+struct OpenGuard(Arc<OpenGauge>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl RunningServer {
@@ -64,6 +95,11 @@ impl RunningServer {
     /// TLS handshakes completed so far (a scanner that stops after ServerHello completes none).
     pub fn handshakes(&self) -> u64 {
         self.counters.handshakes.load(Ordering::SeqCst)
+    }
+
+    /// The most connections open at once (across every server sharing its gauge).
+    pub fn peak_open(&self) -> u64 {
+        self.counters.open.peak()
     }
 
     /// Stops accepting, closes every connection and waits for the tasks to end.
@@ -103,6 +139,17 @@ pub async fn spawn_with_cert(
     bind: SocketAddr,
     cert: &GeneratedCert,
 ) -> Result<RunningServer, DemoError> {
+    spawn_with_gauge(spec, bind, cert, Arc::default()).await
+}
+
+/// Like [`spawn_with_cert`], counting open connections in `gauge` (give the servers of one
+/// address the same gauge to see what a scanner's per-host cap held).
+pub async fn spawn_with_gauge(
+    spec: &ServerSpec,
+    bind: SocketAddr,
+    cert: &GeneratedCert,
+    gauge: Arc<OpenGauge>,
+) -> Result<RunningServer, DemoError> {
     if cert.key_kind != spec.key {
         return Err(inconsistent(
             spec,
@@ -121,7 +168,10 @@ pub async fn spawn_with_cert(
         .map_err(|source| DemoError::Bind { addr: bind, source })?;
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let name: Arc<str> = Arc::from(spec.name.as_str());
-    let counters = Arc::new(Counters::default());
+    let counters = Arc::new(Counters {
+        open: gauge,
+        ..Counters::default()
+    });
     let task = tokio::spawn(accept_loop(listener, acceptor, name, counters.clone()));
     Ok(RunningServer {
         addr,
@@ -316,12 +366,17 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     counters.connections.fetch_add(1, Ordering::SeqCst);
-                    connections.spawn(serve_connection(
+                    let open = counters.open.enter();
+                    let serve = serve_connection(
                         acceptor.clone(),
                         stream,
                         name.clone(),
                         counters.clone(),
-                    ));
+                    );
+                    connections.spawn(async move {
+                        serve.await;
+                        drop(open);
+                    });
                 }
                 // Out of file descriptors or a connection reset before accept: back off briefly
                 // instead of spinning, then keep serving.

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::PolicyError;
 use crate::binaries::CryptoModule;
-use crate::report::model::Severity;
+use crate::model::Severity;
 
 /// What a module rule decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -280,35 +280,37 @@ pub struct FeatureFacts {
 pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
     let plan = Plan::new(known);
     let mut out = ExtraFacts::default();
+    // Each probe boxed: inline, the join's futures were too deep for a 2 MiB stack in a debug
+    // build.
     let (g12, g13, features, ems, fallback, client, dh, s12, s13) = tokio::join!(
-        async {
+        Box::pin(async {
             match &plan.groups12 {
                 Some((v, suites, pinned)) => {
                     Some(groups::sweep(link, *v, suites, *pinned, false).await)
                 }
                 None => None,
             }
-        },
-        async {
+        }),
+        Box::pin(async {
             match &plan.groups13 {
                 Some(suites) => Some(
                     groups::sweep(link, Protocol::Tls13, suites, None, plan.tls13_keyless).await,
                 ),
                 None => None,
             }
-        },
-        features(link, plan.features.as_ref()),
-        ems_required(link, plan.ems.as_ref()),
-        fallback_scsv(link, plan.fallback.as_ref()),
-        client_cert_required(link, plan.client_cert),
-        dh_bits(link, plan.dh.as_ref()),
-        async {
+        }),
+        Box::pin(features(link, plan.features.as_ref())),
+        Box::pin(ems_required(link, plan.ems.as_ref())),
+        Box::pin(fallback_scsv(link, plan.fallback.as_ref())),
+        Box::pin(client_cert_required(link, plan.client_cert)),
+        Box::pin(dh_bits(link, plan.dh.as_ref())),
+        Box::pin(async {
             match &plan.schemes12 {
                 Some(suites) => Some(schemes::sweep_tls12(link, suites).await),
                 None => None,
             }
-        },
-        async {
+        }),
+        Box::pin(async {
             match &plan.schemes13 {
                 Some(first) => {
                     let first = first
@@ -318,7 +320,7 @@ pub async fn probe(link: &Link<'_>, known: &Known) -> ExtraFacts {
                 }
                 None => None,
             }
-        },
+        }),
     );
     let mut gap = |probe: Probe, e: ConnError| {
         out.gaps.push(Gap {
@@ -782,8 +784,11 @@ async fn dh_bits(
         return Ok(None);
     };
     let hello = legacy_hello(*version, suites, link.sni, true, false).to_client_hello();
-    let messages = match send(link, &hello, *version, ReadUntil::FlightEnd).await {
-        Reply::Answer(flight) => flight.messages,
+    let (messages, cut) = match send(link, &hello, *version, ReadUntil::FlightEnd).await {
+        Reply::Answer(flight) => {
+            let cut = flight.cut().cloned();
+            (flight.messages, cut)
+        }
         Reply::Dropped { .. } => {
             return Err(ConnError::Violation(Violation::Missing(
                 "an answer to a hello with the server's own DHE suites",
@@ -801,10 +806,14 @@ async fn dh_bits(
         },
         _ => None,
     });
-    bits.map(Some)
-        .ok_or(ConnError::Violation(Violation::Missing(
+    match (bits, cut) {
+        (Some(bits), _) => Ok(Some(bits)),
+        // Cut before the ServerKeyExchange: the read failed, the server broke nothing.
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(ConnError::Violation(Violation::Missing(
             "a readable DHE ServerKeyExchange",
-        )))
+        ))),
+    }
 }
 
 /// Sends a TLS <= 1.2 hello the way every probe does; an answer that chose something the

@@ -33,6 +33,7 @@ use crate::probe::behaviour;
 use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::{self, FlightEnd, ReadUntil};
+use crate::probe::connect::{self, Opened};
 use crate::probe::intolerance::{Check, Verdict};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
@@ -40,7 +41,7 @@ use crate::probe::offer::{
     groups_tls12, groups_tls13, sig_schemes_tls13, KEY_SHARES_TLS13, SIG_SCHEMES,
 };
 use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
-use crate::probe::retry::{self, PathStats};
+use crate::probe::retry::PathStats;
 use crate::probe::{tls13, tls13_chain};
 use crate::protocol::Protocol;
 use crate::targets::EndpointSpec;
@@ -90,23 +91,23 @@ pub async fn probe(
     host: &HostHandle,
     abort: &CancellationToken,
 ) -> Observation {
+    probe_opened(spec, cfg, host, abort, Opened::NotYet, Duration::ZERO).await
+}
+
+/// [`probe`] after the engine's connect stage: `opened` is what it found, `connecting` how long
+/// it took (counted in the endpoint's duration, not in its budget).
+pub async fn probe_opened(
+    spec: &EndpointSpec,
+    cfg: &ProbeConfig,
+    host: &HostHandle,
+    abort: &CancellationToken,
+    opened: Opened,
+    connecting: Duration,
+) -> Observation {
     let started = Instant::now();
     let addr = SocketAddr::new(spec.ip, spec.port);
-    let sni = cfg
-        .sni
-        .clone()
-        .or_else(|| spec.sni.as_deref().map(str::to_string));
-    let id = EndpointId {
-        sni: sni.clone(),
-        explicit: spec.explicit,
-        service: crate::targets::service_for_port(spec.port).map(str::to_string),
-        ..EndpointId::new(
-            spec.target.to_string(),
-            spec.host.to_string(),
-            spec.ip,
-            spec.port,
-        )
-    };
+    let id = endpoint_id(spec, cfg);
+    let sni = id.sni.clone();
     let ctx = Ctx {
         addr,
         sni,
@@ -120,10 +121,42 @@ pub async fn probe(
         saw_tls: AtomicBool::new(false),
         collected: Mutex::new(Collected::default()),
     };
-    let mut obs = ctx.run(id).await;
+    // Boxed here and at the other deep awaits: in a debug build each layer of an inline future
+    // is copied onto the stack as it is polled, and the whole probe overflowed a 2 MiB thread.
+    let mut obs = Box::pin(ctx.run(id, opened)).await;
     obs.handshakes = ctx.handshakes.load(Ordering::Relaxed);
-    obs.duration_ms = elapsed_ms(started);
+    obs.duration_ms = elapsed_ms(started).saturating_add(elapsed_ms_of(connecting));
     obs
+}
+
+/// The observation of an endpoint whose connect sweep (in the engine's connect stage) failed.
+pub fn connect_failed(
+    spec: &EndpointSpec,
+    cfg: &ProbeConfig,
+    error: ConnError,
+    connecting: Duration,
+) -> Observation {
+    let mut obs = Observation::failed(endpoint_id(spec, cfg), error);
+    obs.duration_ms = elapsed_ms_of(connecting);
+    obs
+}
+
+fn endpoint_id(spec: &EndpointSpec, cfg: &ProbeConfig) -> EndpointId {
+    let sni = cfg
+        .sni
+        .clone()
+        .or_else(|| spec.sni.as_deref().map(str::to_string));
+    EndpointId {
+        sni,
+        explicit: spec.explicit,
+        service: crate::targets::service_for_port(spec.port).map(str::to_string),
+        ..EndpointId::new(
+            spec.target.to_string(),
+            spec.host.to_string(),
+            spec.ip,
+            spec.port,
+        )
+    }
 }
 
 /// What the first answers showed the server can take.
@@ -163,28 +196,18 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    async fn run(&self, id: EndpointId) -> Observation {
-        // The sweep: one connect. Closed and filtered addresses stop here, after one attempt
-        // when they are members of a range (a silent address there is normal, and a retry
-        // would double the cost of every filtered one); a target named explicitly gets the
-        // retries.
-        let connect_retries = if id.explicit { self.cfg.retries } else { 0 };
-        // Waiting for the slot (and a rate token) counts against the endpoint's budget.
-        let first = match self.host.connection_until(self.deadline).await {
-            Some(_permit) => {
-                retry::run(connect_retries, self.abort, self.deadline, || async {
-                    match conn::within(self.cfg.connect_timeout, self.deadline) {
-                        Some(limit) => conn::connect(self.addr, limit).await,
-                        None => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
-                    }
-                })
-                .await
+    async fn run(&self, id: EndpointId, opened: Opened) -> Observation {
+        // The connect sweep (`probe::connect`): closed and filtered addresses stop here.
+        let stream = match opened {
+            Opened::Stream(s) => Some(s),
+            Opened::Answered => None,
+            Opened::NotYet => {
+                let port = self.addr.port();
+                match connect::sweep(port, id.explicit, self.cfg, self.host, self.abort).await {
+                    Ok(s) => Some(s),
+                    Err(e) => return Observation::failed(id, e),
+                }
             }
-            None => Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout)),
-        };
-        let stream = match first {
-            Ok(s) => s,
-            Err(e) => return Observation::failed(id, e),
         };
 
         let mut gaps: Vec<Gap> = Protocol::ALL
@@ -206,7 +229,7 @@ impl Ctx<'_> {
         };
         let lead_sweep = sweep_for(lead);
         let first_answer = match lead_sweep.next_offer() {
-            Some(offer) => self.offer(&offer, Some(stream), Contact::First).await,
+            Some(offer) => self.offer(&offer, stream, Contact::First).await,
             None => Answer::Refused(Refusal::Dropped { times: 0 }),
         };
         // Each sweep with its first answer, when it has one already.
@@ -313,7 +336,7 @@ impl Ctx<'_> {
             }
         }
 
-        self.certificate(&obs, &mut gaps).await;
+        Box::pin(self.certificate(&obs, &mut gaps)).await;
         let keyless = sweeps
             .iter()
             .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
@@ -330,7 +353,7 @@ impl Ctx<'_> {
             known
         };
         let extra = if self.cfg.extras && !self.abort.is_cancelled() {
-            behaviour::probe(&self.link(), &known).await
+            Box::pin(behaviour::probe(&self.link(), &known)).await
         } else {
             let cause = if self.abort.is_cancelled() {
                 GapCause::Failed(ConnError::Aborted)
@@ -660,7 +683,11 @@ fn is_dhe(code: u16) -> bool {
 }
 
 fn elapsed_ms(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    elapsed_ms_of(started.elapsed())
+}
+
+fn elapsed_ms_of(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Runs futures concurrently and returns their outputs in order (tokio has no join_all).

@@ -209,7 +209,14 @@ pub async fn sweep(
             Reply::Answer(flight) => match flight.messages.first().map(|m| check_answer(&hello, m))
             {
                 Some(Err(v)) => GroupAnswer::Failed(v.into()),
-                _ => interpret(version, &flight.messages),
+                // A flight cut before its ServerKeyExchange is a failure to read, not a
+                // server that broke the protocol.
+                _ => match (interpret(version, &flight.messages), flight.cut()) {
+                    (GroupAnswer::Failed(ConnError::Violation(Violation::Missing(_))), Some(e)) => {
+                        GroupAnswer::Failed(e.clone())
+                    }
+                    (answer, _) => answer,
+                },
             },
             Reply::Dropped { times } => GroupAnswer::Refused(Refusal::Dropped { times }),
             Reply::Failed(why) => GroupAnswer::Failed(why),

@@ -1,7 +1,9 @@
 //! How hard we press: connections at once to one address, and new connections per second.
-//! The global cap (endpoints at once) is the engine's; these two are taken per connection.
-//! Waiting for either counts against the endpoint's time budget: [`HostHandle::connection_until`]
-//! gives up at the endpoint's deadline, and a rate slot that would fall after it is not taken.
+//! The global caps (connects and endpoints at once) are the engine's; these two are taken per
+//! connection. Waiting for either counts against the endpoint's time budget:
+//! [`HostHandle::connection_until`] gives up at the endpoint's deadline, and a rate slot that
+//! would fall after it is not taken. The scan's round-trip figures ([`RttTable`]) live here
+//! too, since every connection of the scan passes through.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,12 +13,15 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::probe::rtt::RttTable;
+
 /// Connection limits shared by every endpoint of a scan.
 #[derive(Debug)]
 pub struct Limits {
     per_host: usize,
     hosts: Mutex<HashMap<IpAddr, HostSlot>>,
     rate: Option<RateLimiter>,
+    rtt: RttTable,
 }
 
 #[derive(Debug)]
@@ -33,6 +38,7 @@ impl Limits {
             per_host: per_host.max(1),
             hosts: Mutex::new(HashMap::new()),
             rate: rate.filter(|r| *r > 0.0).map(RateLimiter::new),
+            rtt: RttTable::default(),
         })
     }
 
@@ -49,7 +55,13 @@ impl Limits {
             limits: Arc::clone(self),
             ip,
             semaphore: Arc::clone(&slot.semaphore),
+            parked: Mutex::new(None),
         }
+    }
+
+    /// The scan's round-trip figures.
+    pub fn rtt(&self) -> &RttTable {
+        &self.rtt
     }
 
     /// Addresses currently registered (for tests and the memory benchmark).
@@ -67,11 +79,23 @@ pub struct HostHandle {
     limits: Arc<Limits>,
     ip: IpAddr,
     semaphore: Arc<Semaphore>,
+    /// The slot of the connection the connect sweep opened and handed on, still open: the
+    /// first hello sent on it takes this slot instead of a new one.
+    parked: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 impl HostHandle {
-    /// Waits for a connection slot on this address, then for a rate token.
+    /// Waits for a connection slot on this address, then for a rate token. A parked slot
+    /// ([`Self::park`]) is taken first: its connection is already open and counted.
     pub async fn connection(&self) -> OwnedSemaphorePermit {
+        let parked = self
+            .parked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(permit) = parked {
+            return permit;
+        }
         let permit = Arc::clone(&self.semaphore)
             .acquire_owned()
             .await
@@ -86,6 +110,14 @@ impl HostHandle {
     /// [`HostHandle::connection`], but not past `deadline`: `None` when the slot or the rate
     /// token would come later (and then no rate token is used up).
     pub async fn connection_until(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+        let parked = self
+            .parked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if parked.is_some() {
+            return parked;
+        }
         let semaphore = Arc::clone(&self.semaphore);
         let permit = tokio::time::timeout_at(deadline, semaphore.acquire_owned())
             .await
@@ -97,6 +129,32 @@ impl HostHandle {
             }
         }
         Some(permit)
+    }
+
+    /// Keeps the slot of a connection that stays open for the endpoint's first hello, so
+    /// that the cap counts it while it waits to be used.
+    pub fn park(&self, permit: OwnedSemaphorePermit) {
+        *self.parked.lock().unwrap_or_else(PoisonError::into_inner) = Some(permit);
+    }
+
+    /// Gives back a parked slot whose connection was closed unused.
+    pub fn unpark(&self) {
+        drop(
+            self.parked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+    }
+
+    /// The address.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
+    /// The scan's round-trip figures.
+    pub fn rtt(&self) -> &RttTable {
+        &self.limits.rtt
     }
 }
 
@@ -192,6 +250,24 @@ mod tests {
         let _p2 = h.connection().await;
         let third = tokio::time::timeout(Duration::from_millis(50), h.connection()).await;
         assert!(third.is_err(), "a third connection must wait");
+    }
+
+    #[tokio::test]
+    async fn a_parked_slot_is_the_next_connection() {
+        let limits = Limits::new(1, None);
+        let h = limits.host(IpAddr::from([127, 0, 0, 1]));
+        h.park(h.connection().await);
+        // The only slot is parked: the next connection gets it at once, and the one after
+        // waits for it.
+        let first = tokio::time::timeout(Duration::from_millis(50), h.connection()).await;
+        assert!(first.is_ok(), "the parked slot is handed out");
+        let second = tokio::time::timeout(Duration::from_millis(50), h.connection()).await;
+        assert!(second.is_err(), "the cap still holds");
+        drop(first);
+        h.park(h.connection().await);
+        h.unpark();
+        let third = tokio::time::timeout(Duration::from_millis(50), h.connection()).await;
+        assert!(third.is_ok(), "an unparked slot is free again");
     }
 
     #[tokio::test(start_paused = true)]

@@ -4,10 +4,16 @@
 //! probes all go through [`Link::exchange`], so a server never sees two retry policies.
 //! Everything here ends at the endpoint's deadline: waiting for the host slot or a rate token,
 //! connecting, backing off, reading.
+//!
+//! How long an attempt waits is [`Patience`]: what the scan's round-trip figures say
+//! (`probe::rtt`) when a retry follows, the user's full limits for a retry after a timeout
+//! and for an attempt nothing follows, so no hello is ever concluded on a learned guess.
+//! Every connect and answer is timed into the figures.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -19,6 +25,7 @@ use crate::probe::limits::HostHandle;
 use crate::probe::retry::{
     self, Attempt, DropVerdict, PathStats, FIRST_CONTACT_RETRIES, MAX_FAST_RETRIES,
 };
+use crate::probe::rtt::{Leg, ANSWER_FLOOR};
 use crate::probe::ProbeConfig;
 use crate::wire::ServerMessage;
 
@@ -60,6 +67,24 @@ pub enum Reply {
     Failed(ConnError),
 }
 
+/// How long one attempt waits for its connect and its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Patience {
+    /// What the scan's figures say (`probe::rtt`): only when a retry follows.
+    Learned,
+    /// The user's `--connect-timeout` and `--handshake-timeout`.
+    Full,
+    /// Until this instant, but at least a learned connect wait and the shortest answer
+    /// wait (`rtt::ANSWER_FLOOR`), at most the user's limits.
+    Until(Instant),
+}
+
+/// The first contact (first hello, its retry, the older hello after a silence) ends this many
+/// halves of `--handshake-timeout` after the first hello went out: 7.5 s at the defaults, so
+/// that a port that accepts and never answers costs well under 10 s, while the first hello
+/// itself always gets the full limit once.
+const FIRST_CONTACT_HALVES: u32 = 3;
+
 fn dropped(times: u32) -> Reply {
     Reply::Dropped {
         times: u8::try_from(times).unwrap_or(u8::MAX),
@@ -81,8 +106,15 @@ impl Link<'_> {
         until: ReadUntil,
         stream: Option<TcpStream>,
     ) -> Reply {
-        self.exchange_with(hello, until, stream, self.cfg.retries, MAX_FAST_RETRIES)
-            .await
+        self.exchange_with(
+            hello,
+            until,
+            stream,
+            self.cfg.retries,
+            MAX_FAST_RETRIES,
+            Patience::Learned,
+        )
+        .await
     }
 
     /// [`Self::exchange`] for the first hello to an endpoint nothing is known of: fast faults
@@ -94,20 +126,30 @@ impl Link<'_> {
         until: ReadUntil,
         stream: Option<TcpStream>,
     ) -> Reply {
+        self.path.first_contact();
         self.exchange_with(
             hello,
             until,
             stream,
             self.cfg.retries,
             FIRST_CONTACT_RETRIES,
+            Patience::Learned,
         )
         .await
     }
 
     /// One attempt, no retry: for a hello that only tells two failures apart (the older hello
-    /// after a silent first one), whose silence costs a full timeout.
+    /// after a silent first one). It waits what is left of the first contact's budget (at
+    /// least `rtt::ANSWER_FLOOR`).
     pub async fn exchange_once(&self, hello: &[u8], until: ReadUntil) -> Reply {
-        self.exchange_with(hello, until, None, 0, 0).await
+        let half = self.cfg.handshake_timeout / 2;
+        let end = self
+            .path
+            .first_contact()
+            .checked_add(half.saturating_mul(FIRST_CONTACT_HALVES))
+            .unwrap_or(self.deadline);
+        self.exchange_with(hello, until, None, 0, 0, Patience::Until(end))
+            .await
     }
 
     async fn exchange_with(
@@ -117,13 +159,25 @@ impl Link<'_> {
         mut stream: Option<TcpStream>,
         timeout_retries: u32,
         fast_retries: u32,
+        patience: Patience,
     ) -> Reply {
         let mut timeouts = 0u32;
         let mut fast = 0u32;
         let mut drops = 0u32;
         let mut answers_at_first_drop = 0u32;
         loop {
-            let e = match self.attempt(hello, until, stream.take()).await {
+            // A learned wait only where a retry with the full limits can follow it.
+            let patience = match patience {
+                Patience::Learned
+                    if timeouts > 0
+                        || timeouts >= timeout_retries
+                        || self.path.retries_left() == 0 =>
+                {
+                    Patience::Full
+                }
+                other => other,
+            };
+            let e = match self.attempt(hello, until, stream.take(), patience).await {
                 Ok(flight) => {
                     self.path.record(Attempt::Answered);
                     self.note_witness(hello, until, &flight);
@@ -203,7 +257,7 @@ impl Link<'_> {
         let Some((hello, until)) = witness else {
             return false;
         };
-        match self.attempt(&hello, until, None).await {
+        match self.attempt(&hello, until, None, Patience::Full).await {
             Ok(_) => {
                 self.path.record(Attempt::Answered);
                 true
@@ -225,12 +279,15 @@ impl Link<'_> {
         hello: &[u8],
         until: ReadUntil,
         stream: Option<TcpStream>,
+        patience: Patience,
     ) -> Result<Flight, ConnError> {
         if self.abort.is_cancelled() {
             return Err(ConnError::Aborted);
         }
         let exhausted = || ConnError::BudgetExhausted(self.cfg.endpoint_timeout);
-        conn::within(self.cfg.handshake_timeout, self.deadline).ok_or_else(exhausted)?;
+        if Instant::now() >= self.deadline {
+            return Err(exhausted());
+        }
         // Waiting for the host slot and the rate token counts against the budget.
         let _permit = self
             .host
@@ -239,24 +296,81 @@ impl Link<'_> {
             .ok_or_else(exhausted)?;
         let stream = match stream {
             Some(s) => s,
-            None => {
-                let limit =
-                    conn::within(self.cfg.connect_timeout, self.deadline).ok_or_else(exhausted)?;
-                conn::connect(self.addr, limit).await?
-            }
+            None => self.connect(patience).await?,
         };
-        let budget =
-            conn::within(self.cfg.handshake_timeout, self.deadline).ok_or_else(exhausted)?;
+        let (_, answer) = self.waits(patience);
+        let sent = Instant::now();
+        let budget = || self.deadline.saturating_duration_since(sent);
+        // A learned wait grows with what the scan learns while it waits (a wave of answers
+        // slower than the first ones), never shrinks.
+        let limit = || match patience {
+            Patience::Learned => self.waits(patience).1.max(answer).min(budget()),
+            _ => answer.min(budget()),
+        };
+        // The rest of an answer that has begun waits the user's limit, never a learned one.
+        let rest = self.cfg.handshake_timeout.min(budget());
         self.handshakes.fetch_add(1, Ordering::Relaxed);
-        tokio::select! {
-            r = conn::exchange(stream, hello, until, budget) => match r {
-                // The endpoint's budget, not the hello's own limit, is what ran out.
-                Err(ConnError::ReadTimeout { .. }) if Instant::now() >= self.deadline => {
-                    Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout))
+        let r = tokio::select! {
+            r = conn::exchange_within(stream, hello, until, limit, rest, self.deadline) => r,
+            () = self.abort.cancelled() => return Err(ConnError::Aborted),
+        };
+        if matches!(&r, Ok(flight) if flight.cut().is_none()) {
+            self.host
+                .rtt()
+                .record(self.addr.ip(), Leg::Answer, sent.elapsed());
+        }
+        match r {
+            // The endpoint's budget, not the hello's own limit, is what ran out.
+            Err(ConnError::ReadTimeout { .. }) if Instant::now() >= self.deadline => {
+                Err(ConnError::BudgetExhausted(self.cfg.endpoint_timeout))
+            }
+            other => other,
+        }
+    }
+
+    /// The connect and answer limits of an attempt with this patience.
+    fn waits(&self, patience: Patience) -> (Duration, Duration) {
+        let (connect, answer) = (self.cfg.connect_timeout, self.cfg.handshake_timeout);
+        let rtt = self.host.rtt();
+        let ip = self.addr.ip();
+        let learned = || {
+            (
+                rtt.connect_timeout(ip, 0, connect),
+                rtt.answer_timeout(ip, answer),
+            )
+        };
+        match patience {
+            Patience::Full => (connect, answer),
+            Patience::Learned => learned(),
+            Patience::Until(end) => {
+                let left = end.saturating_duration_since(Instant::now());
+                let c = rtt.connect_timeout(ip, 0, connect);
+                (left.max(c).min(connect), left.max(ANSWER_FLOOR).min(answer))
+            }
+        }
+    }
+
+    /// A new connection, timed into the figures.
+    async fn connect(&self, patience: Patience) -> Result<TcpStream, ConnError> {
+        let (limit, _) = self.waits(patience);
+        // No connect outlasts the endpoint's budget.
+        let limit = conn::within(limit, self.deadline)
+            .ok_or(ConnError::BudgetExhausted(self.cfg.endpoint_timeout))?;
+        let timed = tokio::select! {
+            t = conn::connect_timed(self.addr, || limit) => t,
+            () = self.abort.cancelled() => return Err(ConnError::Aborted),
+        };
+        match timed {
+            Ok((stream, took)) => {
+                self.host.rtt().record(self.addr.ip(), Leg::Connect, took);
+                Ok(stream)
+            }
+            Err((e, took)) => {
+                if e == ConnError::Refused {
+                    self.host.rtt().record(self.addr.ip(), Leg::Connect, took);
                 }
-                other => other,
-            },
-            () = self.abort.cancelled() => Err(ConnError::Aborted),
+                Err(e)
+            }
         }
     }
 
@@ -274,11 +388,16 @@ impl Link<'_> {
             .connection_until(self.deadline)
             .await
             .ok_or_else(exhausted)?;
-        let stream = retry::run(self.cfg.retries, self.abort, self.deadline, || async {
-            match conn::within(self.cfg.connect_timeout, self.deadline) {
-                Some(limit) => conn::connect(self.addr, limit).await,
-                None => Err(exhausted()),
-            }
+        let mut attempt = 0;
+        let stream = retry::run(self.cfg.retries, self.abort, self.deadline, || {
+            // The first connect waits what the figures say, the retries the full limit.
+            let patience = if attempt == 0 && self.cfg.retries > 0 {
+                Patience::Learned
+            } else {
+                Patience::Full
+            };
+            attempt += 1;
+            self.connect(patience)
         })
         .await?;
         self.handshakes.fetch_add(1, Ordering::Relaxed);

@@ -24,6 +24,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -119,6 +120,8 @@ pub struct PathStats {
     faults: AtomicU32,
     answers: AtomicU32,
     retries_left: AtomicU32,
+    /// When the first hello went out: the first contact's time budget counts from here.
+    first_contact: OnceLock<Instant>,
 }
 
 impl Default for PathStats {
@@ -128,6 +131,7 @@ impl Default for PathStats {
             faults: AtomicU32::new(0),
             answers: AtomicU32::new(0),
             retries_left: AtomicU32::new(ENDPOINT_RETRIES),
+            first_contact: OnceLock::new(),
         }
     }
 }
@@ -167,6 +171,17 @@ impl PathStats {
     /// Answers so far (of every hello of the endpoint).
     pub fn answers(&self) -> u32 {
         self.answers.load(Ordering::Relaxed)
+    }
+
+    /// Retries left in the endpoint's budget.
+    pub fn retries_left(&self) -> u32 {
+        self.retries_left.load(Ordering::Relaxed)
+    }
+
+    /// Notes that the first hello goes out now (only the first call counts); returns when it
+    /// did.
+    pub fn first_contact(&self) -> Instant {
+        *self.first_contact.get_or_init(Instant::now)
     }
 
     /// Takes one retry from the endpoint's budget; false when it is spent.

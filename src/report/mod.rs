@@ -13,7 +13,6 @@ pub mod json;
 pub mod jsonl;
 pub mod junit;
 pub mod merge;
-pub mod model;
 pub mod prometheus;
 pub mod table;
 pub mod timing;

@@ -6,7 +6,7 @@
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::model::Report;
+use crate::model::Report;
 
 /// The scan's start.
 pub fn started(report: &Report) -> Option<OffsetDateTime> {

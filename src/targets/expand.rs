@@ -4,6 +4,12 @@
 //!
 //! Memory is O(number of specs), never O(size of a range): cursors are integers, and
 //! duplicates are found by asking the earlier specs whether they contain an endpoint.
+//!
+//! A range is walked in blocks of [`BLOCK`] addresses, ports-major within a block: every
+//! address of the block on the first port, then every one on the second, and so on. One host's
+//! ports are then a block apart in the stream, not back to back, so the engine spreads its
+//! connections over many hosts instead of queueing on one host's per-host cap, and a host is
+//! not asked for all its ports at once.
 //! An endpoint here is (address, port, SNI): a host name and a bare address that resolve to the
 //! same socket are both scanned, because the SNI can select a different certificate or
 //! configuration; two IP specs (or two spellings of one name) that overlap are scanned once.
@@ -22,6 +28,9 @@ use super::Shard;
 /// [`Step::Idle`], so a driver can yield to the runtime while a shard or an exclusion filters
 /// out a long run (a /8 minus a /8 would otherwise spin for seconds without an await point).
 const MAX_SKIPS_PER_STEP: u32 = 65_536;
+
+/// Addresses of a range walked ports-major together (module doc): a /24.
+pub(crate) const BLOCK: u32 = 256;
 
 /// Everything the user asked to scan: targets, exclusions, ports, shard. Holds only the parsed
 /// specs; endpoints are produced lazily by [`TargetSet::into_stream`].
@@ -86,16 +95,22 @@ impl TargetSet {
         }
     }
 
-    /// Upper bound of the number of endpoints, before duplicates, exclusions and sharding are
-    /// removed (a host name counts as one address per port). Saturates at `u128::MAX`.
+    /// The number of endpoints to expect, for a progress total: an upper bound before
+    /// duplicates and exclusions are removed (a host name counts as one address per port),
+    /// and under `--shard K/N` this shard's share of it, rounded up (the split is by hash, so
+    /// a shard holds about its share, not exactly). Saturates at `u128::MAX`.
     pub fn size_hint(&self) -> u128 {
-        self.includes.iter().fold(0u128, |total, spec| {
+        let total = self.includes.iter().fold(0u128, |total, spec| {
             let ports = match spec.port {
                 Some(_) => 1,
                 None => self.ports.len() as u128,
             };
             total.saturating_add(spec.address_count().saturating_mul(ports))
-        })
+        });
+        match self.shard {
+            Some(shard) if shard.count > 1 => total.div_ceil(u128::from(shard.count)),
+            _ => total,
+        }
     }
 
     /// The targets to scan, in order.
@@ -144,11 +159,16 @@ enum Cursor {
     Excludes(usize),
     /// About to start the include at this index.
     Spec(usize),
-    /// Walking a literal include's addresses.
+    /// Walking a literal include's addresses, a block at a time, ports-major.
     Addrs {
         spec: usize,
-        iter: AddrIter,
-        ip: Option<IpAddr>,
+        /// The block's first address on (an O(1) iterator, replayed once per port; boxed to
+        /// keep the other cursors small).
+        block: Box<AddrIter>,
+        /// The current port's pass through the block.
+        pass: AddrIter,
+        /// Addresses taken in this pass.
+        taken: u32,
         port_pos: usize,
     },
     /// Walking a resolved name's addresses.
@@ -269,8 +289,9 @@ impl Expansion {
                         SpecKind::Addrs(set) => {
                             *cursor = Cursor::Addrs {
                                 spec: i,
-                                iter: set.iter(),
-                                ip: None,
+                                block: Box::new(set.iter()),
+                                pass: set.iter(),
+                                taken: 0,
                                 port_pos: 0,
                             };
                         }
@@ -298,35 +319,39 @@ impl Expansion {
                 }
                 Cursor::Addrs {
                     spec,
-                    iter,
-                    ip,
+                    block,
+                    pass,
+                    taken,
                     port_pos,
                 } => {
                     let ports = plan.ports_of(*spec);
-                    let current = match *ip {
-                        Some(current) if *port_pos < ports.len() => current,
-                        _ => match iter.next() {
-                            Some(next) => {
-                                *ip = Some(next);
-                                *port_pos = 0;
-                                next
-                            }
-                            None => {
-                                *cursor = Cursor::Spec(*spec + 1);
-                                continue;
-                            }
-                        },
-                    };
-                    let Some(&port) = ports.get(*port_pos) else {
-                        // No ports at all: nothing to scan for this spec.
+                    let next = if *taken < BLOCK { pass.next() } else { None };
+                    if let (Some(ip), Some(&port)) = (next, ports.get(*port_pos)) {
+                        *taken += 1;
+                        match plan.admit_addr(*spec, ip, port) {
+                            Some(endpoint) => return Step::Emit(Planned::Endpoint(endpoint)),
+                            None => skips += 1,
+                        }
+                        continue;
+                    }
+                    // This pass through the block is over.
+                    let range_done = next.is_none() && *taken < BLOCK;
+                    if *taken == 0 || ports.is_empty() {
                         *cursor = Cursor::Spec(*spec + 1);
                         continue;
-                    };
-                    *port_pos += 1;
-                    match plan.admit_addr(*spec, current, port) {
-                        Some(endpoint) => return Step::Emit(Planned::Endpoint(endpoint)),
-                        None => skips += 1,
                     }
+                    *port_pos += 1;
+                    if *port_pos < ports.len() {
+                        *pass = (**block).clone();
+                    } else if range_done {
+                        *cursor = Cursor::Spec(*spec + 1);
+                        continue;
+                    } else {
+                        // The last pass stopped right after the block: the next block.
+                        **block = pass.clone();
+                        *port_pos = 0;
+                    }
+                    *taken = 0;
                 }
                 Cursor::Resolved {
                     spec,
@@ -438,19 +463,82 @@ mod tests {
     }
 
     #[test]
-    fn expands_in_target_then_address_then_port_order() {
+    fn expands_in_target_order_and_ports_major_within_a_range() {
         let out = render(&run(set("10.0.0.1-2 192.168.0.1", "", &[6443, 2379]), &[]));
         assert_eq!(
             out,
             [
                 "10.0.0.1:6443",
-                "10.0.0.1:2379",
                 "10.0.0.2:6443",
+                "10.0.0.1:2379",
                 "10.0.0.2:2379",
                 "192.168.0.1:6443*",
                 "192.168.0.1:2379*"
             ]
         );
+    }
+
+    #[test]
+    fn hosts_of_a_range_are_interleaved_a_block_at_a_time() {
+        let out = run(
+            set("10.0.0.0/23 10.9.0.0/31", "", &[6443, 2379, 10250]),
+            &[],
+        );
+        let keys: Vec<(IpAddr, u16)> = out
+            .iter()
+            .map(|p| match p {
+                Planned::Endpoint(e) => (e.ip, e.port),
+                Planned::Unresolved { .. } => panic!("{p:?}"),
+            })
+            .collect();
+        assert_eq!(keys.len(), (512 + 2) * 3);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let block = BLOCK as usize;
+        // Each /24 of the /23 on each port in turn, then the next spec the same way.
+        for (b, net) in ["10.0.0", "10.0.1"].iter().enumerate() {
+            for (k, port) in [6443, 2379, 10250].into_iter().enumerate() {
+                for h in 0..block {
+                    let at = (b * 3 + k) * block + h;
+                    assert_eq!(keys[at], (ip(&format!("{net}.{h}")), port), "at {at}");
+                }
+            }
+        }
+        assert_eq!(
+            keys[1536..],
+            [
+                (ip("10.9.0.0"), 6443),
+                (ip("10.9.0.1"), 6443),
+                (ip("10.9.0.0"), 2379),
+                (ip("10.9.0.1"), 2379),
+                (ip("10.9.0.0"), 10250),
+                (ip("10.9.0.1"), 10250),
+            ]
+        );
+        // One host's ports are a block apart, never back to back.
+        for (i, pair) in keys.windows(2).enumerate() {
+            assert_ne!(pair[0].0, pair[1].0, "{pair:?} back to back at {i}");
+        }
+        // Every endpoint exactly once.
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), keys.len());
+    }
+
+    #[test]
+    fn a_range_that_ends_inside_a_block_or_on_its_edge_is_walked_whole() {
+        for (range, n) in [
+            ("10.0.0.0/24", 256),
+            ("10.0.0.0-254", 255),
+            ("10.0.0-1.0-128", 258),
+        ] {
+            let out = run(set(range, "", &[1, 2]), &[]);
+            assert_eq!(out.len(), 2 * n, "{range}");
+            let mut seen: Vec<String> = render(&out);
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 2 * n, "{range}: duplicates");
+        }
     }
 
     #[test]
@@ -488,18 +576,18 @@ mod tests {
             out,
             [
                 "10.0.0.0:6443",
-                "10.0.0.0:2379",
                 "10.0.0.1:6443",
-                "10.0.0.1:2379",
                 "10.0.0.2:6443",
-                "10.0.0.2:2379",
                 // .3 is also named alone later: explicit, but scanned once, here.
                 "10.0.0.3:6443*",
+                "10.0.0.0:2379",
+                "10.0.0.1:2379",
+                "10.0.0.2:2379",
                 "10.0.0.3:2379*",
                 "10.0.0.4:6443",
+                "10.0.0.5:6443",
                 // .4:2379 is also named alone.
                 "10.0.0.4:2379*",
-                "10.0.0.5:6443",
                 "10.0.0.5:2379",
                 // 10.0.0.6:2380 is not on the -p list, so the last range does not cover it.
                 "10.0.0.6:2380*",
@@ -523,11 +611,11 @@ mod tests {
             out,
             [
                 "10.0.0.2:6443",
-                "10.0.0.2:2379",
                 "10.0.0.3:6443",
-                "10.0.0.3:2379",
                 "10.0.0.4:6443",
                 "10.0.0.5:6443",
+                "10.0.0.2:2379",
+                "10.0.0.3:2379",
                 "10.0.0.5:2379"
             ]
         );
@@ -600,10 +688,10 @@ mod tests {
             out,
             [
                 "10.0.0.0:6443",
-                "10.0.0.0:2379",
                 "10.0.0.2:6443",
-                "10.0.0.2:2379",
                 "10.0.0.3:6443",
+                "10.0.0.0:2379",
+                "10.0.0.2:2379",
                 "10.0.0.3:2379",
                 "10.0.0.2:6443*@node2",
                 "10.0.0.2:2379*@node2",
@@ -660,6 +748,22 @@ mod tests {
         );
         assert_eq!(set("2001:db8::/64", "", &[1, 2]).size_hint(), 1u128 << 65);
         assert_eq!(set("::/0 ::/1", "", &[1, 2]).size_hint(), u128::MAX);
+    }
+
+    #[test]
+    fn size_hint_is_a_shards_share() {
+        let mut s = set("10.0.0.0/16", "", &[6443, 2379]);
+        s.shard = Some(Shard { index: 2, count: 3 });
+        // 131072 / 3, rounded up.
+        assert_eq!(s.size_hint(), 43_691);
+        let emitted = run(s.clone(), &[]).len() as u128;
+        // The hash splits evenly: the hint is within 2 % of what the shard holds.
+        assert!(
+            emitted.abs_diff(s.size_hint()) * 50 < s.size_hint(),
+            "{emitted}"
+        );
+        s.shard = Some(Shard { index: 1, count: 1 });
+        assert_eq!(s.size_hint(), 131_072);
     }
 
     #[test]

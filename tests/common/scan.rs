@@ -113,3 +113,37 @@ pub fn findings(e: &Endpoint) -> Vec<(String, Severity, Option<String>)> {
 pub fn json(e: &Endpoint) -> serde_json::Value {
     serde_json::to_value(e).expect("endpoint serialises")
 }
+
+/// What the signature-scheme sweeps cost by `src/probe/schemes.rs`'s plan, from the schemes
+/// the scan found (the conformance tests check those lists against the one-scheme-per-hello
+/// reference; here only the plan's cost is checked): in TLS 1.2 with a signed suite, one hello
+/// per scheme found, a final refusal per key type of the signed suites, and the hello without
+/// signature_algorithms; in TLS 1.3, one per scheme found and the final refusal, less the one
+/// the certificate handshake already made when no TLS 1.2 or older flight showed the chain.
+pub fn scheme_hellos(e: &Endpoint) -> u32 {
+    use fipsprobe::protocol::Protocol;
+    let db = fipsprobe::cipher_db::db();
+    let found = |v: Protocol| {
+        e.extensions
+            .signature_schemes_by_version
+            .get(&v)
+            .map_or(0, |l| l.len() as u32)
+    };
+    let mut cost = 0;
+    if let Some(p) = e.protocols.get(&Protocol::Tls12) {
+        let codes: Vec<u16> = p.suites.iter().filter_map(|s| s.code.two_byte()).collect();
+        let signed = fipsprobe::probe::schemes::signed_suites(&codes);
+        if !signed.is_empty() {
+            let kinds: std::collections::BTreeSet<String> = signed
+                .iter()
+                .filter_map(|c| db.suite(*c).map(|s| format!("{:?}", s.auth)))
+                .collect();
+            cost += found(Protocol::Tls12) + kinds.len() as u32 + 1;
+        }
+    }
+    if e.protocols.contains_key(&Protocol::Tls13) {
+        let cleartext = e.protocols.keys().any(|v| *v < Protocol::Tls13);
+        cost += found(Protocol::Tls13) + 1 - u32::from(!cleartext);
+    }
+    cost
+}
