@@ -107,6 +107,13 @@ pub fn scan_suites_exact_with(addr: SocketAddr, sni: Option<&str>) -> (Scanned, 
     assert_reference(&scanned, &truth);
     assert_etm_exact(&scanned, addr, &truth);
     scanned.scheme_hellos = assert_schemes_exact(&scanned, addr, &truth);
+    // The per-stack cost, for the record (`cargo test --test conformance -- --nocapture`).
+    eprintln!(
+        "handshakes: {} ({} signature-scheme hellos), versions {:?}",
+        scanned.handshakes,
+        scanned.scheme_hellos,
+        scanned.protocols.keys().collect::<Vec<_>>()
+    );
     (scanned, truth)
 }
 
