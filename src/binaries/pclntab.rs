@@ -162,19 +162,10 @@ pub struct NameScan {
 impl NameScan {
     /// Feeds the next bytes of the stream.
     pub fn feed(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            match rest.iter().position(|b| *b == 0) {
-                Some(i) => {
-                    let (part, tail) = rest.split_at(i);
-                    self.push(part);
-                    self.name_done();
-                    rest = tail.get(1..).unwrap_or_default();
-                }
-                None => {
-                    self.push(rest);
-                    rest = &[];
-                }
+        for (part, terminated) in super::read::split_nul(chunk) {
+            self.push(part);
+            if terminated {
+                self.name_done();
             }
         }
     }

@@ -226,3 +226,34 @@ impl Endian {
         }
     }
 }
+
+/// One chunk of a stream of NUL-terminated strings, as `(bytes, terminated)` pieces: a string
+/// may span chunks, so its first pieces come unterminated. Both scanners of strings in binaries
+/// (Go function names, native version strings) walk their streams with this, each keeping its
+/// own bounded copy of the current string.
+pub fn split_nul(chunk: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
+    let mut pieces = chunk.split(|b| *b == 0).peekable();
+    std::iter::from_fn(move || {
+        let piece = pieces.next()?;
+        Some((piece, pieces.peek().is_some()))
+    })
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::split_nul;
+
+    #[test]
+    fn pieces_say_whether_their_string_ended() {
+        let got: Vec<_> = split_nul(b"ab\0\0cd").collect();
+        assert_eq!(
+            got,
+            [(&b"ab"[..], true), (&b""[..], true), (&b"cd"[..], false)]
+        );
+        assert_eq!(split_nul(b"").collect::<Vec<_>>(), [(&b""[..], false)]);
+        assert_eq!(
+            split_nul(b"\0").collect::<Vec<_>>(),
+            [(&b""[..], true), (&b""[..], false)]
+        );
+    }
+}
