@@ -784,11 +784,8 @@ async fn dh_bits(
         return Ok(None);
     };
     let hello = legacy_hello(*version, suites, link.sni, true, false).to_client_hello();
-    let (messages, cut) = match send(link, &hello, *version, ReadUntil::FlightEnd).await {
-        Reply::Answer(flight) => {
-            let cut = flight.cut().cloned();
-            (flight.messages, cut)
-        }
+    let flight = match send(link, &hello, *version, ReadUntil::FlightEnd).await {
+        Reply::Answer(flight) => flight,
         Reply::Dropped { .. } => {
             return Err(ConnError::Violation(Violation::Missing(
                 "an answer to a hello with the server's own DHE suites",
@@ -796,24 +793,18 @@ async fn dh_bits(
         }
         Reply::Failed(e) => return Err(e),
     };
-    if let Some(ServerMessage::Alert(a)) = messages.first() {
+    if let Some(ServerMessage::Alert(a)) = flight.messages.first() {
         return Err(ConnError::Alert(a.description));
     }
-    let bits = messages.iter().find_map(|m| match m {
+    let bits = flight.messages.iter().find_map(|m| match m {
         ServerMessage::ServerKeyExchange(ske) => match ske.params(KxKind::Dhe) {
             Ok(KxParams::Dhe { prime_bits }) => Some(prime_bits),
             _ => None,
         },
         _ => None,
     });
-    match (bits, cut) {
-        (Some(bits), _) => Ok(Some(bits)),
-        // Cut before the ServerKeyExchange: the read failed, the server broke nothing.
-        (None, Some(e)) => Err(e),
-        (None, None) => Err(ConnError::Violation(Violation::Missing(
-            "a readable DHE ServerKeyExchange",
-        ))),
-    }
+    bits.map(Some)
+        .ok_or_else(|| flight.lacks("a readable DHE ServerKeyExchange"))
 }
 
 /// Sends a TLS <= 1.2 hello the way every probe does; an answer that chose something the

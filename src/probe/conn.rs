@@ -66,6 +66,15 @@ impl Flight {
             _ => None,
         }
     }
+
+    /// Why a message the flight should carry is not in it: the failure that cut the flight
+    /// short, when it was cut (a failed read: the server broke nothing), else the server's
+    /// omission, a protocol violation.
+    pub fn lacks(&self, what: &'static str) -> ConnError {
+        self.cut()
+            .cloned()
+            .unwrap_or(ConnError::Violation(crate::model::Violation::Missing(what)))
+    }
 }
 
 /// How often a waiting connect asks its limit again (see [`connect_timed`]).

@@ -209,13 +209,12 @@ pub async fn sweep(
             Reply::Answer(flight) => match flight.messages.first().map(|m| check_answer(&hello, m))
             {
                 Some(Err(v)) => GroupAnswer::Failed(v.into()),
-                // A flight cut before its ServerKeyExchange is a failure to read, not a
-                // server that broke the protocol.
-                _ => match (interpret(version, &flight.messages), flight.cut()) {
-                    (GroupAnswer::Failed(ConnError::Violation(Violation::Missing(_))), Some(e)) => {
-                        GroupAnswer::Failed(e.clone())
+                // What the messages lack may only be what a cut flight never brought.
+                _ => match interpret(version, &flight.messages) {
+                    GroupAnswer::Failed(ConnError::Violation(Violation::Missing(what))) => {
+                        GroupAnswer::Failed(flight.lacks(what))
                     }
-                    (answer, _) => answer,
+                    answer => answer,
                 },
             },
             Reply::Dropped { times } => GroupAnswer::Refused(Refusal::Dropped { times }),

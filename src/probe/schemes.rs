@@ -294,12 +294,9 @@ async fn tls12_hello(link: &Link<'_>, suites: &[u16], schemes: &[u16]) -> Scheme
     if let (None, Some(a)) = (scheme, aborted) {
         return SchemeAnswer::Refused(Refusal::Alert(a));
     }
-    match (scheme, flight.cut()) {
-        (Some(s), _) => SchemeAnswer::Signed(s, chain),
-        (None, Some(e)) => SchemeAnswer::Failed(e.clone()),
-        (None, None) => {
-            SchemeAnswer::Failed(Violation::Missing("a readable, signed ServerKeyExchange").into())
-        }
+    match scheme {
+        Some(s) => SchemeAnswer::Signed(s, chain),
+        None => SchemeAnswer::Failed(flight.lacks("a readable, signed ServerKeyExchange")),
     }
 }
 

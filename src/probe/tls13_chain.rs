@@ -11,7 +11,9 @@
 //!
 //! Bounded: at most [`MAX_CERTIFICATE_LEN`] bytes of Certificate message and
 //! [`MAX_READ_LEN`] bytes from the socket; the first [`MAX_CHAIN_CERTS`] certificates are kept.
-//! A HelloRetryRequest (none of our three key shares suits the server) ends the attempt.
+//! A HelloRetryRequest (none of our key shares suits the server) is answered once, with the
+//! named group (X25519, P-256, P-384 or P-521) and the cookie, over the synthetic message_hash
+//! transcript (RFC 8446 §4.4.1).
 
 #![deny(
     clippy::indexing_slicing,
