@@ -88,12 +88,7 @@ impl HostHandle {
     /// Waits for a connection slot on this address, then for a rate token. A parked slot
     /// ([`Self::park`]) is taken first: its connection is already open and counted.
     pub async fn connection(&self) -> OwnedSemaphorePermit {
-        let parked = self
-            .parked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(permit) = parked {
+        if let Some(permit) = self.unparked() {
             return permit;
         }
         let permit = Arc::clone(&self.semaphore)
@@ -110,13 +105,8 @@ impl HostHandle {
     /// [`HostHandle::connection`], but not past `deadline`: `None` when the slot or the rate
     /// token would come later (and then no rate token is used up).
     pub async fn connection_until(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
-        let parked = self
-            .parked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if parked.is_some() {
-            return parked;
+        if let Some(permit) = self.unparked() {
+            return Some(permit);
         }
         let semaphore = Arc::clone(&self.semaphore);
         let permit = tokio::time::timeout_at(deadline, semaphore.acquire_owned())
@@ -139,12 +129,15 @@ impl HostHandle {
 
     /// Gives back a parked slot whose connection was closed unused.
     pub fn unpark(&self) {
-        drop(
-            self.parked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
-        );
+        drop(self.unparked());
+    }
+
+    /// The parked slot, if any, taken.
+    fn unparked(&self) -> Option<OwnedSemaphorePermit> {
+        self.parked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The address.
