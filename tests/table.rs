@@ -583,3 +583,33 @@ fn server_strings_are_escaped_in_every_layout() {
             .starts_with("PASS: every TLS endpoint"));
     }
 }
+
+/// The overview's header stays within the width when the columns leave no room for the
+/// reasons: a 15-column address beside kube-apiserver and a 22-column suite name take 78 of 80
+/// (the demo on an ephemeral port, when 2379 is taken, showed an 81-column header).
+#[test]
+fn the_overview_header_fits_80_columns_beside_a_long_address() {
+    let o = run(&["demo", "--format", "json"]);
+    let mut report = json::from_json(&stdout(&o), "demo").unwrap();
+    // etcd on an ephemeral port; kube-apiserver keeps 6443 (its service name).
+    let etcd = report
+        .endpoints
+        .iter_mut()
+        .find(|e| e.port != 6443)
+        .expect("two demo endpoints");
+    etcd.ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    etcd.port = 38463;
+    etcd.target = "127.0.0.1:38463".into();
+    etcd.host = "127.0.0.1".into();
+    let opts = fipsprobe::report::table::TableOptions {
+        color: false,
+        wide: false,
+        details: false,
+        width: Some(80),
+        ascii: false,
+    };
+    let table = fipsprobe::report::table::render(&report, &opts);
+    let (widest, _) = widths(&table);
+    assert!(widest <= 80, "{widest}\n{table}");
+    assert!(table.contains("127.0.0.1:38463"), "{table}");
+}

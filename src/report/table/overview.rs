@@ -75,7 +75,11 @@ impl Renderer<'_> {
         for (h, w) in HEADERS.iter().zip(widths) {
             header.push_str(&pad(h, w + 2));
         }
-        header.push_str("Why");
+        // With the reasons beneath, the label can run past the width (a 15-column address and
+        // kube-apiserver leave 2 of 80 columns): then it is left out.
+        if self.width.is_none_or(|w| fixed + text_width("Why") <= w) {
+            header.push_str("Why");
+        }
         let _ = writeln!(out, "{}", header.trim_end());
         for e in &entries {
             let mut line = String::new();
