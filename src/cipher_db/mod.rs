@@ -220,6 +220,16 @@ impl Suite {
         matches!(self.kx, Kx::Dhe | Kx::DhePsk)
     }
 
+    /// A key exchange that needs a credential besides a certificate (a pre-shared key, an SRP
+    /// verifier, a Kerberos ticket, a password), which a scanner never holds. Some servers list
+    /// such suites without being configured for them and pick one they then cannot serve.
+    pub fn needs_credential(&self) -> bool {
+        matches!(
+            self.kx,
+            Kx::Psk | Kx::DhePsk | Kx::EcdhePsk | Kx::RsaPsk | Kx::Srp | Kx::Krb5 | Kx::EccPwd
+        )
+    }
+
     /// A TLS 1.3-only suite.
     pub fn is_tls13(&self) -> bool {
         self.versions == [Protocol::Tls13]

@@ -659,7 +659,8 @@ impl Ctx<'_> {
 
 /// The candidates of a version. Below TLS 1.3 every pre-1.3 suite is offered, not only those
 /// the RFCs allow at that version: a server that negotiates a TLS 1.2-only suite in TLS 1.0
-/// is exactly what an audit must catch, and the longer list costs no extra handshake.
+/// is exactly what an audit must catch, and the longer list costs no extra handshake. Suites
+/// that need a credential go last (`probe::plan`'s credential recheck).
 fn sweep_for(version: Protocol) -> VersionSweep {
     let db = cipher_db::db();
     match version {
@@ -667,13 +668,18 @@ fn sweep_for(version: Protocol) -> VersionSweep {
         Protocol::Tls13 => {
             VersionSweep::new(version, db.suites_for(version).map(|s| u32::from(s.code)))
         }
-        _ => VersionSweep::new(
-            version,
-            db.suites()
-                .iter()
-                .filter(|s| !s.is_tls13() && !s.flags.scsv && !s.flags.grease)
-                .map(|s| u32::from(s.code)),
-        ),
+        _ => {
+            let offered = || {
+                db.suites()
+                    .iter()
+                    .filter(|s| !s.is_tls13() && !s.flags.scsv && !s.flags.grease)
+            };
+            VersionSweep::new(version, offered().map(|s| u32::from(s.code))).with_credential_suites(
+                offered()
+                    .filter(|s| s.needs_credential())
+                    .map(|s| u32::from(s.code)),
+            )
+        }
     }
 }
 

@@ -28,6 +28,17 @@
 //! an ordering pass then offers the found suites alone, removing the server's pick each time
 //! (found - 1 hellos), before the usual order test.
 //!
+//! Suites that need a credential a scanner never holds (PSK, SRP, Kerberos, password: see
+//! [`VersionSweep::with_credential_suites`]) are offered last. Some stacks list them without
+//! being configured for them and answer handshake_failure when the one they pick is among
+//! them (Erlang/OTP with SRP), so a refusal of a hello that mixes them with ordinary suites
+//! says nothing about the ordinary ones: unless the server was seen to follow our order (a
+//! client-order server reaches them only after every ordinary suite it has), such a refusal
+//! is rechecked once with the ordinary suites alone. When the recheck finds more, the mixed
+//! refusal hid suites, and the credential suites get an offer of their own at the end. The
+//! recheck costs one hello per version on servers that choose by their own order (or accept
+//! at most one suite) and refuse the rest with an alert other than protocol_version.
+//!
 //! Deciding from the sweep also keeps servers with order heuristics right: Go picks from a
 //! ChaCha20-first list when the client's first suite is not AES-GCM, so a reversed offer led
 //! by ChaCha20 or 3DES made Go look like it followed the client. Every sweep offer keeps our
@@ -118,6 +129,25 @@ pub struct VersionSweep {
     /// A limited sweep's ordering pass: found suites not yet picked, and the picks in order.
     pool: Vec<u32>,
     ordered: Vec<u32>,
+    /// Candidates that need a credential the probe does not hold.
+    credentials: std::collections::HashSet<u32>,
+    /// Credential suites held back while the rest is rechecked without them.
+    aside: Vec<u32>,
+    recheck: Recheck,
+}
+
+/// The credential recheck (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recheck {
+    /// Not (yet) called for.
+    No,
+    /// Called for once the order test tells whether the server follows our order.
+    AfterOrderTest,
+    /// The ordinary suites are being swept without the credential ones; `found` held this
+    /// many suites when the recheck began.
+    Asked { found_before: usize },
+    /// Done, or not needed.
+    Over,
 }
 
 /// Whether TLS 1.3 offers carry key shares (see the module doc).
@@ -166,12 +196,26 @@ impl VersionSweep {
             limit: None,
             pool: Vec::new(),
             ordered: Vec::new(),
+            credentials: std::collections::HashSet::new(),
+            aside: Vec::new(),
+            recheck: Recheck::No,
         }
+    }
+
+    /// Marks which candidates need a credential the probe does not hold; they move to the
+    /// end of the offer order (keeping their relative order).
+    pub fn with_credential_suites(mut self, codes: impl IntoIterator<Item = u32>) -> VersionSweep {
+        self.credentials = codes.into_iter().collect();
+        let creds = &self.credentials;
+        self.order.sort_by_key(|c| creds.contains(c));
+        self.candidates = self.order.clone();
+        self
     }
 
     /// The same sweep started over within `limit` (for a hello-intolerant server).
     pub fn limited(&self, limit: Limit) -> VersionSweep {
-        let mut sweep = VersionSweep::new(self.version, self.order.iter().copied());
+        let mut sweep = VersionSweep::new(self.version, self.order.iter().copied())
+            .with_credential_suites(self.credentials.iter().copied());
         sweep.limit = Some(limit);
         sweep
     }
@@ -266,7 +310,7 @@ impl VersionSweep {
                         // (with the suites still on offer).
                         self.refusal = Some(Refusal::OtherVersion(version));
                     }
-                    self.finish_sweep();
+                    self.end_of_sweep();
                     return;
                 }
                 let suite = u32::from(suite);
@@ -278,7 +322,7 @@ impl VersionSweep {
                             self.shares = Shares::Trying;
                         }
                         if self.candidates.is_empty() {
-                            self.finish_sweep();
+                            self.end_of_sweep();
                         }
                     }
                     None => {
@@ -292,12 +336,22 @@ impl VersionSweep {
             (State::Sweeping, Answer::Refused(r)) => {
                 self.refusal = Some(r);
                 let max = self.limit.map_or(usize::MAX, |l| l.max_suites.max(1));
-                if self.candidates.len() > max {
+                if self.recheck == Recheck::No && self.refused_a_mix(r, max) {
+                    if self.limit.is_none() && self.found.len() >= 2 && self.found_in_offer_order()
+                    {
+                        // A client-order server needs no recheck: the order test says which
+                        // this is.
+                        self.recheck = Recheck::AfterOrderTest;
+                        self.state = State::OrderTest;
+                    } else {
+                        self.start_recheck();
+                    }
+                } else if self.candidates.len() > max {
                     // A limited sweep: the server refused every suite of this window; the
                     // next window may still hold some it accepts.
                     self.candidates.drain(..max);
                 } else {
-                    self.finish_sweep();
+                    self.end_of_sweep();
                 }
             }
             (State::Ordering, Answer::Chosen { version, suite }) => {
@@ -331,14 +385,65 @@ impl VersionSweep {
                     Some(true)
                 };
                 self.state = State::Done;
+                if self.recheck == Recheck::AfterOrderTest {
+                    if self.server_order == Some(false) {
+                        self.recheck = Recheck::Over;
+                    } else {
+                        self.start_recheck();
+                    }
+                }
             }
             (State::OrderTest, _) => self.state = State::Done,
         }
     }
 
+    /// Whether the refusal `r` of the current offer (the first `max` candidates) is one the
+    /// credential recheck should look behind: an alert (not protocol_version, which refuses
+    /// the version whatever the suites) to a hello mixing credential and ordinary suites.
+    fn refused_a_mix(&self, r: Refusal, max: usize) -> bool {
+        use crate::wire::AlertDescription;
+        let alert = matches!(r, Refusal::Alert(d) if d != AlertDescription::PROTOCOL_VERSION);
+        let window = || self.candidates.iter().take(max);
+        alert
+            && window().any(|c| self.credentials.contains(c))
+            && window().any(|c| !self.credentials.contains(c))
+    }
+
+    /// Sets the credential suites aside and offers the ordinary ones again.
+    fn start_recheck(&mut self) {
+        let creds = &self.credentials;
+        let (aside, ordinary): (Vec<u32>, Vec<u32>) =
+            self.candidates.iter().partition(|c| creds.contains(c));
+        self.aside = aside;
+        self.candidates = ordinary;
+        self.recheck = Recheck::Asked {
+            found_before: self.found.len(),
+        };
+        self.state = State::Sweeping;
+    }
+
+    /// The candidates are exhausted or refused: when a recheck found suites the mixed refusal
+    /// hid, the credential suites set aside get an offer of their own; else the sweep ends.
+    fn end_of_sweep(&mut self) {
+        if let Recheck::Asked { found_before } = self.recheck {
+            self.recheck = Recheck::Over;
+            if self.found.len() > found_before && !self.aside.is_empty() && self.violation.is_none()
+            {
+                self.candidates = std::mem::take(&mut self.aside);
+                self.state = State::Sweeping;
+                return;
+            }
+        }
+        self.finish_sweep();
+    }
+
     fn finish_sweep(&mut self) {
         self.state = State::Done;
         if self.violation.is_some() {
+            return;
+        }
+        if self.server_order.is_some() {
+            // Told by the order test before a credential recheck went on.
             return;
         }
         if self.found.len() < 2 || self.version == Protocol::Ssl2 {
@@ -691,6 +796,131 @@ mod tests {
         assert!(s.accepted().is_empty());
         assert!(s.violation().is_none());
         assert_eq!(s.refusal(), Some(Refusal::OtherVersion(0x0301)));
+    }
+
+    /// Erlang/OTP with SRP suites listed and no SRP configured: picks from `listed` (by its
+    /// own order when `server_pref`, else the client's), and answers handshake_failure when
+    /// the pick is in `unservable`.
+    fn otp_like(offer: &Offer, listed: &[u32], unservable: &[u32], server_pref: bool) -> Answer {
+        match serve(offer, listed, server_pref) {
+            Answer::Chosen { suite, .. } if unservable.contains(&u32::from(suite)) => declined(),
+            other => other,
+        }
+    }
+
+    fn run_otp(
+        sweep: &mut VersionSweep,
+        listed: &[u32],
+        unservable: &[u32],
+        server_pref: bool,
+    ) -> usize {
+        let mut handshakes = 0;
+        while let Some(offer) = sweep.next_offer() {
+            handshakes += 1;
+            sweep.observe(otp_like(&offer, listed, unservable, server_pref));
+            assert!(handshakes < 100, "sweep does not terminate");
+        }
+        handshakes
+    }
+
+    /// Candidates 1..=6 with 90 and 91 needing a credential (SRP).
+    fn with_srp() -> VersionSweep {
+        VersionSweep::new(Protocol::Tls12, [1, 90, 2, 3, 91, 4, 5, 6])
+            .with_credential_suites([90, 91])
+    }
+
+    #[test]
+    fn credential_suites_are_offered_last() {
+        let s = with_srp();
+        assert_eq!(s.next_offer().unwrap().suites, [1, 2, 3, 4, 5, 6, 90, 91]);
+    }
+
+    #[test]
+    fn suites_behind_an_unservable_credential_suite_are_found() {
+        // OTP's order: 4, then SRP 90 (which it cannot serve), then 2, 1.
+        let listed = [4, 90, 2, 1];
+        let mut s = with_srp();
+        let n = run_otp(&mut s, &listed, &[90], true);
+        assert_eq!(s.accepted(), &[4, 2, 1]);
+        assert_eq!(s.server_order(), Some(true));
+        // 4; refused (90 picked); recheck: 2, 1, refused; the credential suites alone:
+        // refused (90 again).
+        assert_eq!(n, 1 + 1 + 3 + 1);
+    }
+
+    #[test]
+    fn a_server_order_refusal_is_rechecked_once_without_credential_suites() {
+        let mut s = with_srp();
+        let n = run_otp(&mut s, &[4, 2, 5], &[], true);
+        assert_eq!(s.accepted(), &[4, 2, 5]);
+        assert_eq!(s.server_order(), Some(true));
+        // Three accepted, the refusal, and its recheck (which finds nothing more, so the
+        // credential suites are not offered again).
+        assert_eq!(n, 3 + 1 + 1);
+    }
+
+    #[test]
+    fn a_client_order_server_needs_no_recheck() {
+        let mut s = with_srp();
+        let n = run_otp(&mut s, &[4, 2, 5, 90], &[90], false);
+        assert_eq!(s.accepted(), &[2, 4, 5]);
+        assert_eq!(s.server_order(), Some(false));
+        // As without credential suites: accepted + refusal + order test.
+        assert_eq!(n, 3 + 1 + 1);
+    }
+
+    #[test]
+    fn server_order_agreeing_with_ours_is_rechecked_after_the_order_test() {
+        let mut s = with_srp();
+        let n = run_otp(&mut s, &[2, 4, 90, 5], &[90], true);
+        assert_eq!(s.accepted(), &[2, 4, 5]);
+        assert_eq!(s.server_order(), Some(true));
+        // 2, 4, refused (90); order test; recheck: 5, refused; credential suites: refused.
+        assert_eq!(n, 2 + 1 + 1 + 2 + 1);
+    }
+
+    #[test]
+    fn a_version_refused_behind_a_credential_suite_is_not_concluded() {
+        // Its first pick is the SRP suite: the whole first offer is refused.
+        let mut s = with_srp();
+        let n = run_otp(&mut s, &[91, 3], &[91], true);
+        assert_eq!(s.accepted(), &[3]);
+        assert_eq!(n, 1 + 2 + 1);
+        let mut s = with_srp();
+        let n = run_otp(&mut s, &[], &[], true);
+        assert!(s.accepted().is_empty());
+        assert_eq!(n, 2, "refusal and its recheck");
+    }
+
+    #[test]
+    fn protocol_version_alerts_are_not_rechecked() {
+        let mut s = with_srp();
+        s.observe(Answer::Refused(Refusal::Alert(
+            crate::wire::AlertDescription::PROTOCOL_VERSION,
+        )));
+        assert!(s.is_done());
+    }
+
+    #[test]
+    fn a_limited_sweep_rechecks_its_mixed_window() {
+        // At most 4 suites per hello; server order 5, SRP 90, 6.
+        let mut s = with_srp().limited(Limit {
+            max_suites: 4,
+            minimal: false,
+        });
+        let mut n = 0;
+        while let Some(offer) = s.next_offer() {
+            n += 1;
+            let answer = if offer.suites.len() > 4 {
+                declined()
+            } else {
+                otp_like(&offer, &[5, 90, 6], &[90], true)
+            };
+            s.observe(answer);
+            assert!(n < 100);
+        }
+        assert_eq!(s.accepted(), &[5, 6]);
+        assert_eq!(s.server_order(), Some(true));
     }
 
     /// A server that refuses any hello with more than `max` suites, else picks by its own

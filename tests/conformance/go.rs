@@ -85,7 +85,12 @@ fn go_default_settings_fail_both_policies_naming_every_non_approved_suite() {
     // Handshakes: SSLv2, SSLv3 declined: 2; TLS 1.0, 1.1: 6 + 1 each; TLS 1.2: 11 + 1; TLS 1.3: 3 +
     // 1 (Go's order is not ours: no order tests); groups 4 + 1 per version; features 1, fallback 1
     // = 2 + 14 + 12 + 4 + 10 + 2.
-    assert_eq!(e.handshakes, 44 + e.scheme_hellos, "{}", summary(&e));
+    assert_eq!(
+        e.handshakes,
+        44 + e.scheme_hellos + e.rechecks,
+        "{}",
+        summary(&e)
+    );
 
     let mut extras3 = go_extras(Pol::Fips3);
     let mut extras2 = go_extras(Pol::Fips2);
@@ -156,7 +161,12 @@ fn go_cis_benchmark_list_is_enforced_for_tls12_but_not_tls13() {
     assert_go_tls13(&e);
     // Handshakes: 4 declined; TLS 1.2: 3 + 1; TLS 1.3: 3 + 1; groups 5 + 5; features 1, fallback 1
     // = 4 + 4 + 4 + 10 + 2.
-    assert_eq!(e.handshakes, 24 + e.scheme_hellos, "{}", summary(&e));
+    assert_eq!(
+        e.handshakes,
+        24 + e.scheme_hellos + e.rechecks,
+        "{}",
+        summary(&e)
+    );
     // The CIS list still carries ChaCha20 (1.2) and Go adds it to TLS 1.3: both fail, as do
     // x25519 and (under 140-3) the missing EMS.
     assert_grade(
@@ -198,7 +208,12 @@ fn go_dual_certificates_serve_rsa_then_ecdsa_suites() {
     assert_go_tls13(&e);
     // Handshakes: 2 declined; TLS 1.0, 1.1: 8 + 1 each; TLS 1.2: 16 + 1; TLS 1.3: 3 + 1; groups 5 +
     // 5; features 1, fallback 1 = 2 + 18 + 17 + 4 + 10 + 2.
-    assert_eq!(e.handshakes, 53 + e.scheme_hellos, "{}", summary(&e));
+    assert_eq!(
+        e.handshakes,
+        53 + e.scheme_hellos + e.rechecks,
+        "{}",
+        summary(&e)
+    );
     let cert = e.certificate.as_ref().expect("a certificate");
     let keys: Vec<_> = cert.chains.iter().map(|c| c.chain[0].key_type).collect();
     assert_eq!(
@@ -232,7 +247,12 @@ fn go_boringcrypto_fipsonly_passes_fips_140_2_and_fails_140_3_on_ems_and_static_
     assert_eq!(*e.ext("extended_master_secret"), false);
     // Handshakes: SSLv2..TLS 1.1 and TLS 1.3 declined: 5; TLS 1.2: 4 + 1; groups 3 + 1; features 1
     // = 5 + 5 + 4 + 1.
-    assert_eq!(e.handshakes, 15 + e.scheme_hellos, "{}", summary(&e));
+    assert_eq!(
+        e.handshakes,
+        15 + e.scheme_hellos + e.rechecks,
+        "{}",
+        summary(&e)
+    );
 
     // fips-140-2 passes, with warnings only: the static-RSA AES-GCM suites Go's 140-2
     // fipsonly allows (SP 800-52r2 Appendix D, the RSA key transport transition; 140-2 modules
@@ -435,7 +455,12 @@ fn go_tls13_only_with_an_ecdsa_certificate() {
     // handshake 1 = 5 + 4 + 5 + 1. No version took our full-size hello, so each refused
     // SSLv3-TLS 1.2 gets one hello of 128 suites (`probe::intolerance`), which Go answers with
     // protocol_version, ending the check: + 4.
-    assert_eq!(e.handshakes, 15 + 4 + e.scheme_hellos, "{}", summary(&e));
+    assert_eq!(
+        e.handshakes,
+        15 + 4 + e.scheme_hellos + e.rechecks,
+        "{}",
+        summary(&e)
+    );
     let leaf = e.leaf();
     assert_eq!(leaf["key_type"], "EC", "{leaf}");
     assert_eq!(leaf["curve"], "secp256r1", "{leaf}");

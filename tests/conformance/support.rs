@@ -48,6 +48,9 @@ pub struct Scanned {
     /// What the signature-scheme sweeps cost, from what the reference saw (set by
     /// [`scan_exact`]; 0 for a scan the reference did not check).
     pub scheme_hellos: u32,
+    /// What the credential recheck costs (`common::scan::credential_rechecks`; set by
+    /// [`scan_exact`], whose reference check makes the report's versions and orders facts).
+    pub rechecks: u32,
 }
 
 impl std::ops::Deref for Scanned {
@@ -107,11 +110,13 @@ pub fn scan_suites_exact_with(addr: SocketAddr, sni: Option<&str>) -> (Scanned, 
     assert_reference(&scanned, &truth);
     assert_etm_exact(&scanned, addr, &truth);
     scanned.scheme_hellos = assert_schemes_exact(&scanned, addr, &truth);
+    scanned.rechecks = crate::common::scan::credential_rechecks(&scanned.e);
     // The per-stack cost, for the record (`cargo test --test conformance -- --nocapture`).
     eprintln!(
-        "handshakes: {} ({} signature-scheme hellos), versions {:?}",
+        "handshakes: {} ({} signature-scheme hellos, {} credential rechecks), versions {:?}",
         scanned.handshakes,
         scanned.scheme_hellos,
+        scanned.rechecks,
         scanned.protocols.keys().collect::<Vec<_>>()
     );
     (scanned, truth)
@@ -399,6 +404,7 @@ pub fn scan_again_with(addr: SocketAddr, sni: Option<&str>) -> Scanned {
         e: endpoint,
         json,
         scheme_hellos: 0,
+        rechecks: 0,
     }
 }
 

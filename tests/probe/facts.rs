@@ -41,7 +41,8 @@ async fn scan(addr: SocketAddr, handshakes: u32) -> Scanned {
     let e = graded(&obs, "fips-140-3");
     assert_eq!(e.status, Status::Tls, "{:?}", e.error);
     assert!(!e.incomplete, "{:?}", e.gaps);
-    let schemes = crate::common::scan::scheme_hellos(&e);
+    let schemes =
+        crate::common::scan::scheme_hellos(&e) + crate::common::scan::credential_rechecks(&e);
     assert_eq!(
         e.handshakes,
         handshakes + schemes,

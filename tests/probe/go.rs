@@ -51,8 +51,10 @@ async fn check(
         }
         assert_eq!(
             e.handshakes,
-            handshakes + crate::common::scan::scheme_hellos(e),
-            "{label}: handshakes (and the scheme hellos)"
+            handshakes
+                + crate::common::scan::scheme_hellos(e)
+                + crate::common::scan::credential_rechecks(e),
+            "{label}: handshakes (and the scheme hellos and credential rechecks)"
         );
     }
     assert_eq!(first.protocols, second.protocols, "{label}: repeatable");

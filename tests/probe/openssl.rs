@@ -126,8 +126,10 @@ fn check(
     // src/probe/plan.rs and src/probe/behaviour.rs, never from this scan.
     assert_eq!(
         e.handshakes,
-        handshakes + crate::common::scan::scheme_hellos(e),
-        "{label}: handshakes (and the scheme hellos)"
+        handshakes
+            + crate::common::scan::scheme_hellos(e)
+            + crate::common::scan::credential_rechecks(e),
+        "{label}: handshakes (and the scheme hellos and credential rechecks)"
     );
 }
 

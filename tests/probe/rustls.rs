@@ -144,8 +144,10 @@ async fn check(spec: ServerSpec, handshakes: u32) -> Endpoint {
 
     assert_eq!(
         e.handshakes,
-        handshakes + crate::common::scan::scheme_hellos(&e),
-        "{}: handshakes (and the scheme hellos)",
+        handshakes
+            + crate::common::scan::scheme_hellos(&e)
+            + crate::common::scan::credential_rechecks(&e),
+        "{}: handshakes (and the scheme hellos and credential rechecks)",
         spec.name
     );
     // The relay saw every connection by the time the probe returned (it accepts before the
