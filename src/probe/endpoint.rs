@@ -291,14 +291,29 @@ impl Ctx<'_> {
             full_hello: took(&|v| (Protocol::Ssl3..=Protocol::Tls12).contains(&v)),
             extensions: took(&|v| v == Protocol::Tls13),
         };
-        let sweeps = join_all(
-            sweeps
-                .into_iter()
-                .zip(firsts)
-                .map(|((sweep, _), first)| self.go_on(sweep, first, tolerance))
-                .collect(),
-        )
-        .await;
+        // A server that took TLS 1.3 and no older version's first hello shows its chain only
+        // in a TLS 1.3 handshake: that handshake runs beside the sweeps instead of after them.
+        let cleartext_took = took(&|v| (Protocol::Ssl3..=Protocol::Tls12).contains(&v));
+        let early_certificate = !cleartext_took
+            && took(&|v| v == Protocol::Tls13)
+            && self.lock().chain.is_none()
+            && !self.abort.is_cancelled();
+        let (sweeps, early) = tokio::join!(
+            join_all(
+                sweeps
+                    .into_iter()
+                    .zip(firsts)
+                    .map(|((sweep, _), first)| self.go_on(sweep, first, tolerance))
+                    .collect(),
+            ),
+            async {
+                if early_certificate {
+                    Some(self.tls13_certificate().await)
+                } else {
+                    None
+                }
+            }
+        );
         if !self.saw_tls() {
             // Every attempt failed the same way before any TLS answer.
             let why = sweeps
@@ -336,7 +351,7 @@ impl Ctx<'_> {
             }
         }
 
-        Box::pin(self.certificate(&obs, &mut gaps)).await;
+        Box::pin(self.certificate(&obs, &mut gaps, early)).await;
         let keyless = sweeps
             .iter()
             .any(|s| s.version() == Protocol::Tls13 && s.keyless_ok());
@@ -385,13 +400,25 @@ impl Ctx<'_> {
     }
 
     /// The certificate: from a TLS <= 1.2 flight when one carried it, else (TLS 1.3 only)
-    /// from a full rustls handshake. A TLS endpoint whose chain could not be read gets a gap.
-    async fn certificate(&self, obs: &Observation, gaps: &mut Vec<Gap>) {
+    /// from a full rustls handshake (`early`: the one already made beside the sweeps). A TLS
+    /// endpoint whose chain could not be read gets a gap.
+    async fn certificate(
+        &self,
+        obs: &Observation,
+        gaps: &mut Vec<Gap>,
+        early: Option<Result<(), ConnError>>,
+    ) {
+        if let Some(Err(e)) = &early {
+            let mut c = self.lock();
+            if c.chain.is_none() {
+                c.chain_error = Some(e.clone());
+            }
+        }
         if self.lock().chain.is_some() {
             return;
         }
         let tls13 = obs.accepted.contains_key(&Protocol::Tls13);
-        if tls13 && !self.abort.is_cancelled() {
+        if tls13 && early.is_none() && !self.abort.is_cancelled() {
             match self.tls13_certificate().await {
                 Ok(()) => return,
                 Err(e) => self.lock().chain_error = Some(e),
