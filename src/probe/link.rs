@@ -26,6 +26,11 @@ use crate::probe::retry::{
     self, Attempt, DropVerdict, PathStats, FIRST_CONTACT_RETRIES, MAX_FAST_RETRIES,
 };
 use crate::probe::rtt::{Leg, ANSWER_FLOOR};
+
+/// Retries of a whole handshake lost before any byte of the answer ([`Link::retrying`]): a
+/// fault on a path that resets, but also how some stacks refuse a hello, so fewer than for a
+/// reset in the middle of an answer.
+pub const SILENT_RETRIES: u32 = 3;
 use crate::probe::ProbeConfig;
 use crate::wire::ServerMessage;
 
@@ -402,6 +407,46 @@ impl Link<'_> {
         .await?;
         self.handshakes.fetch_add(1, Ordering::Relaxed);
         Ok((stream, permit))
+    }
+
+    /// Runs `handshake` (a whole exchange on a connection of its own, as the TLS 1.3 scheme
+    /// hellos are) again after a reset or a close, as [`Self::exchange`] retries a hello: up to
+    /// [`MAX_FAST_RETRIES`] times when the server had begun its answer, [`SILENT_RETRIES`] times
+    /// when it had sent nothing (what some stacks do to refuse a hello), within the endpoint's
+    /// retry budget. Timeouts are not retried here: the caller's limit was waited out in full.
+    pub async fn retrying<T, F, Fut>(&self, mut handshake: F) -> Result<T, ConnError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ConnError>>,
+    {
+        let mut tries = 0u32;
+        loop {
+            let e = match handshake().await {
+                Ok(v) => {
+                    self.path.record(Attempt::Answered);
+                    return Ok(v);
+                }
+                Err(e) => e,
+            };
+            if !e.is_transient() || e.is_timeout() {
+                return Err(e);
+            }
+            self.path.record(Attempt::Fault);
+            tries += 1;
+            let most = if e.is_silent_drop() {
+                SILENT_RETRIES
+            } else {
+                MAX_FAST_RETRIES
+            };
+            if tries > most
+                || self.path.hopeless()
+                || self.abort.is_cancelled()
+                || !self.path.take_retry()
+                || !retry::fast_backoff_until(tries, self.deadline).await
+            {
+                return Err(e);
+            }
+        }
     }
 
     /// The time left in the endpoint's budget, at most `cap`.

@@ -315,20 +315,22 @@ pub async fn sweep_tls13(link: &Link<'_>, first: Option<SchemeAnswer>) -> Scheme
     sweep
 }
 
-/// One TLS 1.3 hello offering `schemes`.
+/// One TLS 1.3 hello offering `schemes` (again after a reset or a close: `Link::retrying`).
 pub async fn tls13_handshake(link: &Link<'_>, schemes: &[u16]) -> SchemeAnswer {
-    let (stream, _permit) = match link.connect_for_handshake().await {
-        Ok(s) => s,
-        Err(e) => return SchemeAnswer::Failed(e),
-    };
-    let limit = link.time_left(link.cfg.handshake_timeout);
-    let hello = tls13_chain::Hello {
-        sni: link.sni,
-        schemes,
-        status_request: false,
-        cert_schemes: sig_schemes_all(),
-    };
-    match tls13_chain::read_flight(stream, hello, limit).await {
+    let read = link
+        .retrying(|| async {
+            let (stream, _permit) = link.connect_for_handshake().await?;
+            let limit = link.time_left(link.cfg.handshake_timeout);
+            let hello = tls13_chain::Hello {
+                sni: link.sni,
+                schemes,
+                status_request: false,
+                cert_schemes: sig_schemes_all(),
+            };
+            tls13_chain::read_flight(stream, hello, limit).await
+        })
+        .await;
+    match read {
         Ok(facts) => match (facts.scheme, facts.alert_after_certificate) {
             (Some(s), _) => SchemeAnswer::Signed(s, Some(facts.chain)),
             // It picked a certificate, then would not sign with what was offered.
