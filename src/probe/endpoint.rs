@@ -34,13 +34,13 @@ use crate::probe::check::check_answer;
 use crate::probe::collect::Collected;
 use crate::probe::conn::{self, FlightEnd, ReadUntil};
 use crate::probe::connect::{self, Opened};
-use crate::probe::intolerance::{Check, Verdict};
+use crate::probe::intolerance::{self, Check, Verdict};
 use crate::probe::limits::HostHandle;
 use crate::probe::link::{Link, Reply};
 use crate::probe::offer::{
     groups_tls12, groups_tls13, sig_schemes_tls13, KEY_SHARES_TLS13, SIG_SCHEMES,
 };
-use crate::probe::plan::{Answer, Offer, Purpose, VersionSweep};
+use crate::probe::plan::{Answer, Limit, Offer, Purpose, VersionSweep};
 use crate::probe::retry::PathStats;
 use crate::probe::{tls13, tls13_chain};
 use crate::protocol::Protocol;
@@ -534,7 +534,27 @@ impl Ctx<'_> {
                     sweep.observe(answer);
                 }
             }
-            Some(Verdict::Refused(r)) => sweep.observe(Answer::Refused(r)),
+            Some(Verdict::Refused(r)) => {
+                let windows = check.window_answers();
+                if windows.is_empty() {
+                    sweep.observe(Answer::Refused(r));
+                } else {
+                    // Each window refused alone: replayed into a sweep of the same size, so that
+                    // a refusal of a window mixing credential suites is rechecked (probe::plan)
+                    // in a hello as small as those the server was offered. The replay stops
+                    // where the sweep's offers stop being the check's windows.
+                    sweep = sweep.limited(Limit {
+                        max_suites: intolerance::MAX_SUITES,
+                        minimal: false,
+                    });
+                    for (window, answer) in windows {
+                        if sweep.next_offer().is_none_or(|o| o.suites != window) {
+                            break;
+                        }
+                        sweep.observe(answer.clone());
+                    }
+                }
+            }
             Some(Verdict::Failed(e)) => sweep.observe(Answer::Failed(e)),
             None => sweep.observe(first),
         }

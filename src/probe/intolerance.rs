@@ -158,6 +158,22 @@ impl Check {
     pub fn verdict(&self) -> Option<&Verdict> {
         self.verdict.as_ref()
     }
+
+    /// Each window with the server's refusal of it, in order (not the hello without
+    /// extensions), when it refused every one: what a sweep limited to [`MAX_SUITES`] is told
+    /// by its offers as long as they are these windows. Empty when the check ended before the
+    /// last window.
+    pub fn window_answers(&self) -> Vec<(&[u32], &Answer)> {
+        let n = self.windows.len();
+        if self.next < n || self.answers.len() < n {
+            return Vec::new();
+        }
+        self.windows
+            .iter()
+            .map(Vec::as_slice)
+            .zip(&self.answers)
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -212,6 +228,77 @@ mod tests {
             s.observe(a);
         }
         assert_eq!(s.accepted(), &[200]);
+    }
+
+    #[test]
+    fn refused_windows_replayed_recheck_the_one_with_credential_suites() {
+        // 1..=350, the last 30 needing a credential; the server (its own order) would serve
+        // 300 but picks the unservable 340 whenever offered: every window is refused.
+        let sweep = || sweep().with_credential_suites(321..=350);
+        let server = |o: &Offer| {
+            if o.suites.contains(&340) || !o.suites.contains(&300) {
+                alert(AlertDescription::HANDSHAKE_FAILURE)
+            } else {
+                Answer::Chosen {
+                    version: 0x0303,
+                    suite: 300,
+                }
+            }
+        };
+        let mut c = Check::new(&sweep(), true);
+        assert_eq!(run(&mut c, server), 3);
+        assert!(matches!(c.verdict(), Some(Verdict::Refused(_))));
+        assert_eq!(c.window_answers().len(), 3);
+        let mut s = sweep().limited(Limit {
+            max_suites: MAX_SUITES,
+            minimal: false,
+        });
+        for (window, a) in c.window_answers() {
+            assert_eq!(s.next_offer().unwrap().suites, window);
+            s.observe(a.clone());
+        }
+        // The recheck: the ordinary suites of the last window alone, within the window size.
+        let offer = s.next_offer().unwrap();
+        assert_eq!(offer.suites, (257..=320).collect::<Vec<u32>>());
+        s.observe(server(&offer));
+        while let Some(o) = s.next_offer() {
+            assert!(o.suites.len() <= MAX_SUITES);
+            s.observe(server(&o));
+        }
+        assert_eq!(s.accepted(), &[300]);
+    }
+
+    #[test]
+    fn credential_suites_spanning_two_windows_stop_the_replay_at_the_recheck() {
+        // The last 100 need a credential: the second window mixes, the third is all of them.
+        let sweep = || sweep().with_credential_suites(251..=350);
+        let mut c = Check::new(&sweep(), true);
+        run(&mut c, |_| alert(AlertDescription::HANDSHAKE_FAILURE));
+        let mut s = sweep().limited(Limit {
+            max_suites: MAX_SUITES,
+            minimal: false,
+        });
+        let mut replayed = 0;
+        for (window, a) in c.window_answers() {
+            if s.next_offer().is_none_or(|o| o.suites != window) {
+                break;
+            }
+            s.observe(a.clone());
+            replayed += 1;
+        }
+        assert_eq!(replayed, 2);
+        // The recheck of the second window's ordinary suites, not the third window.
+        assert_eq!(
+            s.next_offer().unwrap().suites,
+            (129..=250).collect::<Vec<u32>>()
+        );
+    }
+
+    #[test]
+    fn a_check_cut_short_replays_nothing() {
+        let mut c = Check::new(&sweep(), false);
+        run(&mut c, |_| alert(AlertDescription::PROTOCOL_VERSION));
+        assert!(c.window_answers().is_empty());
     }
 
     #[test]
