@@ -314,6 +314,24 @@ impl Ctx<'_> {
                 }
             }
         );
+        // A version that accepted too few suites to show the server's order wants its
+        // credential recheck (probe::plan) unless another version shows the server follows the
+        // client's order, as every stack tested does or does not for all versions alike.
+        let client_order = sweeps.iter().any(|s| s.server_order() == Some(false));
+        let sweeps = join_all(
+            sweeps
+                .into_iter()
+                .map(|mut sweep| async move {
+                    if sweep.recheck_deferred() && !client_order {
+                        sweep.resume_recheck();
+                        self.sweep(sweep).await
+                    } else {
+                        sweep
+                    }
+                })
+                .collect(),
+        )
+        .await;
         if !self.saw_tls() {
             // Every attempt failed the same way before any TLS answer.
             let why = sweeps

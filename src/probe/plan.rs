@@ -133,6 +133,8 @@ pub struct VersionSweep {
     credentials: std::collections::HashSet<u32>,
     /// Credential suites held back while the rest is rechecked without them.
     aside: Vec<u32>,
+    /// The refused hello a deferred recheck offers again (without its credential suites).
+    deferred: Vec<u32>,
     recheck: Recheck,
 }
 
@@ -143,6 +145,9 @@ enum Recheck {
     No,
     /// Called for once the order test tells whether the server follows our order.
     AfterOrderTest,
+    /// Called for unless another version shows the server follows the client's order: this
+    /// one accepted too few suites to tell.
+    Deferred,
     /// The ordinary suites are being swept without the credential ones; `found` held this
     /// many suites when the recheck began.
     Asked { found_before: usize },
@@ -198,6 +203,7 @@ impl VersionSweep {
             ordered: Vec::new(),
             credentials: std::collections::HashSet::new(),
             aside: Vec::new(),
+            deferred: Vec::new(),
             recheck: Recheck::No,
         }
     }
@@ -336,9 +342,15 @@ impl VersionSweep {
             (State::Sweeping, Answer::Refused(r)) => {
                 self.refusal = Some(r);
                 let max = self.limit.map_or(usize::MAX, |l| l.max_suites.max(1));
-                if self.recheck == Recheck::No && self.refused_a_mix(r, max) {
-                    if self.limit.is_none() && self.found.len() >= 2 && self.found_in_offer_order()
-                    {
+                let mix = self.recheck == Recheck::No && self.refused_a_mix(r, max);
+                if mix && self.found.len() <= 1 {
+                    // This version cannot tell the server's order; another may. The sweep goes
+                    // on as after any refusal, and `resume_recheck` offers this hello again.
+                    self.deferred = self.candidates.iter().take(max).copied().collect();
+                    self.recheck = Recheck::Deferred;
+                }
+                if mix && self.recheck == Recheck::No {
+                    if self.limit.is_none() && self.found_in_offer_order() {
                         // A client-order server needs no recheck: the order test says which
                         // this is.
                         self.recheck = Recheck::AfterOrderTest;
@@ -394,6 +406,21 @@ impl VersionSweep {
                 }
             }
             (State::OrderTest, _) => self.state = State::Done,
+        }
+    }
+
+    /// Whether the sweep ended on a refusal that wants the credential recheck unless the
+    /// server is shown (by another version) to follow the client's order.
+    pub fn recheck_deferred(&self) -> bool {
+        self.recheck == Recheck::Deferred && self.state == State::Done
+    }
+
+    /// Goes on with a deferred recheck (the server was not seen to follow the client's
+    /// order): the sweep has offers again.
+    pub fn resume_recheck(&mut self) {
+        if self.recheck_deferred() && self.violation.is_none() {
+            self.candidates = std::mem::take(&mut self.deferred);
+            self.start_recheck();
         }
     }
 
@@ -815,12 +842,18 @@ mod tests {
         server_pref: bool,
     ) -> usize {
         let mut handshakes = 0;
-        while let Some(offer) = sweep.next_offer() {
-            handshakes += 1;
-            sweep.observe(otp_like(&offer, listed, unservable, server_pref));
-            assert!(handshakes < 100, "sweep does not terminate");
+        loop {
+            while let Some(offer) = sweep.next_offer() {
+                handshakes += 1;
+                sweep.observe(otp_like(&offer, listed, unservable, server_pref));
+                assert!(handshakes < 100, "sweep does not terminate");
+            }
+            // No other version showed client order (the endpoint's rule).
+            if !sweep.recheck_deferred() {
+                return handshakes;
+            }
+            sweep.resume_recheck();
         }
-        handshakes
     }
 
     /// Candidates 1..=6 with 90 and 91 needing a credential (SRP).
@@ -893,6 +926,20 @@ mod tests {
     }
 
     #[test]
+    fn a_version_with_one_suite_defers_its_recheck() {
+        let mut s = with_srp();
+        run(&mut s, &[3], true);
+        assert_eq!(s.accepted(), &[3]);
+        // Done unless the endpoint says otherwise: a client-order server costs nothing more.
+        assert!(s.is_done() && s.recheck_deferred());
+        s.resume_recheck();
+        assert_eq!(s.next_offer().unwrap().suites, [1, 2, 4, 5, 6]);
+        s.observe(declined());
+        assert!(s.is_done() && !s.recheck_deferred());
+        assert_eq!(s.accepted(), &[3]);
+    }
+
+    #[test]
     fn protocol_version_alerts_are_not_rechecked() {
         let mut s = with_srp();
         s.observe(Answer::Refused(Refusal::Alert(
@@ -909,16 +956,26 @@ mod tests {
             minimal: false,
         });
         let mut n = 0;
-        while let Some(offer) = s.next_offer() {
-            n += 1;
-            let answer = if offer.suites.len() > 4 {
-                declined()
-            } else {
-                otp_like(&offer, &[5, 90, 6], &[90], true)
-            };
-            s.observe(answer);
-            assert!(n < 100);
+        let mut resumed = false;
+        loop {
+            while let Some(offer) = s.next_offer() {
+                n += 1;
+                let answer = if offer.suites.len() > 4 {
+                    declined()
+                } else {
+                    otp_like(&offer, &[5, 90, 6], &[90], true)
+                };
+                s.observe(answer);
+                assert!(n < 100);
+            }
+            if !s.recheck_deferred() {
+                break;
+            }
+            // One suite found before the mixed window's refusal: deferred, then resumed.
+            s.resume_recheck();
+            resumed = true;
         }
+        assert!(resumed);
         assert_eq!(s.accepted(), &[5, 6]);
         assert_eq!(s.server_order(), Some(true));
     }

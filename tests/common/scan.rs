@@ -151,13 +151,15 @@ pub fn scheme_hellos(e: &Endpoint) -> u32 {
 /// What the credential recheck costs by `src/probe/plan.rs`'s rule, from the report: one hello
 /// per version from SSLv3 to TLS 1.2 whose sweep ended on an alert other than protocol_version
 /// to a hello mixing credential suites (PSK, SRP, ...: offered last, never accepted by these
-/// servers) with ordinary ones, unless the server was seen to follow the client's order. A
-/// version with suites ends on such an alert once they are exhausted (every stack tested
-/// answers handshake_failure then), so: every accepted version not in client order, and every
-/// version refused by such an alert. The credential suites' own hello, made only when the
-/// recheck found suites the mixed refusal hid, is each such test's to count.
+/// servers) with ordinary ones, unless the server follows the client's order. A version with
+/// suites ends on such an alert once they are exhausted (every stack tested answers
+/// handshake_failure then), so: every accepted version in server order, and, unless some
+/// version of the endpoint is in client order, every version with one suite and every version
+/// refused by such an alert. The credential suites' own hello, made only when the recheck
+/// found suites the mixed refusal hid, is each such test's to count.
 pub fn credential_rechecks(e: &Endpoint) -> u32 {
     use fipsprobe::protocol::Protocol;
+    let client_order = e.protocols.values().any(|p| p.server_order == Some(false));
     let mut cost = 0;
     for v in [
         Protocol::Ssl3,
@@ -165,11 +167,18 @@ pub fn credential_rechecks(e: &Endpoint) -> u32 {
         Protocol::Tls11,
         Protocol::Tls12,
     ] {
-        if let Some(p) = e.protocols.get(&v) {
-            cost += u32::from(p.server_order != Some(false));
+        let due = if let Some(p) = e.protocols.get(&v) {
+            match p.server_order {
+                Some(true) => true,
+                Some(false) => false,
+                None => !client_order,
+            }
         } else if let Some(why) = e.refused.get(&v) {
-            cost += u32::from(why.starts_with("alert ") && why != "alert protocol_version");
-        }
+            why.starts_with("alert ") && why != "alert protocol_version" && !client_order
+        } else {
+            false
+        };
+        cost += u32::from(due);
     }
     cost
 }
