@@ -143,18 +143,23 @@ fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
     }
 }
 
-/// `fipsprobe binaries PATH...`: a report with a `binaries` array and no endpoints.
+/// `fipsprobe binaries PATH...`: a report with a `binaries` array and no endpoints, written
+/// to stdout and the output files as a scan's is (`emit`), with the binaries' table and exit
+/// code.
 fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
     if args.out.waivers.is_some() {
         bail!("--waivers apply to endpoints; binaries take no waivers");
     }
     let format = args.out.format();
     if matches!(format, Format::Csv | Format::Jsonl) {
-        bail!("binaries prints table or json, not {format:?}");
+        bail!(
+            "binaries prints table, json, html, junit or prometheus, not {}",
+            format_name(format)
+        );
     }
     let (policy, _) = args.out.load_policy()?;
     check_writable(args.out.report_file().map(|p| p.as_path()))?;
-    check_writable(args.out.html.as_deref())?;
+    let signer = prepare_outputs(&args.out)?;
     let started_at = scan::now_rfc3339();
     let options = binaries::Options {
         hash: !args.no_hash,
@@ -177,24 +182,15 @@ fn binaries_command(args: &BinariesArgs, argv: Vec<String>) -> Result<u8> {
         binaries: Vec::new(),
     };
     binaries::attach(&mut report, run);
-    if let Some(path) = args.out.report_file() {
-        file::write_atomic(path, json::to_json(&report).as_bytes())
-            .with_context(|| format!("writing report {}", path.display()))?;
-    }
-    if let Some(path) = &args.out.html {
-        file::write_atomic(path, html_page(&report, &args.out).as_bytes())
-            .with_context(|| format!("writing HTML report {}", path.display()))?;
-    }
-    if !args.out.quiet {
-        let text = match format {
-            Format::Json => json::to_json(&report),
-            Format::Html => html_page(&report, &args.out),
-            _ => binaries_table(&report, true),
-        };
-        print_out(&text)?;
-    }
-    let code = binaries::outcome(&report.binaries).exit_code();
-    Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
+    emit(&report, &args.out, signer.as_ref(), Half::Binaries)
+}
+
+/// `csv`, as `--format` spells it.
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum;
+    format
+        .to_possible_value()
+        .map_or_else(|| format!("{format:?}"), |v| v.get_name().to_string())
 }
 
 /// The binaries part of the table, empty when the report has none.
@@ -246,11 +242,11 @@ fn scan_command(args: &ScanArgs, argv: Vec<String>) -> Result<u8> {
             print_err("fipsprobe: --binaries found no ELF executable to inspect\n");
         }
         if matches!(args.out.format(), Format::Csv | Format::Jsonl) && !args.out.quiet {
-            print_err(&format!("fipsprobe: the binaries are in the table and the JSON report (-o FILE), not in {:?}\n", args.out.format()));
+            print_err(&format!("fipsprobe: the binaries are in the table, the JSON report (-o FILE), HTML, JUnit and Prometheus, not in {}\n", format_name(args.out.format())));
         }
         binaries::attach(&mut report, run);
     }
-    let mut code = emit(&report, &args.out, signer.as_ref())?;
+    let mut code = emit(&report, &args.out, signer.as_ref(), Half::Scan)?;
     if let Some(e) = stream_error {
         return Err(stdout_error(&e));
     }
@@ -367,9 +363,18 @@ async fn wait_signal() -> std::io::Result<()> {
     }
 }
 
+/// What a report is about, for its table and its exit code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Half {
+    /// A scan (or the demo): endpoints, and the binaries of `--binaries` when there are any.
+    Scan,
+    /// `fipsprobe binaries`: binaries alone.
+    Binaries,
+}
+
 /// Prints the report in the chosen format and writes the report file (and its signature, and
-/// the JUnit and Prometheus files when asked); returns the exit code.
-fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Result<u8> {
+/// the JUnit, Prometheus and HTML files when asked); returns the exit code.
+fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>, half: Half) -> Result<u8> {
     if let Some(path) = out.report_file() {
         let bytes = json::to_json(report).into_bytes();
         file::write_atomic(path, &bytes)
@@ -381,6 +386,7 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
     write_evidence_files(report, out)?;
     if !out.quiet {
         let text = match out.format() {
+            Format::Table if half == Half::Binaries => binaries_table(report, true),
             Format::Table => {
                 // The binaries are in the table, with one verdict line for both halves.
                 table::render(
@@ -406,8 +412,11 @@ fn emit(report: &Report, out: &OutputArgs, signer: Option<&SigningKey>) -> Resul
         };
         print_out(&text)?;
     }
-    let code = scan::outcome(report).exit_code();
-    Ok(u8::try_from(code).unwrap_or(EXIT_USAGE))
+    let outcome = match half {
+        Half::Scan => scan::outcome(report),
+        Half::Binaries => binaries::outcome(&report.binaries),
+    };
+    Ok(u8::try_from(outcome.exit_code()).unwrap_or(EXIT_USAGE))
 }
 
 fn terminal_width() -> Option<u16> {
@@ -534,7 +543,7 @@ fn demo_command(args: &DemoArgs, argv: Vec<String>) -> Result<u8> {
             args: argv,
         };
         let (report, stream_error) = run_with_signals(job, out).await?;
-        emit(&report, out, signer.as_ref())?;
+        emit(&report, out, signer.as_ref(), Half::Scan)?;
         if let Some(e) = stream_error {
             return Err(stdout_error(&e));
         }

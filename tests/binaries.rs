@@ -891,3 +891,471 @@ fn go_openssl_backend_is_a_host_decision() {
     assert!(ids(b).contains(&"openssl_not_loadable".to_string()));
     assert_eq!(b["verdict"], "fail");
 }
+
+// ------------------------------------------------------------------ JUnit, Prometheus, --sign
+
+fn fipsprobe(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("fipsprobe")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[track_caller]
+fn assert_code(o: &std::process::Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stderr: {}\nstdout: {}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+/// Exit 2, nothing on stdout, one line on stderr that mentions `mentions`.
+#[track_caller]
+fn assert_refused(o: &std::process::Output, mentions: &str) {
+    assert_code(o, 2);
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "not one line: {err:?}");
+    assert!(
+        err.starts_with("fipsprobe: ") && err.contains(mentions),
+        "{err:?} should mention {mentions:?}"
+    );
+}
+
+/// Three real ELF executables and a script, one per verdict: a Go 1.24 binary with the frozen
+/// Go Cryptographic Module (pass), the same under a name full of markup and a terminal escape
+/// (pass), fipsprobe itself, non-FIPS AWS-LC (fail), and a script (not assessed).
+struct Fleet {
+    _dir: tempfile::TempDir,
+    pass: PathBuf,
+    hostile: PathBuf,
+    fail: PathBuf,
+    script: PathBuf,
+}
+
+impl Fleet {
+    fn new() -> Fleet {
+        let dir = tempfile::tempdir().unwrap();
+        let frozen = go124(
+            Some("v1.0.0-c2097c7c"),
+            "fips140=on,",
+            &[
+                "runtime.main",
+                "crypto/internal/fips140/v1.0.0-c2097c7c/aes.New",
+                "crypto/tls.(*Conn).Handshake",
+            ],
+        );
+        let pass = write_temp(dir.path(), "fips-app", &frozen);
+        let hostile = write_temp(dir.path(), "odd<\"&'\u{1b}[2J>", &frozen);
+        let fail = dir.path().join("fipsprobe-copy");
+        std::fs::copy(env!("CARGO_BIN_EXE_fipsprobe"), &fail).unwrap();
+        let script = write_temp(dir.path(), "run.sh", b"#!/bin/sh\nexec /usr/bin/etcd\n");
+        Fleet {
+            _dir: dir,
+            pass,
+            hostile,
+            fail,
+            script,
+        }
+    }
+
+    fn paths(&self) -> [&str; 4] {
+        [
+            s(&self.pass),
+            s(&self.hostile),
+            s(&self.fail),
+            s(&self.script),
+        ]
+    }
+}
+
+/// The testcase of `path`, as an XPath step (matched by the safe start of its file name).
+fn case_of(path: &Path) -> String {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let stem: String = name
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-.".contains(*c))
+        .collect();
+    format!("//testcase[contains(@name, '/{stem}')]")
+}
+
+#[test]
+fn binaries_junit_has_a_testcase_per_binary_as_the_verdicts_say() {
+    let fleet = Fleet::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (xml, json_path) = (dir.path().join("b.xml"), dir.path().join("b.json"));
+    let mut args = vec![
+        "binaries",
+        "--format",
+        "junit",
+        "--junit",
+        s(&xml),
+        "-o",
+        s(&json_path),
+    ];
+    args.extend(fleet.paths());
+    let o = fipsprobe(&args);
+    assert_code(&o, 1);
+    // stdout and --junit FILE are the same document, and it validates.
+    let text = String::from_utf8(o.stdout.clone()).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&xml).unwrap());
+    common::evidence::validate_junit(&xml).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let xpath = |expr: &str| common::evidence::xpath(&xml, expr);
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    validate(&report);
+    // Binaries alone: one suite, theirs.
+    assert_eq!(xpath("count(//testsuite)"), "1", "{text}");
+    assert_eq!(
+        xpath("string(//testsuite/@name)"),
+        "fipsprobe binaries policy fips-140-3"
+    );
+    assert_eq!(xpath("count(//testcase)"), "4", "{text}");
+    assert_eq!(xpath("string(/testsuites/@tests)"), "4");
+    assert_eq!(xpath("string(/testsuites/@failures)"), "1");
+    assert_eq!(xpath("string(//testsuite/@failures)"), "1");
+    assert_eq!(xpath("string(//testsuite/@skipped)"), "1");
+    assert_eq!(
+        xpath("string(//property[@name='policy.id']/@value)"),
+        "fips-140-3"
+    );
+    for b in report["binaries"].as_array().unwrap() {
+        let path = Path::new(b["path"].as_str().unwrap());
+        let case = case_of(path);
+        assert_eq!(xpath(&format!("count({case})")), "1", "{case}\n{text}");
+        assert_eq!(
+            xpath(&format!("string({case}/@classname)")),
+            "fipsprobe.binaries"
+        );
+        let failures = xpath(&format!("count({case}/failure)"));
+        let skipped = xpath(&format!("count({case}/skipped)"));
+        match b["verdict"].as_str().unwrap() {
+            "pass" => {
+                assert_eq!((failures.as_str(), skipped.as_str()), ("0", "0"), "{case}");
+                // What made it pass is shown beside it.
+                let out = xpath(&format!("string({case}/system-out)"));
+                assert!(out.contains("INFO module_validated: "), "{out:?}");
+            }
+            "fail" => {
+                assert_eq!((failures.as_str(), skipped.as_str()), ("1", "0"), "{case}");
+                let message = xpath(&format!("string({case}/failure/@message)"));
+                let body = xpath(&format!("string({case}/failure)"));
+                let mut failing = 0;
+                for f in b["findings"].as_array().unwrap() {
+                    if f["severity"] == "fail" {
+                        failing += 1;
+                        let id = f["id"].as_str().unwrap();
+                        assert!(message.contains(id), "{id} not in {message:?}");
+                        let line = format!("FAIL {id}: {}", f["message"].as_str().unwrap());
+                        assert!(body.contains(&line), "{line:?} not in {body:?}");
+                    }
+                }
+                assert!(failing > 0, "{b:#}");
+            }
+            "not_assessed" => {
+                assert_eq!((failures.as_str(), skipped.as_str()), ("0", "1"), "{case}");
+                let reason = xpath(&format!("string({case}/skipped/@message)"));
+                assert!(
+                    reason.starts_with("not assessed: ") && reason.contains("script"),
+                    "{reason:?}"
+                );
+            }
+            v => panic!("verdict {v}"),
+        }
+    }
+    // The verdicts are the ones these files have.
+    let verdict_of = |p: &Path| {
+        report["binaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["path"] == s(p))
+            .map(|b| b["verdict"].as_str().unwrap().to_string())
+    };
+    assert_eq!(verdict_of(&fleet.pass).as_deref(), Some("pass"));
+    assert_eq!(verdict_of(&fleet.hostile).as_deref(), Some("pass"));
+    assert_eq!(verdict_of(&fleet.fail).as_deref(), Some("fail"));
+    assert_eq!(verdict_of(&fleet.script).as_deref(), Some("not_assessed"));
+    // The odd name reads back as itself, with the ESC XML cannot carry shown as an escape.
+    let dir_name = fleet.hostile.parent().unwrap().display().to_string();
+    assert_eq!(
+        xpath(&format!("string({}/@name)", case_of(&fleet.hostile))),
+        format!("{dir_name}/odd<\"&'\\x1B[2J>")
+    );
+    assert!(!text.contains('\u{1b}'));
+}
+
+#[test]
+fn binaries_prometheus_has_a_verdict_per_binary_and_the_counts() {
+    let fleet = Fleet::new();
+    let dir = tempfile::tempdir().unwrap();
+    let prom = dir.path().join("fipsprobe.prom");
+    let mut args = vec!["binaries", "--format", "table", "--prometheus", s(&prom)];
+    args.extend(fleet.paths());
+    let o = fipsprobe(&args);
+    assert_code(&o, 1);
+    // stdout stays the table; the file has the metrics.
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Verdict: FAIL"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let text = std::fs::read_to_string(&prom).unwrap();
+    common::evidence::promtool_check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let samples =
+        common::evidence::parse_exposition(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let series =
+        |name: &str, labels: &[(&str, &str)]| common::evidence::series(&samples, name, labels);
+    let dir_name = fleet.pass.parent().unwrap().display().to_string();
+    let hostile_label = format!("{dir_name}/odd<\"&'\u{FFFD}[2J>");
+    for (path, verdict) in [
+        (s(&fleet.pass), "pass"),
+        (hostile_label.as_str(), "pass"),
+        (s(&fleet.fail), "fail"),
+        (s(&fleet.script), "not_assessed"),
+    ] {
+        for v in ["pass", "fail", "not_assessed"] {
+            assert_eq!(
+                series(
+                    "fipsprobe_binary_verdict",
+                    &[("path", path), ("verdict", v)]
+                ),
+                Some(if v == verdict { 1.0 } else { 0.0 }),
+                "{path} {v}\n{text}"
+            );
+        }
+    }
+    assert_eq!(
+        series(
+            "fipsprobe_binary_info",
+            &[
+                ("path", s(&fleet.fail)),
+                ("kind", "elf"),
+                ("crypto_module", "aws-lc")
+            ]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    for (verdict, n) in [("pass", 2.0), ("fail", 1.0), ("not_assessed", 1.0)] {
+        assert_eq!(
+            series("fipsprobe_binaries", &[("verdict", verdict)]),
+            Some(n),
+            "{text}"
+        );
+    }
+    assert_eq!(series("fipsprobe_binaries_skipped", &[]), Some(0.0));
+    // A script was not assessed: the run is not complete.
+    assert_eq!(series("fipsprobe_scan_complete", &[]), Some(0.0));
+
+    // --format prometheus prints the same series.
+    let mut args = vec!["binaries", "--format", "prometheus"];
+    args.extend(fleet.paths());
+    let o = fipsprobe(&args);
+    assert_code(&o, 1);
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let again =
+        common::evidence::parse_exposition(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
+    let verdicts = |m: &std::collections::BTreeMap<common::evidence::Series, f64>| {
+        m.iter()
+            .filter(|(k, _)| k.name.starts_with("fipsprobe_binar"))
+            .map(|(k, v)| (format!("{k:?}"), *v))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&again), verdicts(&samples));
+}
+
+#[test]
+fn binaries_sign_writes_a_signature_that_verify_accepts() {
+    let fleet = Fleet::new();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let public = dir.path().join("k.pub.pem");
+    assert_code(&fipsprobe(&["keygen", "--out", s(&key)]), 0);
+    let report = dir.path().join("b.json");
+    let o = fipsprobe(&[
+        "binaries",
+        "-q",
+        "-o",
+        s(&report),
+        "--sign",
+        s(&key),
+        s(&fleet.pass),
+        s(&fleet.fail),
+    ]);
+    assert_code(&o, 1);
+    assert!(o.stdout.is_empty());
+    let sig = dir.path().join("b.json.sig");
+    assert!(sig.is_file(), "no signature beside the report");
+    let o = fipsprobe(&["verify", s(&report), "--key", s(&public)]);
+    assert_code(&o, 0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("signature verified"));
+    // The signed bytes are the report's: the failing binary edited to pass no longer verifies.
+    let text = std::fs::read_to_string(&report).unwrap();
+    let parsed: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed["summary"]["binaries"]["fail"], 1);
+    let forged = text.replacen("\"verdict\": \"fail\"", "\"verdict\": \"pass\"", 1);
+    assert_ne!(forged, text);
+    std::fs::write(&report, forged).unwrap();
+    let o = fipsprobe(&["verify", s(&report), "--key", s(&public)]);
+    assert_code(&o, 1);
+}
+
+#[test]
+fn binaries_refuses_what_cannot_apply_before_inspecting_anything() {
+    let fleet = Fleet::new();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let public = dir.path().join("k.pub.pem");
+    assert_code(&fipsprobe(&["keygen", "--out", s(&key)]), 0);
+    let out = dir.path().join("b.json");
+    let (xml, prom) = (dir.path().join("b.xml"), dir.path().join("b.prom"));
+    let no_dir = dir.path().join("no/dir/b.xml");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--format", "csv", "-o", s(&out)], "not csv"),
+        (vec!["--format", "jsonl", "-o", s(&out)], "not jsonl"),
+        (
+            vec!["--sign", s(&key), "--junit", s(&xml)],
+            "--sign needs a report file",
+        ),
+        (
+            vec![
+                "-o",
+                s(&out),
+                "--sign",
+                s(&public),
+                "--prometheus",
+                s(&prom),
+            ],
+            "holds PUBLIC KEY",
+        ),
+        (
+            vec![
+                "-o",
+                s(&out),
+                "--junit",
+                s(&no_dir),
+                "--prometheus",
+                s(&prom),
+            ],
+            "no/dir",
+        ),
+        (
+            vec![
+                "-o",
+                s(&out),
+                "--junit",
+                s(&xml),
+                "--prometheus",
+                dir.path().to_str().unwrap(),
+            ],
+            "directory",
+        ),
+    ];
+    for (extra, mentions) in cases {
+        let mut args = vec!["binaries"];
+        args.extend(extra);
+        args.extend(fleet.paths());
+        assert_refused(&fipsprobe(&args), mentions);
+        for file in [&out, &xml, &prom] {
+            assert!(!file.exists(), "{} written", file.display());
+        }
+        assert!(!dir.path().join("b.json.sig").exists());
+    }
+}
+
+#[test]
+fn scan_with_binaries_puts_the_binaries_in_junit_and_prometheus() {
+    let fleet = Fleet::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (xml, prom) = (dir.path().join("s.xml"), dir.path().join("s.prom"));
+    let closed = common::closed_port().to_string();
+    let o = fipsprobe(&[
+        "scan",
+        &closed,
+        "-q",
+        "--connect-timeout",
+        "1s",
+        "--junit",
+        s(&xml),
+        "--prometheus",
+        s(&prom),
+        "--binaries",
+        s(&fleet.pass),
+        "--binaries",
+        s(&fleet.fail),
+    ]);
+    // The closed endpoint alone would be exit 3; the failing binary makes it 1.
+    assert_code(&o, 1);
+    common::evidence::validate_junit(&xml).unwrap();
+    let xpath = |expr: &str| common::evidence::xpath(&xml, expr);
+    assert_eq!(xpath("count(//testsuite)"), "2");
+    assert_eq!(xpath("string(/testsuites/@tests)"), "3");
+    assert_eq!(xpath("string(/testsuites/@failures)"), "1");
+    // The endpoint suite as before: the closed endpoint, not assessed.
+    let endpoints = "//testsuite[@name='fipsprobe policy fips-140-3']";
+    assert_eq!(xpath(&format!("count({endpoints}/testcase/skipped)")), "1");
+    let binaries = "//testsuite[@name='fipsprobe binaries policy fips-140-3']";
+    assert_eq!(xpath(&format!("string({binaries}/@tests)")), "2");
+    assert_eq!(xpath(&format!("string({binaries}/@failures)")), "1");
+    assert_eq!(
+        xpath(&format!(
+            "count({binaries}/testcase[@name='{}']/failure)",
+            s(&fleet.fail)
+        )),
+        "1"
+    );
+    assert_eq!(
+        xpath(&format!(
+            "count({binaries}/testcase[@name='{}']/*)",
+            s(&fleet.pass)
+        )),
+        "1",
+        "a passing binary has its findings in system-out, nothing else"
+    );
+
+    let text = std::fs::read_to_string(&prom).unwrap();
+    common::evidence::promtool_check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let samples =
+        common::evidence::parse_exposition(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let series =
+        |name: &str, labels: &[(&str, &str)]| common::evidence::series(&samples, name, labels);
+    assert_eq!(
+        series(
+            "fipsprobe_binary_verdict",
+            &[("path", s(&fleet.fail)), ("verdict", "fail")]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        series(
+            "fipsprobe_binary_verdict",
+            &[("path", s(&fleet.pass)), ("verdict", "pass")]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        series("fipsprobe_binaries", &[("verdict", "fail")]),
+        Some(1.0)
+    );
+    // The endpoint half is still there.
+    assert!(
+        samples.keys().any(|k| k.name == "fipsprobe_endpoints"),
+        "{text}"
+    );
+}

@@ -64,6 +64,21 @@ pub enum Kind {
     Unreadable,
 }
 
+impl Kind {
+    /// The JSON spelling (`elf_library`), as labels and other formats write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Go => "go",
+            Kind::Elf => "elf",
+            Kind::ElfLibrary => "elf_library",
+            Kind::Script => "script",
+            Kind::Empty => "empty",
+            Kind::NotElf => "not_elf",
+            Kind::Unreadable => "unreadable",
+        }
+    }
+}
+
 /// Go build facts from the build information and the function table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoBuild {
@@ -135,5 +150,28 @@ impl BinarySummary {
             *slot = slot.saturating_add(1);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_as_str_is_the_json_spelling() {
+        for kind in [
+            Kind::Go,
+            Kind::Elf,
+            Kind::ElfLibrary,
+            Kind::Script,
+            Kind::Empty,
+            Kind::NotElf,
+            Kind::Unreadable,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::String(kind.as_str().to_string()))
+            );
+        }
     }
 }

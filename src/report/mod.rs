@@ -19,7 +19,7 @@ pub mod timing;
 
 use std::net::IpAddr;
 
-use crate::model::Endpoint;
+use crate::model::{Endpoint, Report};
 
 /// The JSON Schema (draft 2020-12) of report schema version 1, as published in
 /// `schema/report-v1.schema.json`; tests anywhere in the crate validate reports against it.
@@ -86,6 +86,12 @@ pub enum ReportError {
         /// What contradicts it.
         reason: String,
     },
+}
+
+/// Whether the report has a binary half (`fipsprobe binaries`, `scan --binaries`): binaries,
+/// or their counts from a walk that found none to report.
+pub fn has_binaries(report: &Report) -> bool {
+    !report.binaries.is_empty() || report.summary.binaries.is_some()
 }
 
 /// `10.0.0.5:6443`, `[2001:db8::1]:6443`: the address a person types back into a tool.

@@ -12,16 +12,20 @@
 //! | `fipsprobe_scan_complete` | 1 when complete, 0 when interrupted or a named endpoint was not assessed |
 //! | `fipsprobe_scan_duration_seconds` | |
 //! | `fipsprobe_last_scan_timestamp_seconds` | Unix time the scan finished |
+//! | `fipsprobe_binaries` | `verdict` (zeros included): only with a binary half (`fipsprobe binaries`, `scan --binaries`), as are the three below |
+//! | `fipsprobe_binaries_skipped` | files met in directories and left out (not ELF executables) |
+//! | `fipsprobe_binary_verdict` | `path`, `verdict`: 1 for the binary's verdict, 0 for the other two |
+//! | `fipsprobe_binary_info` (1) | `path`, `kind`, `crypto_module` |
 //!
 //! Label values are escaped as the exposition format requires (`\\`, `\"`, `\n`); other
 //! control characters, which the format would carry raw, are replaced with U+FFFD so a
-//! hand-edited report cannot put terminal escapes into a scrape. An endpoint without a
-//! well-known service is labelled by its port (`8443/tcp`). No I/O.
+//! hand-edited report or a file name cannot put terminal escapes into a scrape. An endpoint
+//! without a well-known service is labelled by its port (`8443/tcp`). No I/O.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{service_name, timing};
+use super::{has_binaries, service_name, timing};
 use crate::model::{Report, Severity, Verdict};
 
 /// The report as a Prometheus text-format document (ends with a newline).
@@ -137,7 +141,110 @@ pub fn to_prometheus(report: &Report) -> String {
             &n.to_string(),
         );
     }
+    if has_binaries(report) {
+        binaries(&mut out, report);
+    }
     out
+}
+
+/// The binary half (`fipsprobe binaries`, `scan --binaries`): counts by verdict, files left
+/// out, and per binary its verdict and crypto module.
+fn binaries(out: &mut String, report: &Report) {
+    let verdicts = ["pass", "fail", "not_assessed"];
+    let slot = |v: Verdict| match v {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+        Verdict::NotAssessed => 2,
+    };
+
+    family(
+        out,
+        "fipsprobe_binaries",
+        "Binaries inspected in the last run by verdict.",
+    );
+    let mut counts = [0u64; 3];
+    for b in &report.binaries {
+        if let Some(n) = counts.get_mut(slot(b.verdict)) {
+            *n = n.saturating_add(1);
+        }
+    }
+    for (verdict, n) in verdicts.iter().zip(counts) {
+        sample(
+            out,
+            "fipsprobe_binaries",
+            &[("verdict", verdict)],
+            &n.to_string(),
+        );
+    }
+
+    family(
+        out,
+        "fipsprobe_binaries_skipped",
+        "Files met in directories that are not ELF executables (scripts, libraries), left out.",
+    );
+    let skipped = report.summary.binaries.as_ref().map_or(0, |s| s.skipped);
+    sample(out, "fipsprobe_binaries_skipped", &[], &skipped.to_string());
+
+    // Keyed by the label as written, so two paths that print alike (control characters) are
+    // one series that counts both, never a repeated series the collector would refuse.
+    let mut by_path: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    let mut info: BTreeMap<(String, &'static str, String), u64> = BTreeMap::new();
+    for b in &report.binaries {
+        let path = label_key(&b.path);
+        if let Some(n) = by_path
+            .entry(path.clone())
+            .or_default()
+            .get_mut(slot(b.verdict))
+        {
+            *n = n.saturating_add(1);
+        }
+        let n = info
+            .entry((path, b.kind.as_str(), label_key(&b.crypto_module)))
+            .or_default();
+        *n = n.saturating_add(1);
+    }
+    family(
+        out,
+        "fipsprobe_binary_verdict",
+        "1 for the verdict of the binary at this path in the last run, 0 for the other two.",
+    );
+    for (path, counts) in &by_path {
+        for (verdict, n) in verdicts.iter().zip(counts) {
+            sample(
+                out,
+                "fipsprobe_binary_verdict",
+                &[("path", path), ("verdict", verdict)],
+                &n.to_string(),
+            );
+        }
+    }
+    family(
+        out,
+        "fipsprobe_binary_info",
+        "The kind and crypto module of the binary at this path in the last run (1; more only for paths that print alike).",
+    );
+    for ((path, kind, module), n) in &info {
+        sample(
+            out,
+            "fipsprobe_binary_info",
+            &[("path", path), ("kind", kind), ("crypto_module", module)],
+            &n.to_string(),
+        );
+    }
+}
+
+/// `s` with the characters [`escape_label`] replaces (controls but the line feed) already
+/// replaced: the key under which two values that would be written alike are counted as one.
+fn label_key(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `# HELP` and `# TYPE` lines: every metric here is a gauge of the last scan.
@@ -200,6 +307,68 @@ mod tests {
             "hostile-report.json",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn binaries_by_verdict_and_path_and_none_without_a_binary_half() {
+        let text = to_prometheus(&sample_report());
+        assert!(!text.contains("fipsprobe_binar"), "{text}");
+
+        let mut report = sample_report();
+        use crate::report::junit::tests::binary;
+        report.binaries = vec![
+            binary("/bin/ok", Verdict::Pass, "module_validated", Severity::Info),
+            binary(
+                "/bin/bad\"\\\n",
+                Verdict::Fail,
+                "module_not_validated",
+                Severity::Fail,
+            ),
+            // Two paths that print alike (the controls become U+FFFD): one series, counting both.
+            binary(
+                "/bin/x\u{1b}",
+                Verdict::NotAssessed,
+                "module_undecided",
+                Severity::Info,
+            ),
+            binary(
+                "/bin/x\u{7}",
+                Verdict::Fail,
+                "module_not_validated",
+                Severity::Fail,
+            ),
+        ];
+        report.summary.binaries = Some(crate::binaries::BinarySummary::of(&report.binaries, 3));
+        let text = to_prometheus(&report);
+        for line in [
+            "fipsprobe_binaries{verdict=\"pass\"} 1",
+            "fipsprobe_binaries{verdict=\"fail\"} 2",
+            "fipsprobe_binaries{verdict=\"not_assessed\"} 1",
+            "fipsprobe_binaries_skipped 3",
+            "fipsprobe_binary_verdict{path=\"/bin/ok\",verdict=\"pass\"} 1",
+            "fipsprobe_binary_verdict{path=\"/bin/ok\",verdict=\"fail\"} 0",
+            "fipsprobe_binary_verdict{path=\"/bin/bad\\\"\\\\\\n\",verdict=\"fail\"} 1",
+            "fipsprobe_binary_verdict{path=\"/bin/x\u{FFFD}\",verdict=\"fail\"} 1",
+            "fipsprobe_binary_verdict{path=\"/bin/x\u{FFFD}\",verdict=\"not_assessed\"} 1",
+            "fipsprobe_binary_info{path=\"/bin/ok\",kind=\"go\",crypto_module=\"go-standard\"} 1",
+            "fipsprobe_binary_info{path=\"/bin/x\u{FFFD}\",kind=\"go\",crypto_module=\"go-standard\"} 2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no line {line:?} in\n{text}");
+        }
+        // No series twice.
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.rsplit_once(' ').map(|(s, _)| s))
+            .collect();
+        let mut unique = series.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), series.len(), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
     }
 
     #[test]

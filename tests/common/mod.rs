@@ -46,6 +46,7 @@ pub mod certs;
 pub mod client;
 pub mod erlang;
 pub mod etcd;
+pub mod evidence;
 pub mod gnutls;
 pub mod go;
 pub mod haproxy;
