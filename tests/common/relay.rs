@@ -370,10 +370,14 @@ async fn write<W: AsyncWriteExt + Unpin>(
             Ok(())
         }
         Fault::Drip(interval) => {
-            for b in bytes {
+            // Paced by a schedule, not by one sleep after another: on a loaded machine every
+            // sleep overshoots, and a flight meant to take 1.4 s took over 5 (CI). Behind
+            // schedule, the bytes still go one write each.
+            let start = tokio::time::Instant::now();
+            for (i, b) in (1u32..).zip(bytes) {
                 to.write_all(std::slice::from_ref(b)).await?;
                 to.flush().await?;
-                tokio::time::sleep(interval).await;
+                tokio::time::sleep_until(start + interval.saturating_mul(i)).await;
             }
             Ok(())
         }
