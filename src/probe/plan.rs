@@ -412,13 +412,16 @@ impl VersionSweep {
     /// Whether the sweep ended on a refusal that wants the credential recheck unless the
     /// server is shown (by another version) to follow the client's order.
     pub fn recheck_deferred(&self) -> bool {
-        self.recheck == Recheck::Deferred && self.state == State::Done
+        self.recheck == Recheck::Deferred
+            && self.state == State::Done
+            && self.failure.is_none()
+            && self.violation.is_none()
     }
 
     /// Goes on with a deferred recheck (the server was not seen to follow the client's
     /// order): the sweep has offers again.
     pub fn resume_recheck(&mut self) {
-        if self.recheck_deferred() && self.violation.is_none() {
+        if self.recheck_deferred() {
             self.candidates = std::mem::take(&mut self.deferred);
             self.start_recheck();
         }
@@ -937,6 +940,26 @@ mod tests {
         s.observe(declined());
         assert!(s.is_done() && !s.recheck_deferred());
         assert_eq!(s.accepted(), &[3]);
+    }
+
+    #[test]
+    fn a_sweep_that_failed_after_deferring_its_recheck_is_not_resumed() {
+        // Windows of 4: [1, 2, 3, 4], [5, 6, 90, 91] mixed and refused, then a fault.
+        let mut s = VersionSweep::new(Protocol::Tls12, [1, 2, 3, 4, 5, 6, 90, 91, 92])
+            .with_credential_suites([90, 91, 92])
+            .limited(Limit {
+                max_suites: 4,
+                minimal: false,
+            });
+        s.observe(declined());
+        s.observe(declined());
+        assert!(!s.is_done());
+        s.observe(timed_out());
+        assert!(s.is_done() && s.failure().is_some());
+        assert!(
+            !s.recheck_deferred(),
+            "a failed sweep is a gap, not a recheck"
+        );
     }
 
     #[test]
