@@ -779,6 +779,20 @@ fn go124(gofips140: Option<&str>, godebug: &str, names: &[&str]) -> Vec<u8> {
     go_elf(&buildinfo_blob("go1.24.4", &settings), &pclntab(names))
 }
 
+/// A Go 1.24 binary on the frozen, CMVP-validated Go Cryptographic Module v1.0.0, with
+/// `fips140=on` and TLS linked in.
+fn frozen_fips_go124() -> Vec<u8> {
+    go124(
+        Some("v1.0.0-c2097c7c"),
+        "fips140=on,",
+        &[
+            "runtime.main",
+            "crypto/internal/fips140/v1.0.0-c2097c7c/aes.New",
+            "crypto/tls.(*Conn).Handshake",
+        ],
+    )
+}
+
 fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -788,15 +802,7 @@ fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 #[test]
 fn gofips140_snapshot_v1_0_0_is_cmvp_5247() {
     let dir = tempfile::tempdir().unwrap();
-    let frozen = go124(
-        Some("v1.0.0-c2097c7c"),
-        "fips140=on,",
-        &[
-            "runtime.main",
-            "crypto/internal/fips140/v1.0.0-c2097c7c/aes.New",
-            "crypto/tls.(*Conn).Handshake",
-        ],
-    );
+    let frozen = frozen_fips_go124();
     let p = write_temp(dir.path(), "frozen", &frozen);
     let b = check(
         &p,
@@ -948,15 +954,7 @@ struct Fleet {
 impl Fleet {
     fn new() -> Fleet {
         let dir = tempfile::tempdir().unwrap();
-        let frozen = go124(
-            Some("v1.0.0-c2097c7c"),
-            "fips140=on,",
-            &[
-                "runtime.main",
-                "crypto/internal/fips140/v1.0.0-c2097c7c/aes.New",
-                "crypto/tls.(*Conn).Handshake",
-            ],
-        );
+        let frozen = frozen_fips_go124();
         let pass = write_temp(dir.path(), "fips-app", &frozen);
         let hostile = write_temp(dir.path(), "odd<\"&'\u{1b}[2J>", &frozen);
         let fail = dir.path().join("fipsprobe-copy");

@@ -10,19 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::evidence::tool;
+
 /// Longest a Chromium run may take before `timeout` kills it.
 const LIMIT_SECONDS: &str = "90";
-
-/// A tool the tests need: missing is a failure, never a skip.
-pub fn tool(name: &str, package: &str) -> PathBuf {
-    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!("{name} not found: install the Debian package {package} (scripts/install-test-deps.sh)");
-}
 
 fn url(page: &Path) -> String {
     format!("file://{}", page.canonicalize().unwrap().display())
