@@ -293,9 +293,8 @@ impl Ctx<'_> {
         };
         // A server that took TLS 1.3 and no older version's first hello shows its chain only
         // in a TLS 1.3 handshake: that handshake runs beside the sweeps instead of after them.
-        let cleartext_took = took(&|v| (Protocol::Ssl3..=Protocol::Tls12).contains(&v));
-        let early_certificate = !cleartext_took
-            && took(&|v| v == Protocol::Tls13)
+        let early_certificate = !tolerance.full_hello
+            && tolerance.extensions
             && self.lock().chain.is_none()
             && !self.abort.is_cancelled();
         let (sweeps, early) = tokio::join!(
